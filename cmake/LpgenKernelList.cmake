@@ -1,0 +1,48 @@
+# The only place a kernel is declared. Each entry: <name> <generator> [param=value ...]
+# lpgen_declare_kernels(PROFILE) emits every entry for one target profile.
+set(LPGEN_KERNELS
+    "bitpack_u8 bitpack_u8"
+    "bitpack_f32 bitpack_f32"
+    # Generic bit-serial kernels: bit widths and encodings are runtime inputs.
+    "bs_gemm_i32 bitserial_gemm_i32"
+    "bs_gemm_f32 bitserial_gemm_f32"
+    "bs_gemm_packed bitserial_gemm_packed"
+    "bs_conv2d_i32 bitserial_conv2d_i32"
+    "bs_conv2d_f32 bitserial_conv2d_f32"
+    "bs_conv2d_packed bitserial_conv2d_packed"
+    # Specialized widths users run most (DESIGN.md, "Build budget").
+    "bs_gemm_i32_a1w1 bitserial_gemm_i32 fixed_abits=1 fixed_wbits=1"
+    "bs_gemm_i32_a2w1 bitserial_gemm_i32 fixed_abits=2 fixed_wbits=1"
+    "bs_gemm_i32_a2w2 bitserial_gemm_i32 fixed_abits=2 fixed_wbits=2"
+    "bs_gemm_i32_a4w4 bitserial_gemm_i32 fixed_abits=4 fixed_wbits=4"
+    "bs_conv2d_i32_a1w1 bitserial_conv2d_i32 fixed_abits=1 fixed_wbits=1"
+    "bs_conv2d_i32_a2w1 bitserial_conv2d_i32 fixed_abits=2 fixed_wbits=1"
+    "bs_conv2d_i32_a2w2 bitserial_conv2d_i32 fixed_abits=2 fixed_wbits=2"
+    "bs_conv2d_i32_a4w4 bitserial_conv2d_i32 fixed_abits=4 fixed_wbits=4"
+    # Baselines through the same machinery (the paper's 16-bit baseline among them).
+    "base_gemm_i8 baseline_gemm element=int8"
+    "base_gemm_i16 baseline_gemm element=int16"
+    "base_gemm_f32 baseline_gemm element=float32"
+    "base_conv2d_i8 baseline_conv2d element=int8"
+    "base_conv2d_i16 baseline_conv2d element=int16"
+    "base_conv2d_f32 baseline_conv2d element=float32"
+)
+
+function(lpgen_declare_kernels PROFILE)
+    foreach(entry IN LISTS LPGEN_KERNELS)
+        string(REPLACE " " ";" fields "${entry}")
+        list(POP_FRONT fields name generator)
+        lpgen_add_kernel(NAME lpgen_${name} GENERATOR ${generator} PROFILE ${PROFILE} PARAMS ${fields})
+    endforeach()
+endfunction()
+
+# The kernel libraries of a profile, in link order, found in DIR.
+function(lpgen_kernel_libraries PROFILE DIR OUT)
+    set(libs "")
+    foreach(entry IN LISTS LPGEN_KERNELS)
+        string(REPLACE " " ";" fields "${entry}")
+        list(GET fields 0 name)
+        list(APPEND libs "${DIR}/lpgen_${name}__${LPGEN_SUFFIX_${PROFILE}}.a")
+    endforeach()
+    set(${OUT} ${libs} PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,68 @@
+// bitpack: values -> bit-planes (DESIGN.md "Packing"), in two forms:
+//   bitpack_u8   uint8 codes already quantized by the caller;
+//   bitpack_f32  fp32 values quantized (scale, zero point, encoding) and packed in one pass.
+// Rows are whatever the caller flattens: GEMM rows, or N*H*W pixels of an NHWC tensor.
+#include "Halide.h"
+#include "bitplane_pack.h"
+#include "epilogue.h"
+#include "schedules/bitpack_schedule.h"
+
+namespace lpgen {
+namespace {
+
+using namespace Halide;
+
+class BitpackU8 : public Generator<BitpackU8> {
+public:
+    GeneratorParam<std::string> knobs{"knobs", ""};
+
+    Input<Buffer<uint8_t>> values{"values", 2};   // codes, indexed by (k, row)
+    Output<Buffer<uint64_t>> packed{"packed", 3};  // words, indexed by (kw, plane, row); its
+                                                   // plane extent is the bit width
+
+    void generate() {
+        Var k, row;
+        codes(k, row) = cast<int32_t>(values(k, row));
+        packed = pack_bit_planes(codes, values.dim(0).extent(), "planes");
+    }
+
+    void schedule() {
+        apply_bitpack_schedule(BitpackFuncs{packed, codes}, parse_knobs(bitpack_knob_space(), knobs, get_target()),
+                               get_target());
+    }
+
+private:
+    Func codes{"codes"};
+};
+
+class BitpackF32 : public Generator<BitpackF32> {
+public:
+    GeneratorParam<std::string> knobs{"knobs", ""};
+
+    Input<Buffer<float>> values{"values", 2};      // real values, indexed by (k, row)
+    Input<float> scale{"scale"};                   // real value of one quantization step
+    Input<int32_t> zero_point{"zero_point"};       // code of real 0 (unsigned/signed encodings)
+    Input<int32_t> bits{"bits"};                   // 1..8
+    Input<int32_t> encoding{"encoding"};           // lpgen::Encoding
+    Output<Buffer<uint64_t>> packed{"packed", 3};  // words, indexed by (kw, plane, row)
+
+    void generate() {
+        Var k, row;
+        codes(k, row) = requantize_code(strict_float(values(k, row) / scale), bits, encoding, zero_point);
+        packed = pack_bit_planes(codes, values.dim(0).extent(), "planes");
+    }
+
+    void schedule() {
+        apply_bitpack_schedule(BitpackFuncs{packed, codes}, parse_knobs(bitpack_knob_space(), knobs, get_target()),
+                               get_target());
+    }
+
+private:
+    Func codes{"codes"};
+};
+
+}  // namespace
+}  // namespace lpgen
+
+HALIDE_REGISTER_GENERATOR(lpgen::BitpackU8, bitpack_u8)
+HALIDE_REGISTER_GENERATOR(lpgen::BitpackF32, bitpack_f32)

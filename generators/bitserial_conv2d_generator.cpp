@@ -1,0 +1,177 @@
+// Bit-serial conv2d, NHWC (DESIGN.md):
+//   activations [N][H][W][abits][Cw], weights [OC][KH][KW][wbits][Cw], Cw = ceil(C/64),
+//   stride, dilation, asymmetric padding (bottom/right follow from the output size).
+// Spatial padding contributes exactly zero, whatever the encodings and zero points.
+#include "Halide.h"
+#include "bitplane_pack.h"
+#include "bitserial_encoding.h"
+#include "epilogue.h"
+#include "schedules/bitserial_conv2d_schedule.h"
+
+namespace lpgen {
+namespace {
+
+using namespace Halide;
+
+template <typename Self>
+class BitserialConv2dBase : public Generator<Self> {
+public:
+    GeneratorParam<int> fixed_abits{"fixed_abits", 0, 0, 8};  // 0: runtime bit width
+    GeneratorParam<int> fixed_wbits{"fixed_wbits", 0, 0, 8};
+    GeneratorParam<std::string> knobs{"knobs", ""};
+
+    GeneratorInput<Buffer<uint64_t>> activations{"activations", 5};  // (cw, plane, x, y, batch)
+    GeneratorInput<Buffer<uint64_t>> weights{"weights", 5};          // (cw, plane, kx, ky, oc)
+    GeneratorInput<int32_t> channels{"channels"};                    // real input channels C
+    GeneratorInput<int32_t> stride_x{"stride_x"}, stride_y{"stride_y"};
+    GeneratorInput<int32_t> dilation_x{"dilation_x"}, dilation_y{"dilation_y"};
+    GeneratorInput<int32_t> pad_left{"pad_left"}, pad_top{"pad_top"};
+    GeneratorInput<int32_t> abits{"abits"}, wbits{"wbits"};          // planes, 1..8
+    GeneratorInput<int32_t> a_encoding{"a_encoding"}, w_encoding{"w_encoding"};
+    GeneratorInput<int32_t> a_zero_point{"a_zero_point"}, w_zero_point{"w_zero_point"};
+
+protected:
+    Var oc{"oc"}, x{"x"}, y{"y"}, b{"b"};
+    Func a_in{"a_in"}, w_in{"w_in"};
+    Func plane_dot{"plane_dot"}, core{"core"}, a_sum{"a_sum"}, w_tap{"w_tap"}, w_sum{"w_sum"}, dot{"dot"};
+
+    Expr a_planes() const { return fixed_abits > 0 ? Expr((int)fixed_abits) : Expr(abits); }
+    Expr w_planes() const { return fixed_wbits > 0 ? Expr((int)fixed_wbits) : Expr(wbits); }
+
+    void define_dot() {
+        Var ap{"ap"}, wp{"wp"}, kx{"kx"}, ky{"ky"};
+        Expr cw_count = activations.dim(0).extent();
+        Expr width = activations.dim(2).extent(), height = activations.dim(3).extent();
+        Expr kernel_w = weights.dim(2).extent(), kernel_h = weights.dim(3).extent();
+        // Pixels outside the image read as zero words: they add nothing to any popcount.
+        a_in = BoundaryConditions::constant_exterior(
+            activations, cast<uint64_t>(0), {Range(), Range(), {0, width}, {0, height}, Range()});
+        w_in = BoundaryConditions::constant_exterior(
+            weights, cast<uint64_t>(0), {Range(), Range(), Range(), Range(), {0, weights.dim(4).extent()}});
+
+        auto in_x = [&](Expr out_x, Expr tap) { return out_x * stride_x - pad_left + tap * dilation_x; };
+        auto in_y = [&](Expr out_y, Expr tap) { return out_y * stride_y - pad_top + tap * dilation_y; };
+
+        RDom r(0, cw_count, 0, kernel_w, 0, kernel_h, "r");  // cw, kx, ky
+        plane_dot(ap, wp, oc, x, y, b) = cast<int32_t>(0);
+        plane_dot(ap, wp, oc, x, y, b) += cast<int32_t>(
+            popcount(a_in(r.x, ap, in_x(x, r.y), in_y(y, r.z), b) & w_in(r.x, wp, r.y, r.z, oc)));
+
+        RDom rp(0, a_planes(), 0, w_planes(), "rp");
+        Expr pair_weight = plane_weight(rp.x, a_planes(), a_encoding) * plane_weight(rp.y, w_planes(), w_encoding);
+        core(oc, x, y, b) = cast<int64_t>(0);
+        core(oc, x, y, b) += cast<int64_t>(pair_weight) * plane_dot(rp.x, rp.y, oc, x, y, b);
+
+        // Offset corrections (bipolar operands, zero points); empty loops when the offset is 0.
+        Expr a_offset = operand_offset(a_planes(), a_encoding, a_zero_point);
+        Expr w_offset = operand_offset(w_planes(), w_encoding, w_zero_point);
+
+        // a_sum: plane-weighted popcount of the window; padded pixels are zero words already.
+        RDom ra(0, cw_count, 0, select(w_offset != 0, a_planes(), 0), 0, kernel_w, 0, kernel_h, "ra");
+        a_sum(x, y, b) = cast<int64_t>(0);
+        a_sum(x, y, b) += cast<int64_t>(plane_weight(ra.y, a_planes(), a_encoding) *
+                                        cast<int32_t>(popcount(a_in(ra.x, ra.y, in_x(x, ra.z), in_y(y, ra.w), b))));
+
+        // w_sum: plane-weighted popcount of the weights over the taps that land inside the image.
+        RDom rt(0, cw_count, 0, w_planes(), "rt");
+        w_tap(kx, ky, oc) = cast<int32_t>(0);
+        w_tap(kx, ky, oc) += plane_weight(rt.y, w_planes(), w_encoding) * cast<int32_t>(popcount(w_in(rt.x, rt.y, kx, ky, oc)));
+        RDom rv(0, select(a_offset != 0, kernel_w, 0), 0, kernel_h, "rv");
+        Expr tap_inside = in_x(x, rv.x) >= 0 && in_x(x, rv.x) < width && in_y(y, rv.y) >= 0 && in_y(y, rv.y) < height;
+        w_sum(oc, x, y) = cast<int64_t>(0);
+        w_sum(oc, x, y) += cast<int64_t>(select(tap_inside, w_tap(rv.x, rv.y, oc), 0));
+
+        // Valid (pixel, channel) pairs in the window, for the offset x offset term.
+        Expr inside_x = max(0, min(kernel_w, (width - in_x(x, 0) + dilation_x - 1) / dilation_x) -
+                                   max(0, (-in_x(x, 0) + dilation_x - 1) / dilation_x));
+        Expr inside_y = max(0, min(kernel_h, (height - in_y(y, 0) + dilation_y - 1) / dilation_y) -
+                                   max(0, (-in_y(y, 0) + dilation_y - 1) / dilation_y));
+        Expr valid_pairs = cast<int64_t>(inside_x) * cast<int64_t>(inside_y) * cast<int64_t>(channels);
+
+        dot(oc, x, y, b) = core(oc, x, y, b) + cast<int64_t>(w_offset) * a_sum(x, y, b) +
+                           cast<int64_t>(a_offset) * w_sum(oc, x, y) +
+                           cast<int64_t>(a_offset) * cast<int64_t>(w_offset) * valid_pairs;
+    }
+
+    void require_shapes() {
+        if (fixed_abits > 0) activations.dim(1).set_extent(fixed_abits);
+        if (fixed_wbits > 0) weights.dim(1).set_extent(fixed_wbits);
+        weights.dim(0).set_bounds(0, activations.dim(0).extent());
+    }
+
+    BitserialConv2dFuncs funcs(Func output, Func codes) {
+        return BitserialConv2dFuncs{output, core, plane_dot, a_sum, w_tap, w_sum, w_in, codes,
+                                    fixed_abits > 0 && fixed_wbits > 0};
+    }
+};
+
+class BitserialConv2dI32 : public BitserialConv2dBase<BitserialConv2dI32> {
+public:
+    Output<Buffer<int32_t>> output{"output", 4};  // (oc, x, y, batch)
+
+    void generate() {
+        define_dot();
+        require_shapes();
+        output(oc, x, y, b) = cast<int32_t>(dot(oc, x, y, b));
+    }
+    void schedule() {
+        apply_bitserial_conv2d_schedule(funcs(output, Func()),
+                                        parse_knobs(bitserial_conv2d_knob_space(), knobs, get_target()), get_target());
+    }
+};
+
+class BitserialConv2dF32 : public BitserialConv2dBase<BitserialConv2dF32> {
+public:
+    Input<Buffer<float>> scale{"scale", 1};  // per output channel (stride 0 for per-tensor)
+    Input<Buffer<float>> bias{"bias", 1};    // per output channel
+    Input<float> clamp_min{"clamp_min"}, clamp_max{"clamp_max"};
+    Output<Buffer<float>> output{"output", 4};  // (oc, x, y, batch)
+
+    void generate() {
+        define_dot();
+        require_shapes();
+        allow_broadcast(scale, bias);
+        output(oc, x, y, b) = fp32_epilogue(dot(oc, x, y, b), scale(oc), bias(oc), clamp_min, clamp_max);
+    }
+    void schedule() {
+        apply_bitserial_conv2d_schedule(funcs(output, Func()),
+                                        parse_knobs(bitserial_conv2d_knob_space(), knobs, get_target()), get_target());
+    }
+};
+
+// Requantize-and-pack: output is the next layer's packed activations [N][OH][OW][out_bits][OCw].
+class BitserialConv2dPacked : public BitserialConv2dBase<BitserialConv2dPacked> {
+public:
+    Input<Buffer<float>> scale{"scale", 1};
+    Input<Buffer<float>> bias{"bias", 1};
+    Input<float> clamp_min{"clamp_min"}, clamp_max{"clamp_max"};
+    Input<float> out_scale{"out_scale"};
+    Input<int32_t> out_zero_point{"out_zero_point"};
+    Input<int32_t> out_bits{"out_bits"};
+    Input<int32_t> out_encoding{"out_encoding"};
+    Input<int32_t> out_channels{"out_channels"};   // real OC (the packed axis)
+    Output<Buffer<uint64_t>> output{"output", 5};  // (ocw, plane, x, y, batch)
+
+    void generate() {
+        define_dot();
+        require_shapes();
+        allow_broadcast(scale, bias);
+        Expr real = fp32_epilogue(dot(oc, x, y, b), scale(oc), bias(oc), clamp_min, clamp_max);
+        codes(oc, x, y, b) = requantize_code(strict_float(real / out_scale), out_bits, out_encoding, out_zero_point);
+        output = pack_bit_planes(codes, out_channels, "packed_planes");
+    }
+    void schedule() {
+        apply_bitserial_conv2d_schedule(funcs(output, codes),
+                                        parse_knobs(bitserial_conv2d_knob_space(), knobs, get_target()), get_target());
+    }
+
+private:
+    Func codes{"codes"};
+};
+
+}  // namespace
+}  // namespace lpgen
+
+HALIDE_REGISTER_GENERATOR(lpgen::BitserialConv2dI32, bitserial_conv2d_i32)
+HALIDE_REGISTER_GENERATOR(lpgen::BitserialConv2dF32, bitserial_conv2d_f32)
+HALIDE_REGISTER_GENERATOR(lpgen::BitserialConv2dPacked, bitserial_conv2d_packed)

@@ -1,0 +1,37 @@
+// How a bit-serial operand's bit-planes map back to integers (DESIGN.md, "Encodings").
+//
+// Every encoding is affine in its bit-planes:
+//     value(k) = sum_i plane_weight(i) * bit_i(k)  +  offset * valid(k)
+// unsigned: weight 2^i, offset 0.  signed: the top plane weighs -2^(n-1), offset 0.
+// bipolar:  weight 2^(i+1), offset -(2^n - 1)   (bit 1 -> +2^i, bit 0 -> -2^i).
+// A zero point z is folded into the offset (offset - z), so the dot product of two operands is
+//     sum_ij w_a(i) w_w(j) popcount(A_i & W_j) + off_w * S_a + off_a * S_w + off_a * off_w * n_valid
+// where S_a, S_w are the plane-weighted popcounts of each operand over the valid positions.
+// Padding bits are 0 and `valid` is 0 there, so padding contributes exactly nothing.
+#pragma once
+
+#include "Halide.h"
+
+namespace lpgen {
+
+enum class Encoding : int { Unsigned = 0, Signed = 1, Bipolar = 2 };
+
+// Weight of bit-plane `plane` of an operand with `bits` planes and encoding `encoding`.
+inline Halide::Expr plane_weight(const Halide::Expr &plane, const Halide::Expr &bits,
+                                 const Halide::Expr &encoding) {
+    using namespace Halide;
+    Expr magnitude = cast<int32_t>(1) << plane;
+    Expr is_signed_top = (encoding == static_cast<int>(Encoding::Signed)) && (plane == bits - 1);
+    return select(encoding == static_cast<int>(Encoding::Bipolar), magnitude * 2,
+                  is_signed_top, -magnitude, magnitude);
+}
+
+// The per-valid-element offset of an operand, with its zero point folded in.
+inline Halide::Expr operand_offset(const Halide::Expr &bits, const Halide::Expr &encoding,
+                                   const Halide::Expr &zero_point) {
+    using namespace Halide;
+    Expr bipolar_offset = -((cast<int32_t>(1) << bits) - 1);
+    return select(encoding == static_cast<int>(Encoding::Bipolar), bipolar_offset, 0) - zero_point;
+}
+
+}  // namespace lpgen

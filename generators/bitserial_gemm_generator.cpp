@@ -1,0 +1,161 @@
+// Bit-serial GEMM: C[m][n] = sum_k a[m][k] * w[n][k] over bit-planes (DESIGN.md).
+//   activations A[M][abits][Kw], weights W[N][wbits][Kw], 64 values per uint64 word.
+// Three output forms share the algorithm: int32, fp32 (scale/bias/clamp), and requantized
+// bit-planes packed along N for the next bit-serial layer.
+#include "Halide.h"
+#include "bitplane_pack.h"
+#include "bitserial_encoding.h"
+#include "epilogue.h"
+#include "schedules/bitserial_gemm_schedule.h"
+
+namespace lpgen {
+namespace {
+
+using namespace Halide;
+
+template <typename Self>
+class BitserialGemmBase : public Generator<Self> {
+public:
+    // 0 keeps the bit width a runtime input (the generic kernel); 1..8 fixes it at compile time.
+    GeneratorParam<int> fixed_abits{"fixed_abits", 0, 0, 8};
+    GeneratorParam<int> fixed_wbits{"fixed_wbits", 0, 0, 8};
+    GeneratorParam<std::string> knobs{"knobs", ""};
+
+    GeneratorInput<Buffer<uint64_t>> activations{"activations", 3};  // (kw, plane, m)
+    GeneratorInput<Buffer<uint64_t>> weights{"weights", 3};          // (kw, plane, n)
+    GeneratorInput<int32_t> k{"k"};                                  // real reduction length K
+    GeneratorInput<int32_t> abits{"abits"};                          // activation planes, 1..8
+    GeneratorInput<int32_t> wbits{"wbits"};                          // weight planes, 1..8
+    GeneratorInput<int32_t> a_encoding{"a_encoding"};                // lpgen::Encoding
+    GeneratorInput<int32_t> w_encoding{"w_encoding"};
+    GeneratorInput<int32_t> a_zero_point{"a_zero_point"};            // subtracted from each a
+    GeneratorInput<int32_t> w_zero_point{"w_zero_point"};            // subtracted from each w
+
+protected:
+    Var n{"n"}, m{"m"};
+    Func a_in{"a_in"}, w_in{"w_in"};
+    Func plane_dot{"plane_dot"}, core{"core"}, a_sum{"a_sum"}, w_sum{"w_sum"}, dot{"dot"};
+
+    Expr a_planes() const { return fixed_abits > 0 ? Expr((int)fixed_abits) : Expr(abits); }
+    Expr w_planes() const { return fixed_wbits > 0 ? Expr((int)fixed_wbits) : Expr(wbits); }
+
+    // dot(n, m): the exact int64 dot product of the decoded, zero-point-corrected rows.
+    void define_dot() {
+        Var ap{"ap"}, wp{"wp"};
+        Expr kw_count = activations.dim(0).extent();
+        // Rows past M or N read as zero words, so schedules may round tiles up freely.
+        a_in = BoundaryConditions::constant_exterior(activations, cast<uint64_t>(0),
+                                                     {Range(), Range(), {0, activations.dim(2).extent()}});
+        w_in = BoundaryConditions::constant_exterior(weights, cast<uint64_t>(0),
+                                                     {Range(), Range(), {0, weights.dim(2).extent()}});
+        RDom rk(0, kw_count, "rk");
+        plane_dot(ap, wp, n, m) = cast<int32_t>(0);
+        plane_dot(ap, wp, n, m) += cast<int32_t>(popcount(a_in(rk, ap, m) & w_in(rk, wp, n)));
+
+        RDom rp(0, a_planes(), 0, w_planes(), "rp");
+        Expr pair_weight = plane_weight(rp.x, a_planes(), a_encoding) * plane_weight(rp.y, w_planes(), w_encoding);
+        core(n, m) = cast<int64_t>(0);
+        core(n, m) += cast<int64_t>(pair_weight) * plane_dot(rp.x, rp.y, n, m);
+
+        // Correction terms, needed only when an operand has a nonzero offset (bipolar or zero
+        // point); their loops are empty otherwise so plain unsigned/signed kernels pay nothing.
+        Expr a_offset = operand_offset(a_planes(), a_encoding, a_zero_point);
+        Expr w_offset = operand_offset(w_planes(), w_encoding, w_zero_point);
+        RDom ra(0, kw_count, 0, select(w_offset != 0, a_planes(), 0), "ra");
+        a_sum(m) = cast<int64_t>(0);
+        a_sum(m) += cast<int64_t>(plane_weight(ra.y, a_planes(), a_encoding) *
+                                  cast<int32_t>(popcount(a_in(ra.x, ra.y, m))));
+        RDom rw(0, kw_count, 0, select(a_offset != 0, w_planes(), 0), "rw");
+        w_sum(n) = cast<int64_t>(0);
+        w_sum(n) += cast<int64_t>(plane_weight(rw.y, w_planes(), w_encoding) *
+                                  cast<int32_t>(popcount(w_in(rw.x, rw.y, n))));
+        dot(n, m) = core(n, m) + cast<int64_t>(w_offset) * a_sum(m) + cast<int64_t>(a_offset) * w_sum(n) +
+                    cast<int64_t>(a_offset) * cast<int64_t>(w_offset) * cast<int64_t>(k);
+    }
+
+    void require_bit_widths() {
+        // Fixed-width kernels reject calls with other widths instead of computing garbage.
+        if (fixed_abits > 0) activations.dim(1).set_extent(fixed_abits);
+        if (fixed_wbits > 0) weights.dim(1).set_extent(fixed_wbits);
+        weights.dim(0).set_bounds(0, activations.dim(0).extent());
+    }
+
+    BitserialGemmFuncs funcs(Func output, Func requant) {
+        return BitserialGemmFuncs{output, dot, core, plane_dot, a_sum, w_sum, w_in, requant,
+                                  fixed_abits > 0 && fixed_wbits > 0};
+    }
+};
+
+class BitserialGemmI32 : public BitserialGemmBase<BitserialGemmI32> {
+public:
+    Output<Buffer<int32_t>> output{"output", 2};  // (n, m)
+
+    void generate() {
+        define_dot();
+        require_bit_widths();
+        output(n, m) = cast<int32_t>(dot(n, m));
+    }
+    void schedule() {
+        apply_bitserial_gemm_schedule(funcs(output, Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
+                                      get_target());
+    }
+};
+
+class BitserialGemmF32 : public BitserialGemmBase<BitserialGemmF32> {
+public:
+    Input<Buffer<float>> scale{"scale", 1};  // per output channel n (stride 0 for per-tensor)
+    Input<Buffer<float>> bias{"bias", 1};    // per output channel n
+    Input<float> clamp_min{"clamp_min"};     // 0 for ReLU, -inf for none
+    Input<float> clamp_max{"clamp_max"};
+    Output<Buffer<float>> output{"output", 2};  // (n, m)
+
+    void generate() {
+        define_dot();
+        require_bit_widths();
+        allow_broadcast(scale, bias);
+        output(n, m) = fp32_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
+    }
+    void schedule() {
+        apply_bitserial_gemm_schedule(funcs(output, Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
+                                      get_target());
+    }
+};
+
+// Requantize-and-pack: the fp32 epilogue divided by out_scale, rounded to out_bits codes of
+// out_encoding, packed along N into words: output[M][out_bits][ceil(N/64)].
+class BitserialGemmPacked : public BitserialGemmBase<BitserialGemmPacked> {
+public:
+    Input<Buffer<float>> scale{"scale", 1};
+    Input<Buffer<float>> bias{"bias", 1};
+    Input<float> clamp_min{"clamp_min"};
+    Input<float> clamp_max{"clamp_max"};
+    Input<float> out_scale{"out_scale"};           // real value of one output step
+    Input<int32_t> out_zero_point{"out_zero_point"};
+    Input<int32_t> out_bits{"out_bits"};
+    Input<int32_t> out_encoding{"out_encoding"};
+    Input<int32_t> n_out{"n_out"};                 // real N (the packed axis)
+    Output<Buffer<uint64_t>> output{"output", 3};  // (nw, plane, m)
+
+    void generate() {
+        define_dot();
+        require_bit_widths();
+        allow_broadcast(scale, bias);
+        Expr real = fp32_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
+        codes(n, m) = requantize_code(strict_float(real / out_scale), out_bits, out_encoding, out_zero_point);
+        output = pack_bit_planes(codes, n_out, "packed_planes");
+    }
+    void schedule() {
+        apply_bitserial_gemm_schedule(funcs(output, codes), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
+                                      get_target());
+    }
+
+private:
+    Func codes{"codes"};
+};
+
+}  // namespace
+}  // namespace lpgen
+
+HALIDE_REGISTER_GENERATOR(lpgen::BitserialGemmI32, bitserial_gemm_i32)
+HALIDE_REGISTER_GENERATOR(lpgen::BitserialGemmF32, bitserial_gemm_f32)
+HALIDE_REGISTER_GENERATOR(lpgen::BitserialGemmPacked, bitserial_gemm_packed)

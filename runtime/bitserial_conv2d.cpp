@@ -1,0 +1,85 @@
+// Entry points of the bit-serial conv2d kernels: validate, wrap, dispatch.
+#include "conv_shape.h"
+#include "halide_call.h"
+#include "validate.h"
+
+namespace lpgen {
+namespace {
+
+struct ConvViews {
+    View<const uint64_t> a, w;
+};
+
+ConvViews check_and_wrap(const Conv2dShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
+                         const uint64_t *w, size_t w_words, const Operand &w_op) {
+    check_conv_shape(s);
+    check_operand(a_op, "a");
+    check_operand(w_op, "w");
+    const int cw = words_for(s.channels);
+    check_buffer(a, a_words, checked_product({size_t(s.batch), size_t(s.height), size_t(s.width), size_t(a_op.bits), size_t(cw)}, "a"),
+                 "a (packed activations)");
+    check_buffer(w, w_words,
+                 checked_product({size_t(s.out_channels), size_t(s.kernel_h), size_t(s.kernel_w), size_t(w_op.bits), size_t(cw)}, "w"),
+                 "w (packed weights)");
+    return {dense_view(a, {cw, a_op.bits, s.width, s.height, s.batch}),
+            dense_view(w, {cw, w_op.bits, s.kernel_w, s.kernel_h, s.out_channels})};
+}
+
+// The geometry arguments every bit-serial conv2d kernel takes after its two operands.
+#define LPGEN_CONV_GEOMETRY(s) \
+    (s).channels, (s).stride_w, (s).stride_h, (s).dilation_w, (s).dilation_h, (s).pad_left, (s).pad_top
+#define LPGEN_OPERANDS(a_op, w_op)                                                                     \
+    (a_op).bits, (w_op).bits, static_cast<int32_t>((a_op).encoding), static_cast<int32_t>((w_op).encoding), \
+        (a_op).zero_point, (w_op).zero_point
+
+}  // namespace
+
+const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
+                             const uint64_t *w, size_t w_words, const Operand &w_op, int32_t *out, size_t out_count) {
+    ConvViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
+    check_buffer(out, out_count, conv_output_count(s), "output");
+    check_int32_range(int64_t(s.channels) * s.kernel_h * s.kernel_w, a_op, w_op);
+    auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
+    const KernelSet &set = kernels();
+    Kernel<BsConvI32Fn> kernel = set.conv2d_i32;
+    for (const SpecializedBitserial &sp : set.specialized) {
+        if (sp.abits == a_op.bits && sp.wbits == w_op.bits) kernel = sp.conv2d_i32;
+    }
+    return run_kernel(kernel, v.a.raw_buffer(), v.w.raw_buffer(), LPGEN_CONV_GEOMETRY(s), LPGEN_OPERANDS(a_op, w_op),
+                      result.raw_buffer());
+}
+
+const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
+                             const uint64_t *w, size_t w_words, const Operand &w_op, const Fp32Epilogue &e, float *out,
+                             size_t out_count) {
+    ConvViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
+    check_epilogue(e, s.out_channels);
+    check_buffer(out, out_count, conv_output_count(s), "output");
+    auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);
+    auto bias = per_channel_view(e.bias, e.bias_count, s.out_channels);
+    auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
+    return run_kernel(kernels().conv2d_f32, v.a.raw_buffer(), v.w.raw_buffer(), LPGEN_CONV_GEOMETRY(s),
+                      LPGEN_OPERANDS(a_op, w_op), scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max,
+                      result.raw_buffer());
+}
+
+const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
+                             const uint64_t *w, size_t w_words, const Operand &w_op, const Fp32Epilogue &e,
+                             const Quantization &next, uint64_t *out, size_t out_words) {
+    ConvViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
+    check_epilogue(e, s.out_channels);
+    check_quantization(next, "next");
+    const int ocw = words_for(s.out_channels);
+    check_buffer(out, out_words,
+                 checked_product({size_t(s.batch), size_t(s.out_height()), size_t(s.out_width()), size_t(next.bits), size_t(ocw)}, "output"),
+                 "output");
+    auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);
+    auto bias = per_channel_view(e.bias, e.bias_count, s.out_channels);
+    auto result = dense_view(out, {ocw, next.bits, s.out_width(), s.out_height(), s.batch});
+    return run_kernel(kernels().conv2d_packed, v.a.raw_buffer(), v.w.raw_buffer(), LPGEN_CONV_GEOMETRY(s),
+                      LPGEN_OPERANDS(a_op, w_op), scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max,
+                      next.scale, next.zero_point, next.bits, static_cast<int32_t>(next.encoding), s.out_channels,
+                      result.raw_buffer());
+}
+
+}  // namespace lpgen

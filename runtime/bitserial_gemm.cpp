@@ -1,0 +1,75 @@
+// Entry points of the bit-serial GEMM kernels: validate, wrap, dispatch.
+#include "halide_call.h"
+#include "validate.h"
+
+namespace lpgen {
+namespace {
+
+struct GemmViews {
+    View<const uint64_t> a, w;
+};
+
+GemmViews check_and_wrap(const GemmShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
+                         const uint64_t *w, size_t w_words, const Operand &w_op) {
+    check_positive(s.m, "shape.m");
+    check_positive(s.n, "shape.n");
+    check_positive(s.k, "shape.k");
+    check_operand(a_op, "a");
+    check_operand(w_op, "w");
+    check_buffer(a, a_words, packed_words(s.m, s.k, a_op.bits), "a (packed activations)");
+    check_buffer(w, w_words, packed_words(s.n, s.k, w_op.bits), "w (packed weights)");
+    checked_product({size_t(s.m), size_t(s.n)}, "output");
+    const int kw = words_for(s.k);
+    return {dense_view(a, {kw, a_op.bits, s.m}), dense_view(w, {kw, w_op.bits, s.n})};
+}
+
+}  // namespace
+
+const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
+                           const uint64_t *w, size_t w_words, const Operand &w_op, int32_t *out, size_t out_count) {
+    GemmViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
+    check_buffer(out, out_count, size_t(s.m) * size_t(s.n), "output");
+    check_int32_range(s.k, a_op, w_op);
+    auto result = dense_view(out, {s.n, s.m});
+    const KernelSet &set = kernels();
+    Kernel<BsGemmI32Fn> kernel = set.gemm_i32;
+    for (const SpecializedBitserial &sp : set.specialized) {
+        if (sp.abits == a_op.bits && sp.wbits == w_op.bits) kernel = sp.gemm_i32;
+    }
+    return run_kernel(kernel, v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits, w_op.bits,
+                      static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding), a_op.zero_point,
+                      w_op.zero_point, result.raw_buffer());
+}
+
+const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
+                           const uint64_t *w, size_t w_words, const Operand &w_op, const Fp32Epilogue &e, float *out,
+                           size_t out_count) {
+    GemmViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
+    check_epilogue(e, s.n);
+    check_buffer(out, out_count, size_t(s.m) * size_t(s.n), "output");
+    auto scale = per_channel_view(e.scale, e.scale_count, s.n);
+    auto bias = per_channel_view(e.bias, e.bias_count, s.n);
+    auto result = dense_view(out, {s.n, s.m});
+    return run_kernel(kernels().gemm_f32, v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits, w_op.bits,
+                      static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding), a_op.zero_point,
+                      w_op.zero_point, scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max,
+                      result.raw_buffer());
+}
+
+const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
+                           const uint64_t *w, size_t w_words, const Operand &w_op, const Fp32Epilogue &e,
+                           const Quantization &next, uint64_t *out, size_t out_words) {
+    GemmViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
+    check_epilogue(e, s.n);
+    check_quantization(next, "next");
+    check_buffer(out, out_words, packed_words(s.m, s.n, next.bits), "output");
+    auto scale = per_channel_view(e.scale, e.scale_count, s.n);
+    auto bias = per_channel_view(e.bias, e.bias_count, s.n);
+    auto result = dense_view(out, {words_for(s.n), next.bits, s.m});
+    return run_kernel(kernels().gemm_packed, v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits, w_op.bits,
+                      static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding), a_op.zero_point,
+                      w_op.zero_point, scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max, next.scale,
+                      next.zero_point, next.bits, static_cast<int32_t>(next.encoding), s.n, result.raw_buffer());
+}
+
+}  // namespace lpgen

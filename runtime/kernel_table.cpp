@@ -1,0 +1,83 @@
+#include "kernel_table.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "lpgen/bitserial.hpp"
+
+// LPGEN_K names one generated kernel of a variant; LPGEN_KERNEL_SET lists a variant's kernels in
+// the order of KernelSet. The build writes lpgen_linked_kernels.h: the generated headers of the
+// variants it links and LPGEN_LINKED_SETS, most specialised first.
+#define LPGEN_K(base, suffix) {lpgen_##base##__##suffix, "lpgen_" #base "__" #suffix}
+#define LPGEN_KERNEL_SET(suffix)                                                                       \
+    KernelSet {                                                                                        \
+        #suffix, LPGEN_K(bitpack_u8, suffix), LPGEN_K(bitpack_f32, suffix), LPGEN_K(bs_gemm_i32, suffix), \
+            LPGEN_K(bs_gemm_f32, suffix), LPGEN_K(bs_gemm_packed, suffix), LPGEN_K(bs_conv2d_i32, suffix), \
+            LPGEN_K(bs_conv2d_f32, suffix), LPGEN_K(bs_conv2d_packed, suffix),                         \
+            {{1, 1, LPGEN_K(bs_gemm_i32_a1w1, suffix), LPGEN_K(bs_conv2d_i32_a1w1, suffix)},           \
+             {2, 1, LPGEN_K(bs_gemm_i32_a2w1, suffix), LPGEN_K(bs_conv2d_i32_a2w1, suffix)},           \
+             {2, 2, LPGEN_K(bs_gemm_i32_a2w2, suffix), LPGEN_K(bs_conv2d_i32_a2w2, suffix)},           \
+             {4, 4, LPGEN_K(bs_gemm_i32_a4w4, suffix), LPGEN_K(bs_conv2d_i32_a4w4, suffix)}},          \
+            LPGEN_K(base_gemm_i8, suffix), LPGEN_K(base_gemm_i16, suffix), LPGEN_K(base_gemm_f32, suffix), \
+            LPGEN_K(base_conv2d_i8, suffix), LPGEN_K(base_conv2d_i16, suffix),                         \
+            LPGEN_K(base_conv2d_f32, suffix)                                                           \
+    }
+
+#include "lpgen_linked_kernels.h"
+
+namespace lpgen {
+namespace {
+
+// Most specialised first: the default is the first one the CPU supports.
+const KernelSet kLinked[] = {LPGEN_LINKED_SETS};
+constexpr int kLinkedCount = sizeof(kLinked) / sizeof(kLinked[0]);
+
+bool supports(const KernelSet &set) { return cpu_supports_isa(set.isa); }
+
+const KernelSet *initial_choice() {
+    if (const char *forced = std::getenv("LPGEN_ISA")) {
+        for (const KernelSet &set : kLinked) {
+            if (std::strcmp(set.isa, forced) == 0 && supports(set)) return &set;
+        }
+    }
+    for (const KernelSet &set : kLinked) {
+        if (supports(set)) return &set;
+    }
+    return nullptr;
+}
+
+const KernelSet *&current() {
+    static const KernelSet *chosen = initial_choice();
+    return chosen;
+}
+
+}  // namespace
+
+const KernelSet &kernels() {
+    const KernelSet *set = current();
+    if (set == nullptr) throw Error("lpgen: this CPU supports none of the kernel variants linked into this build");
+    return *set;
+}
+
+int linked_isa_count() { return kLinkedCount; }
+
+const char *linked_isa(int index) {
+    if (index < 0 || index >= kLinkedCount) throw Error("lpgen: no linked variant #" + std::to_string(index));
+    return kLinked[index].isa;
+}
+
+void select_isa(const char *isa) {
+    for (const KernelSet &set : kLinked) {
+        if (isa != nullptr && std::strcmp(set.isa, isa) == 0) {
+            if (!supports(set)) throw Error(std::string("lpgen: this CPU cannot run variant ") + isa);
+            current() = &set;
+            return;
+        }
+    }
+    throw Error(std::string("lpgen: variant ") + (isa ? isa : "(null)") + " is not linked into this build");
+}
+
+const char *active_isa() { return kernels().isa; }
+
+}  // namespace lpgen

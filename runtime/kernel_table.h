@@ -1,0 +1,72 @@
+// The dispatch table: every generated kernel of one instruction-set variant, chosen once per
+// process by CPU features (XNNPACK style). Signatures match the generators' Inputs in order; a
+// mismatch with a generated header is a compile error where the table is filled.
+#pragma once
+
+#include <cstdint>
+
+#include "HalideRuntime.h"
+
+namespace lpgen {
+
+template <typename Fn>
+struct Kernel {
+    Fn fn = nullptr;
+    const char *name = nullptr;
+};
+
+using Buf = halide_buffer_t *;
+using BitpackU8Fn = int (*)(Buf values, Buf packed);
+using BitpackF32Fn = int (*)(Buf values, float scale, int32_t zero_point, int32_t bits, int32_t encoding, Buf packed);
+
+// Shared leading arguments: operands, then k (GEMM) or channels + geometry (conv), bits,
+// encodings and zero points.
+#define LPGEN_BS_OPERAND_ARGS int32_t, int32_t, int32_t, int32_t, int32_t, int32_t
+#define LPGEN_BS_CONV_ARGS int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t
+#define LPGEN_EPILOGUE_ARGS Buf, Buf, float, float
+#define LPGEN_REQUANT_ARGS float, int32_t, int32_t, int32_t, int32_t
+using BsGemmI32Fn = int (*)(Buf, Buf, int32_t, LPGEN_BS_OPERAND_ARGS, Buf);
+using BsGemmF32Fn = int (*)(Buf, Buf, int32_t, LPGEN_BS_OPERAND_ARGS, LPGEN_EPILOGUE_ARGS, Buf);
+using BsGemmPackedFn = int (*)(Buf, Buf, int32_t, LPGEN_BS_OPERAND_ARGS, LPGEN_EPILOGUE_ARGS, LPGEN_REQUANT_ARGS, Buf);
+using BsConvI32Fn = int (*)(Buf, Buf, LPGEN_BS_CONV_ARGS, LPGEN_BS_OPERAND_ARGS, Buf);
+using BsConvF32Fn = int (*)(Buf, Buf, LPGEN_BS_CONV_ARGS, LPGEN_BS_OPERAND_ARGS, LPGEN_EPILOGUE_ARGS, Buf);
+using BsConvPackedFn = int (*)(Buf, Buf, LPGEN_BS_CONV_ARGS, LPGEN_BS_OPERAND_ARGS, LPGEN_EPILOGUE_ARGS,
+                               LPGEN_REQUANT_ARGS, Buf);
+using BaseGemmFn = int (*)(Buf, Buf, Buf);
+using BaseConvFn = int (*)(Buf, Buf, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, Buf);
+
+// A kernel compiled for fixed bit widths; the generic kernels serve every other pair.
+struct SpecializedBitserial {
+    int abits, wbits;
+    Kernel<BsGemmI32Fn> gemm_i32;
+    Kernel<BsConvI32Fn> conv2d_i32;
+};
+
+struct KernelSet {
+    const char *isa;
+    Kernel<BitpackU8Fn> bitpack_u8;
+    Kernel<BitpackF32Fn> bitpack_f32;
+    Kernel<BsGemmI32Fn> gemm_i32;
+    Kernel<BsGemmF32Fn> gemm_f32;
+    Kernel<BsGemmPackedFn> gemm_packed;
+    Kernel<BsConvI32Fn> conv2d_i32;
+    Kernel<BsConvF32Fn> conv2d_f32;
+    Kernel<BsConvPackedFn> conv2d_packed;
+    SpecializedBitserial specialized[4];
+    Kernel<BaseGemmFn> base_gemm_i8, base_gemm_i16, base_gemm_f32;
+    Kernel<BaseConvFn> base_conv2d_i8, base_conv2d_i16, base_conv2d_f32;
+};
+
+// The variant for this process: the most specialised one the CPU supports, unless
+// select_isa() or the LPGEN_ISA environment variable named another.
+const KernelSet &kernels();
+
+// Every variant linked into this build, most specialised first, and whether this CPU runs it.
+int linked_isa_count();
+const char *linked_isa(int index);
+bool cpu_supports_isa(const char *isa);
+
+// Switches the process to a linked variant this CPU supports (tests compare variants).
+void select_isa(const char *isa);
+
+}  // namespace lpgen

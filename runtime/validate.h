@@ -1,0 +1,42 @@
+// Argument checks shared by the entry points. Each throws lpgen::Error naming the argument;
+// sizes are computed with overflow checks so a huge shape cannot wrap into a small buffer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "lpgen/bitserial.hpp"
+
+namespace lpgen {
+
+inline void require(bool ok, const std::string &message) {
+    if (!ok) throw Error("lpgen: " + message);
+}
+
+// a * b, or an error if it overflows what a Halide buffer (32-bit extents) can address.
+size_t checked_mul(size_t a, size_t b, const char *what);
+size_t checked_product(std::initializer_list<size_t> factors, const char *what);
+
+void check_positive(int value, const char *name);
+void check_operand(const Operand &op, const char *name);
+void check_quantization(const Quantization &q, const char *name);
+void check_epilogue(const Fp32Epilogue &e, int channels);
+
+// Non-null and at least `needed` elements.
+template <typename T>
+void check_buffer(const T *data, size_t have, size_t needed, const char *name) {
+    require(data != nullptr, std::string(name) + " is null");
+    require(have >= needed, std::string(name) + " holds " + std::to_string(have) + " elements, needs " +
+                                std::to_string(needed));
+}
+
+inline int words_for(int k) { return (k + 63) / 64; }
+
+// Largest |decoded value - zero point| an operand can take.
+int64_t max_magnitude(const Operand &op);
+
+// Throws when K products at these widths could exceed int32 output.
+void check_int32_range(int64_t terms, const Operand &a, const Operand &w);
+
+}  // namespace lpgen

@@ -1,0 +1,29 @@
+// Schedule templates for the baseline (int8 / int16 / fp32) GEMM and conv2d generators.
+#pragma once
+
+#include "Halide.h"
+#include "knobs.h"
+
+namespace lpgen {
+
+struct BaselineGemmFuncs {
+    Halide::Func output;   // (n, m)
+    Halide::Func product;  // (n, m) accumulation
+    Halide::Func weights;  // (k, n) weight input, zero outside N
+};
+
+struct BaselineConv2dFuncs {
+    Halide::Func output;   // (oc, x, y, b)
+    Halide::Func product;  // (oc, x, y, b) accumulation
+    Halide::Func weights;  // (c, kx, ky, oc) weight input, zero outside OC
+};
+
+// Knobs: vec_lanes (accumulator lanes), tile_vecs, tile_rows, parallel.
+const KnobSpace &baseline_gemm_knob_space();
+const KnobSpace &baseline_conv2d_knob_space();
+
+void apply_baseline_gemm_schedule(BaselineGemmFuncs funcs, const Knobs &knobs, const Halide::Target &target);
+void apply_baseline_conv2d_schedule(BaselineConv2dFuncs funcs, const Knobs &knobs,
+                                    const Halide::Target &target);
+
+}  // namespace lpgen

@@ -1,0 +1,18 @@
+// Schedule template for the bitpack generators (bitpack_u8, bitpack_f32).
+#pragma once
+
+#include "Halide.h"
+#include "knobs.h"
+
+namespace lpgen {
+
+struct BitpackFuncs {
+    Halide::Func packed;  // (kw, plane, row) words
+    Halide::Func codes;   // (k, row) codes before packing
+};
+
+const KnobSpace &bitpack_knob_space();
+
+void apply_bitpack_schedule(BitpackFuncs funcs, const Knobs &knobs, const Halide::Target &target);
+
+}  // namespace lpgen

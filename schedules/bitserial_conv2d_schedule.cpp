@@ -1,0 +1,69 @@
+// Register-blocked schedule for bit-serial conv2d: a tile of tile_x output pixels by
+// (tile_vecs * vec_words) output channels keeps its popcount accumulators in registers while the
+// window (ky, kx, cw) streams by. Each activation word is broadcast once and reused for every
+// channel vector; the weights are staged once per call with oc innermost.
+#include "bitserial_conv2d_schedule.h"
+
+namespace lpgen {
+
+using namespace Halide;
+
+const KnobSpace &bitserial_conv2d_knob_space() {
+    //                 name         allowed             avx512 avx2 a64 a32
+    static const KnobSpace space = {
+        {"vec_words", {2, 4, 8, 16}, {8, 4, 2, 2}, "uint64 words per vector (lanes of oc)"},
+        {"tile_vecs", {1, 2, 3, 4}, {2, 2, 2, 2}, "vectors of oc per register tile"},
+        {"tile_x", {1, 2, 4, 6, 8}, {4, 4, 4, 2}, "output pixels along x per register tile"},
+        {"unroll_c", {1, 2}, {1, 1, 1, 1}, "unroll of the channel-word reduction"},
+        {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over output rows"},
+    };
+    return space;
+}
+
+void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs f, const Knobs &knobs, const Target &target) {
+    const int vec = knobs.at("vec_words");
+    const int tile_oc = vec * knobs.at("tile_vecs");
+    const int tile_x = knobs.at("tile_x");
+
+    Func tiled = f.codes.defined() ? f.codes : f.output;
+    Var oc = tiled.args()[0], x = tiled.args()[1], y = tiled.args()[2], b = tiled.args()[3];
+    Var oco("oco"), xo("xo"), oci("oci"), xi("xi");
+    tiled.compute_root()
+        .tile(oc, x, oco, xo, oci, xi, tile_oc, tile_x, TailStrategy::GuardWithIf)
+        .reorder(oci, xi, oco, xo, y, b)
+        .vectorize(oci, vec)
+        .unroll(xi);
+    if (knobs.at("parallel")) tiled.fuse(y, b, y).parallel(y);
+
+    f.core.compute_at(tiled, oco).vectorize(f.core.args()[0], vec);
+    f.core.update().vectorize(f.core.args()[0], vec);
+
+    Var ap = f.plane_dot.args()[0], wp = f.plane_dot.args()[1];
+    Var poc = f.plane_dot.args()[2], px = f.plane_dot.args()[3];
+    f.plane_dot.compute_at(tiled, oco).vectorize(poc, vec);
+    Stage accumulate = f.plane_dot.update();
+    std::vector<RVar> r = f.plane_dot.rvars(0);  // cw, kx, ky
+    Var poco("poco");
+    accumulate.reorder(poc, px, ap, wp, r[0], r[1], r[2])
+        .split(poc, poco, poc, vec)
+        .vectorize(poc)
+        .unroll(poco)
+        .unroll(px);
+    if (f.fixed_bits) accumulate.unroll(ap).unroll(wp);
+    if (knobs.at("unroll_c") > 1) {
+        RVar co("co"), ci("ci");
+        accumulate.split(r[0], co, ci, knobs.at("unroll_c"), TailStrategy::GuardWithIf).unroll(ci);
+    }
+
+    Func staged = f.weights;
+    std::vector<Var> w = staged.args();  // cw, plane, kx, ky, oc
+    staged.compute_root().reorder_storage(w[4], w[0], w[1], w[2], w[3]).reorder(w[4], w[0], w[1], w[2], w[3]);
+
+    f.a_sum.compute_root();
+    f.w_tap.compute_root();
+    f.w_sum.compute_root();
+    if (f.codes.defined()) f.output.compute_root();
+    (void)target;
+}
+
+}  // namespace lpgen

@@ -1,0 +1,28 @@
+// Schedule template for the bit-serial conv2d generators (bitserial_conv2d_{i32,f32,packed}).
+#pragma once
+
+#include "Halide.h"
+#include "knobs.h"
+
+namespace lpgen {
+
+// The Funcs of generators/bitserial_conv2d_generator.cpp that a schedule may touch.
+struct BitserialConv2dFuncs {
+    Halide::Func output;     // (oc, x, y, b) results, or packed (ocw, plane, x, y, b) words
+    Halide::Func core;       // (oc, x, y, b) plane-weighted sum of plane_dot
+    Halide::Func plane_dot;  // (ap, wp, oc, x, y, b) popcounts over the window
+    Halide::Func a_sum;      // (x, y, b) offset correction
+    Halide::Func w_tap;      // (kx, ky, oc) per-tap weight sums
+    Halide::Func w_sum;      // (oc, x, y) offset correction
+    Halide::Func weights;    // weight input (cw, plane, kx, ky, oc), zero outside OC
+    Halide::Func codes;      // (oc, x, y, b) requantized codes, only for packed output
+    bool fixed_bits;
+};
+
+// Knobs: vec_words, tile_vecs, tile_x, unroll_c, parallel.
+const KnobSpace &bitserial_conv2d_knob_space();
+
+void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs funcs, const Knobs &knobs,
+                                     const Halide::Target &target);
+
+}  // namespace lpgen

@@ -1,0 +1,27 @@
+// Schedule template for the bit-serial GEMM generators (bitserial_gemm_{i32,f32,packed}).
+#pragma once
+
+#include "Halide.h"
+#include "knobs.h"
+
+namespace lpgen {
+
+// The Funcs of generators/bitserial_gemm_generator.cpp that a schedule may touch.
+struct BitserialGemmFuncs {
+    Halide::Func output;        // (n, m) results, or packed (nw, plane, m) words
+    Halide::Func dot;           // (n, m) exact int64 dot product
+    Halide::Func core;          // (n, m) plane-weighted sum of plane_dot
+    Halide::Func plane_dot;     // (ap, wp, n, m) popcount(A_ap & W_wp) summed over kw
+    Halide::Func a_sum, w_sum;  // offset corrections, (m) and (n)
+    Halide::Func weights;       // the weight input (kw, plane, n), zero outside N
+    Halide::Func codes;         // (n, m) requantized codes, only for packed output
+    bool fixed_bits;            // plane counts are compile-time constants
+};
+
+// Knobs: vec_words, tile_vecs, tile_m, unroll_k, parallel (see the .cpp for their meaning).
+const KnobSpace &bitserial_gemm_knob_space();
+
+void apply_bitserial_gemm_schedule(BitserialGemmFuncs funcs, const Knobs &knobs,
+                                   const Halide::Target &target);
+
+}  // namespace lpgen

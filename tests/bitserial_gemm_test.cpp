@@ -1,0 +1,169 @@
+#include "reference/reference.h"
+#include "test_support.h"
+
+namespace lpgen {
+namespace {
+
+using test::PerIsa;
+
+struct GemmCase {
+    GemmShape shape;
+    Operand a, w;
+    std::vector<uint8_t> a_codes, w_codes;
+    std::vector<uint64_t> a_packed, w_packed;
+
+    GemmCase(GemmShape s, Operand a_op, Operand w_op, std::mt19937 &rng) : shape(s), a(a_op), w(w_op) {
+        a_codes = test::random_codes(size_t(s.m) * s.k, a.bits, rng);
+        w_codes = test::random_codes(size_t(s.n) * s.k, w.bits, rng);
+        repack();
+    }
+    void repack() {
+        a_packed = ref::pack(a_codes, shape.m, shape.k, a.bits);
+        w_packed = ref::pack(w_codes, shape.n, shape.k, w.bits);
+    }
+    std::vector<int64_t> expected() const { return ref::gemm(a_codes, w_codes, shape, a, w); }
+    std::vector<int32_t> run_i32() const {
+        std::vector<int32_t> out(size_t(shape.m) * shape.n, -7);
+        bitserial_gemm(shape, a_packed.data(), a_packed.size(), a, w_packed.data(), w_packed.size(), w, out.data(),
+                       out.size());
+        return out;
+    }
+};
+
+std::vector<int32_t> narrow(const std::vector<int64_t> &v) { return std::vector<int32_t>(v.begin(), v.end()); }
+
+class BitserialGemm : public PerIsa {};
+
+TEST_P(BitserialGemm, matches_reference_for_all_bit_pairs_and_encoding_pairs) {
+    std::mt19937 rng(3);
+    for (int abits = 1; abits <= 8; ++abits)
+        for (int wbits = 1; wbits <= 8; ++wbits)
+            for (Encoding ae : test::kEncodings)
+                for (Encoding we : test::kEncodings) {
+                    GemmCase c({5, 19, 137}, {abits, ae, 0}, {wbits, we, 0}, rng);
+                    ASSERT_EQ(c.run_i32(), narrow(c.expected()))
+                        << "a" << abits << test::encoding_name(ae) << " w" << wbits << test::encoding_name(we);
+                }
+}
+
+TEST_P(BitserialGemm, matches_reference_on_edge_shapes) {
+    std::mt19937 rng(4);
+    const GemmShape shapes[] = {{1, 1, 1},   {1, 64, 64},  {7, 1, 65},  {1, 33, 63}, {3, 5, 130},
+                                {9, 41, 27}, {4, 24, 128}, {13, 50, 300}, {1, 100, 1000}};
+    const std::pair<int, int> widths[] = {{1, 1}, {2, 1}, {2, 2}, {4, 4}, {3, 5}, {8, 8}};
+    for (const GemmShape &s : shapes)
+        for (auto [ab, wb] : widths)
+            for (Encoding e : test::kEncodings) {
+                GemmCase c(s, {ab, e, 0}, {wb, e, 0}, rng);
+                ASSERT_EQ(c.run_i32(), narrow(c.expected()))
+                    << s.m << "x" << s.n << "x" << s.k << " a" << ab << " w" << wb << " " << test::encoding_name(e);
+            }
+}
+
+TEST_P(BitserialGemm, zero_points_are_subtracted_exactly) {
+    std::mt19937 rng(5);
+    for (auto [za, zw] : {std::pair{3, 0}, {0, 5}, {7, 2}, {-4, 9}}) {
+        GemmCase c({6, 21, 100}, {4, Encoding::Unsigned, za}, {4, Encoding::Unsigned, zw}, rng);
+        EXPECT_EQ(c.run_i32(), narrow(c.expected())) << "za=" << za << " zw=" << zw;
+    }
+}
+
+// All bits set at the largest K of ResNet-18 and far beyond: no partial sum may wrap.
+TEST_P(BitserialGemm, all_bits_set_at_large_k_does_not_overflow) {
+    std::mt19937 rng(6);
+    for (int k : {4608, 65536}) {
+        for (auto [ab, wb] : {std::pair{1, 1}, {2, 2}, {4, 4}, {2, 1}, {8, 1}}) {
+            for (Encoding e : test::kEncodings) {
+                GemmCase c({2, 3, k}, {ab, e, 0}, {wb, e, 0}, rng);
+                std::fill(c.a_codes.begin(), c.a_codes.end(), uint8_t((1 << ab) - 1));
+                std::fill(c.w_codes.begin(), c.w_codes.end(), uint8_t((1 << wb) - 1));
+                c.repack();
+                EXPECT_EQ(c.run_i32(), narrow(c.expected())) << "k=" << k << " a" << ab << " w" << wb;
+            }
+        }
+    }
+}
+
+// 8x8 unsigned at K = 65536 can exceed int32: int32 output refuses, fp32 output is exact enough.
+TEST_P(BitserialGemm, int32_output_refuses_sums_that_could_overflow_and_fp32_carries_them) {
+    std::mt19937 rng(7);
+    GemmCase c({1, 2, 65536}, {8, Encoding::Unsigned, 0}, {8, Encoding::Unsigned, 0}, rng);
+    std::fill(c.a_codes.begin(), c.a_codes.end(), 255);
+    std::fill(c.w_codes.begin(), c.w_codes.end(), 255);
+    c.repack();
+    std::vector<int32_t> out(2, -7);
+    EXPECT_THROW(bitserial_gemm(c.shape, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(),
+                                c.w_packed.size(), c.w, out.data(), out.size()),
+                 Error);
+    EXPECT_EQ(out, std::vector<int32_t>(2, -7));
+
+    const float one = 1.0f;
+    Fp32Epilogue e{&one, 1};
+    std::vector<float> real(2);
+    bitserial_gemm(c.shape, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(), c.w_packed.size(), c.w, e,
+                   real.data(), real.size());
+    EXPECT_EQ(real, ref::fp32_epilogue(c.expected(), 2, e));
+    EXPECT_EQ(real[0], 255.0f * 255.0f * 65536.0f);
+}
+
+TEST_P(BitserialGemm, fp32_epilogue_matches_reference_bit_for_bit) {
+    std::mt19937 rng(8);
+    std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+    const GemmShape s{7, 37, 190};
+    std::vector<float> scale(s.n), bias(s.n);
+    for (auto &v : scale) v = dist(rng) * 0.01f;
+    for (auto &v : bias) v = dist(rng);
+    const Fp32Epilogue epilogues[] = {
+        {scale.data(), 1},                                  // per-tensor scale, no bias
+        {scale.data(), size_t(s.n), bias.data(), size_t(s.n)},  // per-channel scale and bias
+        {scale.data(), size_t(s.n), bias.data(), size_t(s.n), 0.0f},  // ReLU
+        {scale.data(), 1, bias.data(), 1, -0.5f, 0.75f},    // clamp
+    };
+    for (const Fp32Epilogue &e : epilogues) {
+        for (auto [ab, wb] : {std::pair{1, 1}, {2, 2}, {3, 2}}) {
+            GemmCase c(s, {ab, Encoding::Unsigned, 1}, {wb, Encoding::Signed, 0}, rng);
+            std::vector<float> out(size_t(s.m) * s.n);
+            bitserial_gemm(s, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(), c.w_packed.size(), c.w, e,
+                           out.data(), out.size());
+            EXPECT_EQ(out, ref::fp32_epilogue(c.expected(), s.n, e)) << "a" << ab << " w" << wb;
+        }
+    }
+}
+
+TEST_P(BitserialGemm, requantize_and_pack_feeds_the_next_layer) {
+    std::mt19937 rng(9);
+    const GemmShape s{5, 70, 150};  // N = 70: the packed output has a partial second word
+    const float scale = 0.05f, bias = 0.25f;
+    const Fp32Epilogue e{&scale, 1, &bias, 1, 0.0f};
+    for (Encoding next_e : test::kEncodings) {
+        for (int next_bits : {1, 2, 4}) {
+            GemmCase c(s, {2, Encoding::Unsigned, 0}, {2, Encoding::Bipolar, 0}, rng);
+            const Quantization next{0.1f, 0, next_bits, next_e};
+            std::vector<uint64_t> out(packed_words(s.m, s.n, next_bits), ~uint64_t{0});
+            bitserial_gemm(s, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(), c.w_packed.size(), c.w, e,
+                           next, out.data(), out.size());
+            auto real = ref::fp32_epilogue(c.expected(), s.n, e);
+            EXPECT_EQ(out, ref::requantize_pack(real, s.m, s.n, next))
+                << test::encoding_name(next_e) << " " << next_bits << " bits";
+        }
+    }
+}
+
+TEST_P(BitserialGemm, specialized_kernels_serve_their_widths) {
+    std::mt19937 rng(10);
+    GemmCase c({4, 8, 64}, {1, Encoding::Unsigned, 0}, {1, Encoding::Unsigned, 0}, rng);
+    std::vector<int32_t> out(32);
+    std::string name = bitserial_gemm(c.shape, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(),
+                                      c.w_packed.size(), c.w, out.data(), out.size());
+    EXPECT_NE(name.find("a1w1"), std::string::npos) << name;
+    GemmCase g({4, 8, 64}, {3, Encoding::Unsigned, 0}, {1, Encoding::Unsigned, 0}, rng);
+    name = bitserial_gemm(g.shape, g.a_packed.data(), g.a_packed.size(), g.a, g.w_packed.data(), g.w_packed.size(),
+                          g.w, out.data(), out.size());
+    EXPECT_NE(name.find("lpgen_bs_gemm_i32__"), std::string::npos) << name;
+    EXPECT_NE(name.find(active_isa()), std::string::npos) << name;
+}
+
+LPGEN_INSTANTIATE_PER_ISA(BitserialGemm);
+
+}  // namespace
+}  // namespace lpgen
