@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Checks the emitted assembly of each profile for the instructions its bit-serial kernels must
+# use, and for instructions a profile's CPU lacks.
+#   usage: check_assembly.sh <kernel dir root>
+set -u
+root=$1
+failures=0
+
+expect() {  # expect <file> <extended regex> <what>
+    if ! grep -Eq "$2" "$1"; then
+        echo "FAIL: $(basename "$1") lacks $3 ($2)"
+        failures=$((failures + 1))
+    fi
+}
+forbid() {  # forbid <file> <extended regex> <what>
+    if grep -Eq "$2" "$1"; then
+        echo "FAIL: $(basename "$1") uses $3 ($2)"
+        failures=$((failures + 1))
+    fi
+}
+
+for kind in gemm conv2d; do
+    for width in a1w1 a2w1 a2w2 a4w4; do
+        base=lpgen_bs_${kind}_i32_${width}
+        # AVX-512 with VPOPCNTDQ: one vpopcntq per 8 words, on zmm registers.
+        expect "$root/x86-64-avx512/${base}__x86_avx512.s" 'vpopcntq[[:space:]]+.*zmm' "zmm VPOPCNTQ"
+        # AVX2: nibble-table popcount (vpshufb) and vpsadbw, and nothing from AVX-512.
+        f="$root/x86-64-avx2/${base}__x86_avx2.s"
+        expect "$f" 'vpshufb' "the vpshufb popcount"
+        forbid "$f" 'zmm|vpopcnt' "AVX-512"
+        if [ -d "$root/arm64-a53" ]; then
+            # NEON: cnt on bytes, then widening pairwise adds (uaddlp / uadalp).
+            f="$root/arm64-a53/${base}__arm64_a53.s"
+            expect "$f" 'cnt[[:space:]]+v[0-9]+\.(8|16)b' "NEON cnt"
+            expect "$f" 'ua(ddl|dal)p[[:space:]]+v' "widening pairwise adds"
+            forbid "$f" '[su]dot[[:space:]]' "ARMv8.2 dot products"
+        fi
+        if [ -d "$root/arm32-a53" ]; then
+            f="$root/arm32-a53/${base}__arm32_a53.s"
+            expect "$f" 'vcnt\.8' "NEON vcnt.8"
+            expect "$f" 'vpad(d|a)l\.u' "widening pairwise adds"
+        fi
+    done
+done
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures assembly checks failed"
+    exit 1
+fi
+echo "assembly checks passed"
