@@ -13,6 +13,11 @@ namespace {
 
 using namespace Halide;
 
+// Accumulator types. int32 outputs accumulate in uint32, which wraps by definition: the sum
+// mod 2^32 is exact whenever the true result fits in int32, which the entry point checks.
+// fp32 and packed outputs may exceed int32 (8-bit x 8-bit at K = 65536) and use int64.
+const Type kModular32 = UInt(32);
+
 template <typename Self>
 class BitserialConv2dBase : public Generator<Self> {
 public:
@@ -38,7 +43,8 @@ protected:
     Expr a_planes() const { return fixed_abits > 0 ? Expr((int)fixed_abits) : Expr(abits); }
     Expr w_planes() const { return fixed_wbits > 0 ? Expr((int)fixed_wbits) : Expr(wbits); }
 
-    void define_dot() {
+    void define_dot(Type acc) {
+        auto wide = [&](Expr e) { return cast(acc, e); };
         Var ap{"ap"}, wp{"wp"}, kx{"kx"}, ky{"ky"};
         Expr cw_count = activations.dim(0).extent();
         Expr width = activations.dim(2).extent(), height = activations.dim(3).extent();
@@ -53,14 +59,15 @@ protected:
         auto in_y = [&](Expr out_y, Expr tap) { return out_y * stride_y - pad_top + tap * dilation_y; };
 
         RDom r(0, cw_count, 0, kernel_w, 0, kernel_h, "r");  // cw, kx, ky
-        plane_dot(ap, wp, oc, x, y, b) = cast<int32_t>(0);
-        plane_dot(ap, wp, oc, x, y, b) += cast<int32_t>(
-            popcount(a_in(r.x, ap, in_x(x, r.y), in_y(y, r.z), b) & w_in(r.x, wp, r.y, r.z, oc)));
+        // Per-lane uint64 sums: popcount's own width, so the inner loop never narrows.
+        plane_dot(ap, wp, oc, x, y, b) = cast<uint64_t>(0);
+        plane_dot(ap, wp, oc, x, y, b) +=
+            popcount(a_in(r.x, ap, in_x(x, r.y), in_y(y, r.z), b) & w_in(r.x, wp, r.y, r.z, oc));
 
         RDom rp(0, a_planes(), 0, w_planes(), "rp");
         Expr pair_weight = plane_weight(rp.x, a_planes(), a_encoding) * plane_weight(rp.y, w_planes(), w_encoding);
-        core(oc, x, y, b) = cast<int64_t>(0);
-        core(oc, x, y, b) += cast<int64_t>(pair_weight) * plane_dot(rp.x, rp.y, oc, x, y, b);
+        core(oc, x, y, b) = wide(0);
+        core(oc, x, y, b) += wide(pair_weight) * wide(plane_dot(rp.x, rp.y, oc, x, y, b));
 
         // Offset corrections (bipolar operands, zero points); empty loops when the offset is 0.
         Expr a_offset = operand_offset(a_planes(), a_encoding, a_zero_point);
@@ -68,8 +75,8 @@ protected:
 
         // a_sum: plane-weighted popcount of the window; padded pixels are zero words already.
         RDom ra(0, cw_count, 0, select(w_offset != 0, a_planes(), 0), 0, kernel_w, 0, kernel_h, "ra");
-        a_sum(x, y, b) = cast<int64_t>(0);
-        a_sum(x, y, b) += cast<int64_t>(plane_weight(ra.y, a_planes(), a_encoding) *
+        a_sum(x, y, b) = wide(0);
+        a_sum(x, y, b) += wide(plane_weight(ra.y, a_planes(), a_encoding) *
                                         cast<int32_t>(popcount(a_in(ra.x, ra.y, in_x(x, ra.z), in_y(y, ra.w), b))));
 
         // w_sum: plane-weighted popcount of the weights over the taps that land inside the image.
@@ -78,19 +85,19 @@ protected:
         w_tap(kx, ky, oc) += plane_weight(rt.y, w_planes(), w_encoding) * cast<int32_t>(popcount(w_in(rt.x, rt.y, kx, ky, oc)));
         RDom rv(0, select(a_offset != 0, kernel_w, 0), 0, kernel_h, "rv");
         Expr tap_inside = in_x(x, rv.x) >= 0 && in_x(x, rv.x) < width && in_y(y, rv.y) >= 0 && in_y(y, rv.y) < height;
-        w_sum(oc, x, y) = cast<int64_t>(0);
-        w_sum(oc, x, y) += cast<int64_t>(select(tap_inside, w_tap(rv.x, rv.y, oc), 0));
+        w_sum(oc, x, y) = wide(0);
+        w_sum(oc, x, y) += wide(select(tap_inside, w_tap(rv.x, rv.y, oc), 0));
 
         // Valid (pixel, channel) pairs in the window, for the offset x offset term.
         Expr inside_x = max(0, min(kernel_w, (width - in_x(x, 0) + dilation_x - 1) / dilation_x) -
                                    max(0, (-in_x(x, 0) + dilation_x - 1) / dilation_x));
         Expr inside_y = max(0, min(kernel_h, (height - in_y(y, 0) + dilation_y - 1) / dilation_y) -
                                    max(0, (-in_y(y, 0) + dilation_y - 1) / dilation_y));
-        Expr valid_pairs = cast<int64_t>(inside_x) * cast<int64_t>(inside_y) * cast<int64_t>(channels);
+        Expr valid_pairs = wide(inside_x) * wide(inside_y) * wide(channels);
 
-        dot(oc, x, y, b) = core(oc, x, y, b) + cast<int64_t>(w_offset) * a_sum(x, y, b) +
-                           cast<int64_t>(a_offset) * w_sum(oc, x, y) +
-                           cast<int64_t>(a_offset) * cast<int64_t>(w_offset) * valid_pairs;
+        dot(oc, x, y, b) = core(oc, x, y, b) + wide(w_offset) * a_sum(x, y, b) +
+                           wide(a_offset) * w_sum(oc, x, y) +
+                           wide(a_offset) * wide(w_offset) * valid_pairs;
     }
 
     void require_shapes() {
@@ -99,9 +106,10 @@ protected:
         weights.dim(0).set_bounds(0, activations.dim(0).extent());
     }
 
-    BitserialConv2dFuncs funcs(Func output, Func codes) {
+    BitserialConv2dFuncs funcs(Func output, Func codes, Expr out_width) {
         return BitserialConv2dFuncs{output, core, plane_dot, a_sum, w_tap, w_sum, w_in, codes,
-                                    fixed_abits > 0 && fixed_wbits > 0};
+                                    weights.dim(4).extent(), out_width,
+                                    fixed_abits > 0 && fixed_wbits > 0, fixed_abits, fixed_wbits};
     }
 };
 
@@ -110,12 +118,12 @@ public:
     Output<Buffer<int32_t>> output{"output", 4};  // (oc, x, y, batch)
 
     void generate() {
-        define_dot();
+        define_dot(kModular32);
         require_shapes();
-        output(oc, x, y, b) = cast<int32_t>(dot(oc, x, y, b));
+        output(oc, x, y, b) = reinterpret<int32_t>(dot(oc, x, y, b));
     }
     void schedule() {
-        apply_bitserial_conv2d_schedule(funcs(output, Func()),
+        apply_bitserial_conv2d_schedule(funcs(output, Func(), output.dim(1).extent()),
                                         parse_knobs(bitserial_conv2d_knob_space(), knobs, get_target()), get_target());
     }
 };
@@ -128,13 +136,13 @@ public:
     Output<Buffer<float>> output{"output", 4};  // (oc, x, y, batch)
 
     void generate() {
-        define_dot();
+        define_dot(Int(64));
         require_shapes();
         allow_broadcast(scale, bias);
         output(oc, x, y, b) = fp32_epilogue(dot(oc, x, y, b), scale(oc), bias(oc), clamp_min, clamp_max);
     }
     void schedule() {
-        apply_bitserial_conv2d_schedule(funcs(output, Func()),
+        apply_bitserial_conv2d_schedule(funcs(output, Func(), output.dim(1).extent()),
                                         parse_knobs(bitserial_conv2d_knob_space(), knobs, get_target()), get_target());
     }
 };
@@ -153,7 +161,7 @@ public:
     Output<Buffer<uint64_t>> output{"output", 5};  // (ocw, plane, x, y, batch)
 
     void generate() {
-        define_dot();
+        define_dot(Int(64));
         require_shapes();
         allow_broadcast(scale, bias);
         Expr real = fp32_epilogue(dot(oc, x, y, b), scale(oc), bias(oc), clamp_min, clamp_max);
@@ -161,7 +169,7 @@ public:
         output = pack_bit_planes(codes, out_channels, "packed_planes");
     }
     void schedule() {
-        apply_bitserial_conv2d_schedule(funcs(output, codes),
+        apply_bitserial_conv2d_schedule(funcs(output, codes, output.dim(2).extent()),
                                         parse_knobs(bitserial_conv2d_knob_space(), knobs, get_target()), get_target());
     }
 

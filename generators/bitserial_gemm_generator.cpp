@@ -13,6 +13,11 @@ namespace {
 
 using namespace Halide;
 
+// Accumulator types. int32 outputs accumulate in uint32, which wraps by definition: the sum
+// mod 2^32 is exact whenever the true result fits in int32, which the entry point checks.
+// fp32 and packed outputs may exceed int32 (8-bit x 8-bit at K = 65536) and use int64.
+const Type kModular32 = UInt(32);
+
 template <typename Self>
 class BitserialGemmBase : public Generator<Self> {
 public:
@@ -39,8 +44,9 @@ protected:
     Expr a_planes() const { return fixed_abits > 0 ? Expr((int)fixed_abits) : Expr(abits); }
     Expr w_planes() const { return fixed_wbits > 0 ? Expr((int)fixed_wbits) : Expr(wbits); }
 
-    // dot(n, m): the exact int64 dot product of the decoded, zero-point-corrected rows.
-    void define_dot() {
+    // dot(n, m): the dot product of the decoded, zero-point-corrected rows, in `acc`.
+    void define_dot(Type acc) {
+        auto wide = [&](Expr e) { return cast(acc, e); };
         Var ap{"ap"}, wp{"wp"};
         Expr kw_count = activations.dim(0).extent();
         // Rows past M or N read as zero words, so schedules may round tiles up freely.
@@ -49,28 +55,29 @@ protected:
         w_in = BoundaryConditions::constant_exterior(weights, cast<uint64_t>(0),
                                                      {Range(), Range(), {0, weights.dim(2).extent()}});
         RDom rk(0, kw_count, "rk");
-        plane_dot(ap, wp, n, m) = cast<int32_t>(0);
-        plane_dot(ap, wp, n, m) += cast<int32_t>(popcount(a_in(rk, ap, m) & w_in(rk, wp, n)));
+        // Per-lane uint64 sums: popcount's own width, so the inner loop never narrows.
+        plane_dot(ap, wp, n, m) = cast<uint64_t>(0);
+        plane_dot(ap, wp, n, m) += popcount(a_in(rk, ap, m) & w_in(rk, wp, n));
 
         RDom rp(0, a_planes(), 0, w_planes(), "rp");
         Expr pair_weight = plane_weight(rp.x, a_planes(), a_encoding) * plane_weight(rp.y, w_planes(), w_encoding);
-        core(n, m) = cast<int64_t>(0);
-        core(n, m) += cast<int64_t>(pair_weight) * plane_dot(rp.x, rp.y, n, m);
+        core(n, m) = wide(0);
+        core(n, m) += wide(pair_weight) * wide(plane_dot(rp.x, rp.y, n, m));
 
         // Correction terms, needed only when an operand has a nonzero offset (bipolar or zero
         // point); their loops are empty otherwise so plain unsigned/signed kernels pay nothing.
         Expr a_offset = operand_offset(a_planes(), a_encoding, a_zero_point);
         Expr w_offset = operand_offset(w_planes(), w_encoding, w_zero_point);
         RDom ra(0, kw_count, 0, select(w_offset != 0, a_planes(), 0), "ra");
-        a_sum(m) = cast<int64_t>(0);
-        a_sum(m) += cast<int64_t>(plane_weight(ra.y, a_planes(), a_encoding) *
+        a_sum(m) = wide(0);
+        a_sum(m) += wide(plane_weight(ra.y, a_planes(), a_encoding) *
                                   cast<int32_t>(popcount(a_in(ra.x, ra.y, m))));
         RDom rw(0, kw_count, 0, select(a_offset != 0, w_planes(), 0), "rw");
-        w_sum(n) = cast<int64_t>(0);
-        w_sum(n) += cast<int64_t>(plane_weight(rw.y, w_planes(), w_encoding) *
+        w_sum(n) = wide(0);
+        w_sum(n) += wide(plane_weight(rw.y, w_planes(), w_encoding) *
                                   cast<int32_t>(popcount(w_in(rw.x, rw.y, n))));
-        dot(n, m) = core(n, m) + cast<int64_t>(w_offset) * a_sum(m) + cast<int64_t>(a_offset) * w_sum(n) +
-                    cast<int64_t>(a_offset) * cast<int64_t>(w_offset) * cast<int64_t>(k);
+        dot(n, m) = core(n, m) + wide(w_offset) * a_sum(m) + wide(a_offset) * w_sum(n) +
+                    wide(a_offset) * wide(w_offset) * wide(k);
     }
 
     void require_bit_widths() {
@@ -82,7 +89,8 @@ protected:
 
     BitserialGemmFuncs funcs(Func output, Func requant) {
         return BitserialGemmFuncs{output, dot, core, plane_dot, a_sum, w_sum, w_in, requant,
-                                  fixed_abits > 0 && fixed_wbits > 0};
+                                  weights.dim(2).extent(), activations.dim(2).extent(),
+                                  fixed_abits > 0 && fixed_wbits > 0, fixed_abits, fixed_wbits};
     }
 };
 
@@ -91,9 +99,9 @@ public:
     Output<Buffer<int32_t>> output{"output", 2};  // (n, m)
 
     void generate() {
-        define_dot();
+        define_dot(kModular32);
         require_bit_widths();
-        output(n, m) = cast<int32_t>(dot(n, m));
+        output(n, m) = reinterpret<int32_t>(dot(n, m));
     }
     void schedule() {
         apply_bitserial_gemm_schedule(funcs(output, Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
@@ -110,7 +118,7 @@ public:
     Output<Buffer<float>> output{"output", 2};  // (n, m)
 
     void generate() {
-        define_dot();
+        define_dot(Int(64));
         require_bit_widths();
         allow_broadcast(scale, bias);
         output(n, m) = fp32_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
@@ -137,7 +145,7 @@ public:
     Output<Buffer<uint64_t>> output{"output", 3};  // (nw, plane, m)
 
     void generate() {
-        define_dot();
+        define_dot(Int(64));
         require_bit_widths();
         allow_broadcast(scale, bias);
         Expr real = fp32_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);

@@ -4,6 +4,8 @@
 // channel vector; the weights are staged once per call with oc innermost.
 #include "bitserial_conv2d_schedule.h"
 
+#include <algorithm>
+
 namespace lpgen {
 
 using namespace Halide;
@@ -12,8 +14,8 @@ const KnobSpace &bitserial_conv2d_knob_space() {
     //                 name         allowed             avx512 avx2 a64 a32
     static const KnobSpace space = {
         {"vec_words", {2, 4, 8, 16}, {8, 4, 2, 2}, "uint64 words per vector (lanes of oc)"},
-        {"tile_vecs", {1, 2, 3, 4}, {2, 2, 2, 2}, "vectors of oc per register tile"},
-        {"tile_x", {1, 2, 4, 6, 8}, {4, 4, 4, 2}, "output pixels along x per register tile"},
+        {"tile_vecs", {1, 2, 3, 4, 6, 8}, {4, 2, 2, 2}, "weight plane-vectors (oc-vectors x wbits) per register tile"},
+        {"tile_x", {1, 2, 4, 6, 8}, {4, 4, 4, 2}, "activation plane-pixels (x x abits) per register tile"},
         {"unroll_c", {1, 2}, {1, 1, 1, 1}, "unroll of the channel-word reduction"},
         {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over output rows"},
     };
@@ -21,35 +23,41 @@ const KnobSpace &bitserial_conv2d_knob_space() {
 }
 
 void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs f, const Knobs &knobs, const Target &target) {
+    // As in the GEMM schedule, the tile counts accumulator vectors: fixed-width kernels unroll
+    // their planes inside it and so span fewer pixels and channels.
     const int vec = knobs.at("vec_words");
-    const int tile_oc = vec * knobs.at("tile_vecs");
-    const int tile_x = knobs.at("tile_x");
+    const int a_planes = f.fixed_bits ? f.a_planes : 1, w_planes = f.fixed_bits ? f.w_planes : 1;
+    const int tile_oc = vec * std::max(1, knobs.at("tile_vecs") / w_planes);
+    const int tile_x = std::max(1, knobs.at("tile_x") / a_planes);
 
     Func tiled = f.codes.defined() ? f.codes : f.output;
     Var oc = tiled.args()[0], x = tiled.args()[1], y = tiled.args()[2], b = tiled.args()[3];
     Var oco("oco"), xo("xo"), oci("oci"), xi("xi");
-    tiled.compute_root()
-        .tile(oc, x, oco, xo, oci, xi, tile_oc, tile_x, TailStrategy::GuardWithIf)
-        .reorder(oci, xi, oco, xo, y, b)
-        .vectorize(oci, vec)
-        .unroll(xi);
-    if (knobs.at("parallel")) tiled.fuse(y, b, y).parallel(y);
+    auto tile = [&](Stage stage, TailStrategy tail) {
+        stage.tile(oc, x, oco, xo, oci, xi, tile_oc, tile_x, tail).reorder(oci, xi, oco, xo, y, b).vectorize(oci, vec).unroll(xi);
+        if (knobs.at("parallel")) stage.parallel(y);
+    };
+    tiled.compute_root();
+    // Whole tiles keep producer regions constant-sized (accumulators stay in registers); only
+    // outputs narrower than a tile take the guarded path.
+    tile(tiled.specialize(f.oc_extent >= tile_oc && f.x_extent >= tile_x), TailStrategy::ShiftInwards);
+    tile(tiled, TailStrategy::GuardWithIf);
 
     f.core.compute_at(tiled, oco).vectorize(f.core.args()[0], vec);
     f.core.update().vectorize(f.core.args()[0], vec);
 
     Var ap = f.plane_dot.args()[0], wp = f.plane_dot.args()[1];
     Var poc = f.plane_dot.args()[2], px = f.plane_dot.args()[3];
-    f.plane_dot.compute_at(tiled, oco).vectorize(poc, vec);
+    f.plane_dot.compute_at(tiled, oco).reorder_storage(poc, px, ap, wp).vectorize(poc, vec);
     Stage accumulate = f.plane_dot.update();
     std::vector<RVar> r = f.plane_dot.rvars(0);  // cw, kx, ky
     Var poco("poco");
-    accumulate.reorder(poc, px, ap, wp, r[0], r[1], r[2])
-        .split(poc, poco, poc, vec)
-        .vectorize(poc)
-        .unroll(poco)
-        .unroll(px);
-    if (f.fixed_bits) accumulate.unroll(ap).unroll(wp);
+    if (f.fixed_bits) {
+        accumulate.reorder(poc, px, ap, wp, r[0], r[1], r[2]).unroll(ap).unroll(wp);
+    } else {
+        accumulate.reorder(poc, px, r[0], r[1], r[2], ap, wp);
+    }
+    accumulate.split(poc, poco, poc, vec).vectorize(poc).unroll(poco).unroll(px);
     if (knobs.at("unroll_c") > 1) {
         RVar co("co"), ci("ci");
         accumulate.split(r[0], co, ci, knobs.at("unroll_c"), TailStrategy::GuardWithIf).unroll(ci);

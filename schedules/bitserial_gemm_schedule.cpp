@@ -7,6 +7,8 @@
 // vector load is contiguous.
 #include "bitserial_gemm_schedule.h"
 
+#include <algorithm>
+
 namespace lpgen {
 
 using namespace Halide;
@@ -15,8 +17,8 @@ const KnobSpace &bitserial_gemm_knob_space() {
     //                 name         allowed             avx512 avx2 a64 a32
     static const KnobSpace space = {
         {"vec_words", {2, 4, 8, 16}, {8, 4, 2, 2}, "uint64 words per vector (lanes of n)"},
-        {"tile_vecs", {1, 2, 3, 4, 6}, {3, 2, 2, 2}, "vectors of n per register tile"},
-        {"tile_m", {1, 2, 4, 6, 8}, {4, 4, 4, 2}, "rows of m per register tile"},
+        {"tile_vecs", {1, 2, 3, 4, 6, 8}, {4, 2, 2, 2}, "weight plane-vectors (n-vectors x wbits) per register tile"},
+        {"tile_m", {1, 2, 4, 6, 8}, {4, 4, 4, 2}, "activation plane-rows (m x abits) per register tile"},
         {"unroll_k", {1, 2, 4}, {1, 1, 2, 1}, "unroll of the packed-word reduction"},
         {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over row tiles"},
     };
@@ -24,21 +26,28 @@ const KnobSpace &bitserial_gemm_knob_space() {
 }
 
 void apply_bitserial_gemm_schedule(BitserialGemmFuncs f, const Knobs &knobs, const Target &target) {
+    // The register tile holds tile_m x tile_vecs accumulator vectors whatever the bit widths:
+    // a kernel with fixed widths unrolls its planes inside the tile, so it spans fewer m and n.
     const int vec = knobs.at("vec_words");
-    const int tile_n = vec * knobs.at("tile_vecs");
-    const int tile_m = knobs.at("tile_m");
+    const int a_planes = f.fixed_bits ? f.a_planes : 1, w_planes = f.fixed_bits ? f.w_planes : 1;
+    const int tile_n = vec * std::max(1, knobs.at("tile_vecs") / w_planes);
+    const int tile_m = std::max(1, knobs.at("tile_m") / a_planes);
 
     // The Func that holds (n, m) results: the output itself, or the codes before packing.
     Func tiled = f.codes.defined() ? f.codes : f.output;
     Var n = tiled.args()[0], m = tiled.args()[1];
     Var no("no"), mo("mo"), ni("ni"), mi("mi");
 
-    tiled.compute_root()
-        .tile(n, m, no, mo, ni, mi, tile_n, tile_m, TailStrategy::GuardWithIf)
-        .reorder(ni, mi, no, mo)
-        .vectorize(ni, vec)
-        .unroll(mi);
-    if (knobs.at("parallel")) tiled.parallel(mo);
+    auto tile = [&](Stage stage, TailStrategy tail) {
+        stage.tile(n, m, no, mo, ni, mi, tile_n, tile_m, tail).reorder(ni, mi, no, mo).vectorize(ni, vec).unroll(mi);
+        if (knobs.at("parallel")) stage.parallel(mo);
+    };
+    tiled.compute_root();
+    // Whole tiles (the last one shifted inwards) keep every producer region a constant size, so
+    // LLVM can hold the accumulators in registers; only matrices smaller than a tile take the
+    // guarded path.
+    tile(tiled.specialize(f.n_extent >= tile_n && f.m_extent >= tile_m), TailStrategy::ShiftInwards);
+    tile(tiled, TailStrategy::GuardWithIf);
 
     f.core.compute_at(tiled, no).vectorize(n, vec).unroll(m);
     Stage combine = f.core.update();
@@ -46,12 +55,18 @@ void apply_bitserial_gemm_schedule(BitserialGemmFuncs f, const Knobs &knobs, con
 
     Var ap = f.plane_dot.args()[0], wp = f.plane_dot.args()[1];
     Var pn = f.plane_dot.args()[2], pm = f.plane_dot.args()[3];
-    f.plane_dot.compute_at(tiled, no).vectorize(pn, vec).unroll(pn).unroll(pm);
+    f.plane_dot.compute_at(tiled, no).reorder_storage(pn, pm, ap, wp).vectorize(pn, vec).unroll(pn).unroll(pm);
     Stage accumulate = f.plane_dot.update();
     RVar rk = f.plane_dot.rvars(0)[0];
     Var pno("pno");
-    accumulate.reorder(pn, pm, ap, wp, rk).split(pn, pno, pn, vec).vectorize(pn).unroll(pno).unroll(pm);
-    if (f.fixed_bits) accumulate.unroll(ap).unroll(wp);
+    if (f.fixed_bits) {
+        // Planes unrolled inside the tile: one broadcast and one vector load serve every plane pair.
+        accumulate.reorder(pn, pm, ap, wp, rk).unroll(ap).unroll(wp);
+    } else {
+        // Runtime widths: one pass over K per plane pair, each with the tile in registers.
+        accumulate.reorder(pn, pm, rk, ap, wp);
+    }
+    accumulate.split(pn, pno, pn, vec).vectorize(pn).unroll(pno).unroll(pm);
     if (knobs.at("unroll_k") > 1) {
         RVar rko("rko"), rki("rki");
         accumulate.split(rk, rko, rki, knobs.at("unroll_k"), TailStrategy::GuardWithIf).unroll(rki);

@@ -15,7 +15,9 @@ struct BitserialGemmFuncs {
     Halide::Func a_sum, w_sum;  // offset corrections, (m) and (n)
     Halide::Func weights;       // the weight input (kw, plane, n), zero outside N
     Halide::Func codes;         // (n, m) requantized codes, only for packed output
-    bool fixed_bits;            // plane counts are compile-time constants
+    Halide::Expr n_extent, m_extent;  // N and M of the call
+    bool fixed_bits;            // plane counts are compile-time constants:
+    int a_planes, w_planes;     // these (when fixed_bits)
 };
 
 // Knobs: vec_words, tile_vecs, tile_m, unroll_k, parallel (see the .cpp for their meaning).

@@ -1,0 +1,165 @@
+// Bit-serial GEMM and conv2d against the generated int16 (the paper's baseline) and int8
+// kernels, single thread, on ResNet-18 C2-C12 and GEMMs; prints GOPS and same-run ratios.
+//
+//   bitserial_bench [--benchmark_filter=...]  (any Google Benchmark flag)
+// Workload names: C2..C12 (conv layers), C2.gemm.. (their GEMM-equivalents, M = OH*OW,
+// N = OC, K = KH*KW*C), gemm256, gemm1024, gemv4096. Weights are packed once, outside the
+// timed loop; activations are packed before the loop too (packing is reported on its own
+// as <workload>/pack<A>).
+#include <benchmark/benchmark.h>
+
+#include <iostream>
+#include <random>
+
+#include "ratio_reporter.h"
+#include "workloads.h"
+
+namespace lpgen::bench {
+namespace {
+
+std::vector<uint8_t> random_codes(size_t count, int bits, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> dist(0, (1 << bits) - 1);
+    std::vector<uint8_t> v(count);
+    for (auto &x : v) x = uint8_t(dist(rng));
+    return v;
+}
+
+template <typename T>
+std::vector<T> random_ints(size_t count, int lo, int hi, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> dist(lo, hi);
+    std::vector<T> v(count);
+    for (auto &x : v) x = T(dist(rng));
+    return v;
+}
+
+std::vector<uint64_t> packed(const std::vector<uint8_t> &codes, int rows, int k, int bits) {
+    std::vector<uint64_t> out(packed_words(rows, k, bits));
+    pack_bits(codes.data(), codes.size(), rows, k, bits, out.data(), out.size());
+    return out;
+}
+
+void set_counters(benchmark::State &state, double macs_per_call, const char *kernel) {
+    state.counters["GOPS"] = benchmark::Counter(2.0 * macs_per_call * double(state.iterations()) / 1e9,
+                                                benchmark::Counter::kIsRate);
+    state.SetLabel(kernel);
+}
+
+void bitserial_conv(benchmark::State &state, Conv2dShape s, Precision p) {
+    const int pixels = s.batch * s.height * s.width;
+    auto a = packed(random_codes(size_t(pixels) * s.channels, p.abits, 1), pixels, s.channels, p.abits);
+    auto w = packed(random_codes(size_t(s.out_channels) * s.kernel_h * s.kernel_w * s.channels, p.wbits, 2),
+                    s.out_channels * s.kernel_h * s.kernel_w, s.channels, p.wbits);
+    std::vector<int32_t> out(size_t(s.batch) * s.out_height() * s.out_width() * s.out_channels);
+    const Operand ao{p.abits}, wo{p.wbits};
+    const char *kernel = "";
+    for (auto _ : state) {
+        kernel = bitserial_conv2d(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size());
+        benchmark::DoNotOptimize(out.data());
+    }
+    set_counters(state, macs(s), kernel);
+}
+
+void bitserial_gemm_bench(benchmark::State &state, GemmShape s, Precision p) {
+    auto a = packed(random_codes(size_t(s.m) * s.k, p.abits, 3), s.m, s.k, p.abits);
+    auto w = packed(random_codes(size_t(s.n) * s.k, p.wbits, 4), s.n, s.k, p.wbits);
+    std::vector<int32_t> out(size_t(s.m) * s.n);
+    const Operand ao{p.abits}, wo{p.wbits};
+    const char *kernel = "";
+    for (auto _ : state) {
+        kernel = bitserial_gemm(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size());
+        benchmark::DoNotOptimize(out.data());
+    }
+    set_counters(state, macs(s), kernel);
+}
+
+template <typename T>
+void baseline_conv(benchmark::State &state, Conv2dShape s) {
+    const int lim = sizeof(T) == 1 ? 127 : 32767;
+    auto a = random_ints<T>(size_t(s.batch) * s.height * s.width * s.channels, -lim, lim, 5);
+    auto w = random_ints<T>(size_t(s.out_channels) * s.kernel_h * s.kernel_w * s.channels, -lim, lim, 6);
+    std::vector<int32_t> out(size_t(s.batch) * s.out_height() * s.out_width() * s.out_channels);
+    const char *kernel = "";
+    for (auto _ : state) {
+        kernel = baseline_conv2d(s, a.data(), a.size(), w.data(), w.size(), out.data(), out.size());
+        benchmark::DoNotOptimize(out.data());
+    }
+    set_counters(state, macs(s), kernel);
+}
+
+template <typename T>
+void baseline_gemm_bench(benchmark::State &state, GemmShape s) {
+    const int lim = sizeof(T) == 1 ? 127 : 32767;
+    auto a = random_ints<T>(size_t(s.m) * s.k, -lim, lim, 7);
+    auto w = random_ints<T>(size_t(s.n) * s.k, -lim, lim, 8);
+    std::vector<int32_t> out(size_t(s.m) * s.n);
+    const char *kernel = "";
+    for (auto _ : state) {
+        kernel = baseline_gemm(s, a.data(), a.size(), w.data(), w.size(), out.data(), out.size());
+        benchmark::DoNotOptimize(out.data());
+    }
+    set_counters(state, macs(s), kernel);
+}
+
+// Activation packing of one call, reported on its own (bits of the first precision using it).
+void pack_activations(benchmark::State &state, int rows, int k, int bits) {
+    auto codes = random_codes(size_t(rows) * k, bits, 9);
+    std::vector<uint64_t> out(packed_words(rows, k, bits));
+    const char *kernel = "";
+    for (auto _ : state) {
+        kernel = pack_bits(codes.data(), codes.size(), rows, k, bits, out.data(), out.size());
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetLabel(kernel);
+}
+
+GemmShape gemm_equivalent(const Conv2dShape &s) {
+    return {s.batch * s.out_height() * s.out_width(), s.out_channels, s.kernel_h * s.kernel_w * s.channels};
+}
+
+template <typename F>
+void add(const std::string &name, F &&fn) {
+    benchmark::RegisterBenchmark(name.c_str(), std::forward<F>(fn))
+        ->Repetitions(5)
+        ->ReportAggregatesOnly(true)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime()
+        ->MinTime(0.05);
+}
+
+void register_all() {
+    std::vector<GemmWorkload> gemms = gemm_workloads();
+    for (const ConvLayer &layer : resnet18_layers()) {
+        for (const Precision &p : bitserial_precisions()) {
+            add(layer.name + "/" + p.name, [=](benchmark::State &st) { bitserial_conv(st, layer.shape, p); });
+        }
+        add(layer.name + "/int16", [=](benchmark::State &st) { baseline_conv<int16_t>(st, layer.shape); });
+        add(layer.name + "/int8", [=](benchmark::State &st) { baseline_conv<int8_t>(st, layer.shape); });
+        const Conv2dShape s = layer.shape;
+        add(layer.name + "/pack2A", [=](benchmark::State &st) { pack_activations(st, s.height * s.width, s.channels, 2); });
+        gemms.push_back({layer.name + ".gemm", gemm_equivalent(layer.shape)});
+    }
+    for (const GemmWorkload &g : gemms) {
+        for (const Precision &p : bitserial_precisions()) {
+            add(g.name + "/" + p.name, [=](benchmark::State &st) { bitserial_gemm_bench(st, g.shape, p); });
+        }
+        add(g.name + "/int16", [=](benchmark::State &st) { baseline_gemm_bench<int16_t>(st, g.shape); });
+        add(g.name + "/int8", [=](benchmark::State &st) { baseline_gemm_bench<int8_t>(st, g.shape); });
+    }
+}
+
+}  // namespace
+}  // namespace lpgen::bench
+
+int main(int argc, char **argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    std::cout << "kernel variant: " << lpgen::active_isa() << "\n";
+    lpgen::bench::register_all();
+    lpgen::bench::RatioReporter reporter({"int16", "int8"});
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    reporter.PrintTable(std::cout);
+    benchmark::Shutdown();
+    return 0;
+}

@@ -1,0 +1,33 @@
+// A console reporter that also keeps each benchmark's median time, then prints a table of GOPS
+// and ratios against baselines measured in the same process run.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lpgen::bench {
+
+class RatioReporter : public benchmark::ConsoleReporter {
+public:
+    // Benchmarks are named "<workload>/<variant>"; `baselines` are variants to divide by.
+    explicit RatioReporter(std::vector<std::string> baselines) : baselines_(std::move(baselines)) {}
+
+    void ReportRuns(const std::vector<Run> &runs) override;
+
+    // Prints workloads as rows, variants as columns (GOPS), then speedup over each baseline.
+    void PrintTable(std::ostream &out) const;
+
+private:
+    struct Median {
+        double seconds = 0;
+        double gops = 0;
+    };
+    std::vector<std::string> baselines_;
+    std::vector<std::string> workloads_, variants_;
+    std::map<std::string, std::map<std::string, Median>> medians_;
+};
+
+}  // namespace lpgen::bench
