@@ -15,12 +15,14 @@ void RatioReporter::ReportRuns(const std::vector<Run> &runs) {
         if (slash == std::string::npos) continue;
         const std::string workload = name.substr(0, slash), variant = name.substr(slash + 1);
         if (std::find(workloads_.begin(), workloads_.end(), workload) == workloads_.end()) workloads_.push_back(workload);
-        if (std::find(variants_.begin(), variants_.end(), variant) == variants_.end()) variants_.push_back(variant);
-        Median m;
-        m.seconds = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
+        const double seconds = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
         auto gops = run.counters.find("GOPS");
-        if (gops != run.counters.end()) m.gops = gops->second.value;
-        medians_[workload][variant] = m;
+        if (gops == run.counters.end()) {  // not a kernel with a MAC count: packing
+            side_times_[workload][variant] = seconds;
+            continue;
+        }
+        if (std::find(variants_.begin(), variants_.end(), variant) == variants_.end()) variants_.push_back(variant);
+        medians_[workload][variant] = Median{seconds, gops->second.value};
     }
 }
 
@@ -35,12 +37,25 @@ void RatioReporter::PrintTable(std::ostream &out) const {
     for (const std::string &w : workloads_) {
         std::snprintf(cell, sizeof cell, "%-10s", w.c_str());
         out << cell;
+        const auto row = medians_.find(w);
         for (const std::string &v : variants_) {
-            auto it = medians_.at(w).find(v);
-            std::snprintf(cell, sizeof cell, "%10.1f", it == medians_.at(w).end() ? 0.0 : it->second.gops);
+            if (row == medians_.end() || row->second.count(v) == 0) {
+                std::snprintf(cell, sizeof cell, "%10s", "-");
+            } else {
+                std::snprintf(cell, sizeof cell, "%10.1f", row->second.at(v).gops);
+            }
             out << cell;
         }
         out << "\n";
+    }
+    if (!side_times_.empty()) {
+        out << "\nOther steps, median microseconds per call\n";
+        for (const auto &[w, steps] : side_times_) {
+            for (const auto &[step, seconds] : steps) {
+                std::snprintf(cell, sizeof cell, "%-10s%-10s%10.1f\n", w.c_str(), step.c_str(), seconds * 1e6);
+                out << cell;
+            }
+        }
     }
     for (const std::string &base : baselines_) {
         out << "\nSpeedup over " << base << " (ratio of median times, same run)\n" << std::string(10, ' ');
@@ -52,6 +67,7 @@ void RatioReporter::PrintTable(std::ostream &out) const {
         for (const std::string &w : workloads_) {
             std::snprintf(cell, sizeof cell, "%-10s", w.c_str());
             out << cell;
+            if (medians_.count(w) == 0) continue;
             const auto &row = medians_.at(w);
             auto b = row.find(base);
             for (const std::string &v : variants_) {

@@ -28,6 +28,7 @@ private:
     std::vector<std::string> baselines_;
     std::vector<std::string> workloads_, variants_;
     std::map<std::string, std::map<std::string, Median>> medians_;
+    std::map<std::string, std::map<std::string, double>> side_times_;  // seconds, no MAC count
 };
 
 }  // namespace lpgen::bench

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs every Debian package lpgen needs to build, test and cross-test (run as root or with sudo).
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+    cmake ninja-build g++ make \
+    libhalide14-0-dev llvm-14 \
+    libgtest-dev libbenchmark-dev \
+    g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user \
+    >/dev/null
