@@ -1,6 +1,8 @@
-// Baselines use the same outer-product blocking as the bit-serial kernels: a register tile of
-// rows x (tile_vecs * vec_lanes) output channels, one broadcast operand, one staged vector
-// operand with the output channel innermost.
+// Baselines as dot-product micro-kernels: both operands are contiguous along the reduction
+// (K, or input channels), so each output of a tile_cols x tile_rows register tile keeps a
+// vector of vec_lanes int32 (or fp32) partial sums over the reduction, fed by widening pair
+// dot products (vpdpwssd / vpmaddwd on x86, smlal-style on NEON); the lanes are summed once per
+// output. No operand is copied per call.
 #include "baseline_schedule.h"
 
 namespace lpgen {
@@ -11,33 +13,43 @@ namespace {
 
 //                 name         allowed          avx512 avx2 a64 a32
 const KnobSpace kSpace = {
-    {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "32-bit accumulator lanes per vector"},
-    {"tile_vecs", {1, 2, 3, 4}, {2, 2, 2, 2}, "vectors of output channels per register tile"},
-    {"tile_rows", {1, 2, 4, 6, 8}, {6, 4, 4, 2}, "rows (GEMM m, conv x) per register tile"},
+    {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "32-bit partial-sum lanes per output"},
+    {"tile_cols", {1, 2, 3, 4}, {3, 2, 2, 2}, "output columns (n, oc) per register tile"},
+    {"tile_rows", {1, 2, 4, 6}, {4, 4, 2, 2}, "output rows (m, x) per register tile"},
     {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over row tiles"},
 };
 
-void schedule_tile(Func output, Func product, const Knobs &knobs) {
-    const int vec = knobs.at("vec_lanes");
-    const int tile_cols = vec * knobs.at("tile_vecs");
-    const int tile_rows = knobs.at("tile_rows");
+// Integer operands are reduced in pairs per 32-bit lane (the widening pair dot product).
+void schedule_dot_tiles(Func output, Func product, bool integer, const Knobs &knobs) {
+    const int lanes = knobs.at("vec_lanes");
+    const int pair = integer ? 2 : 1;
     std::vector<Var> v = output.args();
-    Var co("co"), ro("ro"), ci("ci"), ri("ri");
-    output.compute_root()
-        .tile(v[0], v[1], co, ro, ci, ri, tile_cols, tile_rows, TailStrategy::GuardWithIf)
-        .vectorize(ci, vec)
-        .unroll(ri);
-    if (knobs.at("parallel")) output.parallel(v.back());
+    Var co("co"), ro("ro"), ci("ci"), ri("ri"), u("u");
+    const int cols = knobs.at("tile_cols"), rows = knobs.at("tile_rows");
+    auto tile = [&](Stage stage, TailStrategy tail) {
+        stage.tile(v[0], v[1], co, ro, ci, ri, cols, rows, tail).reorder(ci, ri, co, ro).unroll(ci).unroll(ri);
+        if (knobs.at("parallel")) stage.parallel(v.back());
+    };
+    output.compute_root();
+    // Whole tiles keep the partial sums a constant-sized block that LLVM holds in registers.
+    OutputImageParam out = output.output_buffer();
+    tile(output.specialize(out.dim(0).extent() >= cols && out.dim(1).extent() >= rows), TailStrategy::ShiftInwards);
+    tile(output, TailStrategy::GuardWithIf);
 
     std::vector<Var> p = product.args();
-    product.compute_at(output, co).vectorize(p[0], vec).unroll(p[1]);
-    Stage accumulate = product.update();
     std::vector<RVar> r = product.rvars(0);
-    std::vector<VarOrRVar> order{p[0], p[1]};
-    for (const RVar &rv : r) order.push_back(rv);
-    accumulate.reorder(order);
-    Var pco("pco");
-    accumulate.split(p[0], pco, p[0], vec).vectorize(p[0]).unroll(pco).unroll(p[1]);
+    RVar ko("ko"), ki("ki"), kp("kp"), kk("kk");
+    product.compute_at(output, co).unroll(p[0]).unroll(p[1]);
+    Stage reduce = product.update();
+    reduce.split(r[0], ko, ki, lanes * pair, TailStrategy::GuardWithIf).split(ki, kp, kk, pair);
+    Func partial = reduce.rfactor(kp, u);
+    partial.compute_at(output, co).reorder_storage(u, p[0], p[1]).vectorize(u).unroll(p[0]).unroll(p[1]);
+    std::vector<VarOrRVar> order{kk, u, p[0], p[1], ko};
+    for (size_t i = 1; i < r.size(); ++i) order.push_back(r[i]);
+    Stage accumulate = partial.update();
+    accumulate.reorder(order).vectorize(u).unroll(p[0]).unroll(p[1]);
+    if (integer) accumulate.atomic().vectorize(kk);
+    product.update().atomic().vectorize(kp).unroll(p[0]).unroll(p[1]);
 }
 
 }  // namespace
@@ -46,16 +58,12 @@ const KnobSpace &baseline_gemm_knob_space() { return kSpace; }
 const KnobSpace &baseline_conv2d_knob_space() { return kSpace; }
 
 void apply_baseline_gemm_schedule(BaselineGemmFuncs f, const Knobs &knobs, const Target &target) {
-    schedule_tile(f.output, f.product, knobs);
-    std::vector<Var> w = f.weights.args();  // k, n
-    f.weights.compute_root().reorder_storage(w[1], w[0]).reorder(w[1], w[0]);
+    schedule_dot_tiles(f.output, f.product, !f.product.value().type().is_float(), knobs);
     (void)target;
 }
 
 void apply_baseline_conv2d_schedule(BaselineConv2dFuncs f, const Knobs &knobs, const Target &target) {
-    schedule_tile(f.output, f.product, knobs);
-    std::vector<Var> w = f.weights.args();  // c, kx, ky, oc
-    f.weights.compute_root().reorder_storage(w[3], w[0], w[1], w[2]).reorder(w[3], w[0], w[1], w[2]);
+    schedule_dot_tiles(f.output, f.product, !f.product.value().type().is_float(), knobs);
     (void)target;
 }
 

@@ -8,17 +8,15 @@ namespace lpgen {
 
 struct BaselineGemmFuncs {
     Halide::Func output;   // (n, m)
-    Halide::Func product;  // (n, m) accumulation
-    Halide::Func weights;  // (k, n) weight input, zero outside N
+    Halide::Func product;  // (n, m) accumulation over k
 };
 
 struct BaselineConv2dFuncs {
     Halide::Func output;   // (oc, x, y, b)
-    Halide::Func product;  // (oc, x, y, b) accumulation
-    Halide::Func weights;  // (c, kx, ky, oc) weight input, zero outside OC
+    Halide::Func product;  // (oc, x, y, b) accumulation over (c, kx, ky)
 };
 
-// Knobs: vec_lanes (accumulator lanes), tile_vecs, tile_rows, parallel.
+// Knobs: vec_lanes (partial-sum lanes), tile_cols, tile_rows, parallel.
 const KnobSpace &baseline_gemm_knob_space();
 const KnobSpace &baseline_conv2d_knob_space();
 
