@@ -1,8 +1,7 @@
 // Baselines as dot-product micro-kernels: both operands are contiguous along the reduction
 // (K, or input channels), so each output of a tile_cols x tile_rows register tile keeps a
-// vector of vec_lanes int32 (or fp32) partial sums over the reduction, fed by widening pair
-// dot products (vpdpwssd / vpmaddwd on x86, smlal-style on NEON); the lanes are summed once per
-// output. No operand is copied per call.
+// vector of vec_lanes int32 (or fp32) partial sums over the reduction, fed by widening
+// multiply-accumulates; the lanes are summed once per output. No operand is copied per call.
 #include "baseline_schedule.h"
 
 namespace lpgen {
@@ -13,16 +12,18 @@ namespace {
 
 //                 name         allowed          avx512 avx2 a64 a32
 const KnobSpace kSpace = {
-    {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "32-bit partial-sum lanes per output"},
+    {"vec_lanes", {4, 8, 16}, {16, 8, 8, 8}, "32-bit partial-sum lanes per output"},
+    {"pair_reduce", {1, 2}, {2, 2, 1, 1}, "integer products summed in pairs per lane (pmaddwd) or one per lane (smlal)"},
     {"tile_cols", {1, 2, 3, 4}, {3, 2, 2, 2}, "output columns (n, oc) per register tile"},
     {"tile_rows", {1, 2, 4, 6}, {4, 4, 2, 2}, "output rows (m, x) per register tile"},
     {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over row tiles"},
 };
 
-// Integer operands are reduced in pairs per 32-bit lane (the widening pair dot product).
+// x86 sums integer products in pairs per 32-bit lane (vpdpwssd / vpmaddwd); the A53's NEON has
+// no such instruction, and one widening multiply-accumulate per lane (smlal) is its fast form.
 void schedule_dot_tiles(Func output, Func product, bool integer, const Knobs &knobs) {
     const int lanes = knobs.at("vec_lanes");
-    const int pair = integer ? 2 : 1;
+    const int pair = integer ? knobs.at("pair_reduce") : 1;
     std::vector<Var> v = output.args();
     Var co("co"), ro("ro"), ci("ci"), ri("ri"), u("u");
     const int cols = knobs.at("tile_cols"), rows = knobs.at("tile_rows");
@@ -48,7 +49,7 @@ void schedule_dot_tiles(Func output, Func product, bool integer, const Knobs &kn
     for (size_t i = 1; i < r.size(); ++i) order.push_back(r[i]);
     Stage accumulate = partial.update();
     accumulate.reorder(order).vectorize(u).unroll(p[0]).unroll(p[1]);
-    if (integer) accumulate.atomic().vectorize(kk);
+    if (pair > 1) accumulate.atomic().vectorize(kk);
     product.update().atomic().vectorize(kp).unroll(p[0]).unroll(p[1]);
 }
 
