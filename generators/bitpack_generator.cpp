@@ -23,16 +23,18 @@ public:
     void generate() {
         Var k, row;
         codes(k, row) = cast<int32_t>(values(k, row));
-        packed = pack_bit_planes(codes, values.dim(0).extent(), "planes");
+        BitPlanePacking planes = pack_bit_planes(codes, values.dim(0).extent(), "planes");
+        groups = planes.groups;
+        packed = planes.packed;
     }
 
     void schedule() {
-        apply_bitpack_schedule(BitpackFuncs{packed, codes}, parse_knobs(bitpack_knob_space(), knobs, get_target()),
+        apply_bitpack_schedule(BitpackFuncs{packed, groups, codes}, parse_knobs(bitpack_knob_space(), knobs, get_target()),
                                get_target());
     }
 
 private:
-    Func codes{"codes"};
+    Func codes{"codes"}, groups;
 };
 
 class BitpackF32 : public Generator<BitpackF32> {
@@ -49,16 +51,18 @@ public:
     void generate() {
         Var k, row;
         codes(k, row) = requantize_code(strict_float(values(k, row) / scale), bits, encoding, zero_point);
-        packed = pack_bit_planes(codes, values.dim(0).extent(), "planes");
+        BitPlanePacking planes = pack_bit_planes(codes, values.dim(0).extent(), "planes");
+        groups = planes.groups;
+        packed = planes.packed;
     }
 
     void schedule() {
-        apply_bitpack_schedule(BitpackFuncs{packed, codes}, parse_knobs(bitpack_knob_space(), knobs, get_target()),
+        apply_bitpack_schedule(BitpackFuncs{packed, groups, codes}, parse_knobs(bitpack_knob_space(), knobs, get_target()),
                                get_target());
     }
 
 private:
-    Func codes{"codes"};
+    Func codes{"codes"}, groups;
 };
 
 }  // namespace

@@ -14,27 +14,48 @@
 
 namespace lpgen {
 
-// packed(kw, plane, rest...) from codes(k, rest...) over a reduction length `k_extent`.
-// `codes` must be defined for 0 <= k < k_extent; it is never read outside that range.
-inline Halide::Func pack_bit_planes(const Halide::Func &codes, const Halide::Expr &k_extent,
-                                    const std::string &name) {
+// The Funcs of one packing: `groups` holds 8 consecutive codes per uint64 (one per byte),
+// `packed` the words of bit-planes.
+struct BitPlanePacking {
+    Halide::Func groups;  // (g, rest...): codes k = 8g .. 8g+7, zero past K
+    Halide::Func packed;  // (kw, plane, rest...)
+};
+
+// packed(kw, plane, rest...) from codes(k, rest...) (values 0..255) over a length `k_extent`.
+// `codes` is never read outside 0 <= k < k_extent.
+//
+// Bit `plane` of 8 codes held one per byte of a uint64 x becomes one byte by the multiply
+// trick: t = (x >> plane) & 0x0101..01 has bit 8j set for code j; in t * 0x0102040810204080
+// the copy of bit 8j shifted by 7(7-j)+7 lands on bit 56+j and no two partial products
+// overlap, so (t * magic) >> 56 is those 8 bits in order.
+inline BitPlanePacking pack_bit_planes(const Halide::Func &codes, const Halide::Expr &k_extent,
+                                       const std::string &name) {
     using namespace Halide;
     std::vector<Var> rest(codes.dimensions() - 1);
-    Var kw("kw"), plane("plane");
-    RDom bit(0, 64, "bit");
-    std::vector<Expr> code_args{min(kw * 64 + bit, k_extent - 1)};
-    std::vector<Var> packed_args{kw, plane};
-    for (Var &v : rest) {
-        code_args.push_back(v);
-        packed_args.push_back(v);
+    Var g("g"), kw("kw"), plane("plane");
+    std::vector<Expr> rest_args(rest.begin(), rest.end());
+    auto args = [&](std::vector<Expr> head) {
+        head.insert(head.end(), rest_args.begin(), rest_args.end());
+        return head;
+    };
+
+    BitPlanePacking p{Func(name + "_groups"), Func(name)};
+    Expr group = cast<uint64_t>(0);
+    for (int b = 0; b < 8; ++b) {
+        Expr k = g * 8 + b;
+        Expr code = cast<uint64_t>(cast<uint8_t>(codes(args({min(k, k_extent - 1)}))));
+        group = group | (select(k < k_extent, code, cast<uint64_t>(0)) << (8 * b));
     }
-    Expr in_range = kw * 64 + bit < k_extent;
-    Expr bit_value = cast<uint64_t>((codes(code_args) >> plane) & 1);
-    Func packed(name);
-    packed(packed_args) = cast<uint64_t>(0);
-    // The bits are disjoint, so a sum is their OR; a sum lets the schedule vectorize the reduction.
-    packed(packed_args) += select(in_range, bit_value, cast<uint64_t>(0)) << cast<uint64_t>(bit);
-    return packed;
+    p.groups(args({g})) = group;
+
+    Expr word = cast<uint64_t>(0);
+    for (int j = 0; j < 8; ++j) {
+        Expr bits = (p.groups(args({kw * 8 + j})) >> cast<uint64_t>(plane)) & Expr(uint64_t{0x0101010101010101});
+        Expr byte = (bits * Expr(uint64_t{0x0102040810204080})) >> cast<uint64_t>(56);
+        word = word | (byte << (8 * j));
+    }
+    p.packed(args({kw, plane})) = word;
+    return p;
 }
 
 }  // namespace lpgen

@@ -106,8 +106,8 @@ protected:
         weights.dim(0).set_bounds(0, activations.dim(0).extent());
     }
 
-    BitserialConv2dFuncs funcs(Func output, Func codes, Expr out_width) {
-        return BitserialConv2dFuncs{output, core, plane_dot, a_sum, w_tap, w_sum, w_in, codes,
+    BitserialConv2dFuncs funcs(Func output, Func codes, Func groups, Expr out_width) {
+        return BitserialConv2dFuncs{output, core, plane_dot, a_sum, w_tap, w_sum, w_in, codes, groups,
                                     weights.dim(4).extent(), out_width,
                                     fixed_abits > 0 && fixed_wbits > 0, fixed_abits, fixed_wbits};
     }
@@ -123,7 +123,7 @@ public:
         output(oc, x, y, b) = reinterpret<int32_t>(dot(oc, x, y, b));
     }
     void schedule() {
-        apply_bitserial_conv2d_schedule(funcs(output, Func(), output.dim(1).extent()),
+        apply_bitserial_conv2d_schedule(funcs(output, Func(), Func(), output.dim(1).extent()),
                                         parse_knobs(bitserial_conv2d_knob_space(), knobs, get_target()), get_target());
     }
 };
@@ -142,7 +142,7 @@ public:
         output(oc, x, y, b) = fp32_epilogue(dot(oc, x, y, b), scale(oc), bias(oc), clamp_min, clamp_max);
     }
     void schedule() {
-        apply_bitserial_conv2d_schedule(funcs(output, Func(), output.dim(1).extent()),
+        apply_bitserial_conv2d_schedule(funcs(output, Func(), Func(), output.dim(1).extent()),
                                         parse_knobs(bitserial_conv2d_knob_space(), knobs, get_target()), get_target());
     }
 };
@@ -166,15 +166,17 @@ public:
         allow_broadcast(scale, bias);
         Expr real = fp32_epilogue(dot(oc, x, y, b), scale(oc), bias(oc), clamp_min, clamp_max);
         codes(oc, x, y, b) = requantize_code(strict_float(real / out_scale), out_bits, out_encoding, out_zero_point);
-        output = pack_bit_planes(codes, out_channels, "packed_planes");
+        BitPlanePacking planes = pack_bit_planes(codes, out_channels, "packed_planes");
+        groups = planes.groups;
+        output = planes.packed;
     }
     void schedule() {
-        apply_bitserial_conv2d_schedule(funcs(output, codes, output.dim(2).extent()),
+        apply_bitserial_conv2d_schedule(funcs(output, codes, groups, output.dim(2).extent()),
                                         parse_knobs(bitserial_conv2d_knob_space(), knobs, get_target()), get_target());
     }
 
 private:
-    Func codes{"codes"};
+    Func codes{"codes"}, groups;
 };
 
 }  // namespace

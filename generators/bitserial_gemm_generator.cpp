@@ -87,8 +87,8 @@ protected:
         weights.dim(0).set_bounds(0, activations.dim(0).extent());
     }
 
-    BitserialGemmFuncs funcs(Func output, Func requant) {
-        return BitserialGemmFuncs{output, dot, core, plane_dot, a_sum, w_sum, w_in, requant,
+    BitserialGemmFuncs funcs(Func output, Func requant, Func groups) {
+        return BitserialGemmFuncs{output, dot, core, plane_dot, a_sum, w_sum, w_in, requant, groups,
                                   weights.dim(2).extent(), activations.dim(2).extent(),
                                   fixed_abits > 0 && fixed_wbits > 0, fixed_abits, fixed_wbits};
     }
@@ -104,7 +104,7 @@ public:
         output(n, m) = reinterpret<int32_t>(dot(n, m));
     }
     void schedule() {
-        apply_bitserial_gemm_schedule(funcs(output, Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
+        apply_bitserial_gemm_schedule(funcs(output, Func(), Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
                                       get_target());
     }
 };
@@ -124,7 +124,7 @@ public:
         output(n, m) = fp32_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
     }
     void schedule() {
-        apply_bitserial_gemm_schedule(funcs(output, Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
+        apply_bitserial_gemm_schedule(funcs(output, Func(), Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
                                       get_target());
     }
 };
@@ -150,15 +150,17 @@ public:
         allow_broadcast(scale, bias);
         Expr real = fp32_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
         codes(n, m) = requantize_code(strict_float(real / out_scale), out_bits, out_encoding, out_zero_point);
-        output = pack_bit_planes(codes, n_out, "packed_planes");
+        BitPlanePacking planes = pack_bit_planes(codes, n_out, "packed_planes");
+        groups = planes.groups;
+        output = planes.packed;
     }
     void schedule() {
-        apply_bitserial_gemm_schedule(funcs(output, codes), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
+        apply_bitserial_gemm_schedule(funcs(output, codes, groups), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
                                       get_target());
     }
 
 private:
-    Func codes{"codes"};
+    Func codes{"codes"}, groups;
 };
 
 }  // namespace

@@ -19,7 +19,7 @@ const char *pack_bits(const uint8_t *values, size_t value_count, int rows, int k
     check_buffer(out, out_words, packed_words(rows, k, bits), "packed output");
     const unsigned limit = 1u << bits;
     for (size_t i = 0; i < needed; ++i) {
-        require(values[i] < limit, "values[" + std::to_string(i) + "] = " + std::to_string(values[i]) +
+        LPGEN_REQUIRE(values[i] < limit, "values[" + std::to_string(i) + "] = " + std::to_string(values[i]) +
                                        " does not fit in " + std::to_string(bits) + " bits");
     }
     auto in = dense_view(values, {k, rows});

@@ -30,8 +30,8 @@ void check_conv_shape(const Conv2dShape &s) {
     check_positive(s.stride_w, "shape.stride_w");
     check_positive(s.dilation_h, "shape.dilation_h");
     check_positive(s.dilation_w, "shape.dilation_w");
-    require(s.pad_top >= 0 && s.pad_left >= 0 && s.pad_bottom >= 0 && s.pad_right >= 0, "padding must not be negative");
-    require(s.out_height() >= 1 && s.out_width() >= 1, "the kernel window (with dilation) is larger than the padded input");
+    LPGEN_REQUIRE(s.pad_top >= 0 && s.pad_left >= 0 && s.pad_bottom >= 0 && s.pad_right >= 0, "padding must not be negative");
+    LPGEN_REQUIRE(s.out_height() >= 1 && s.out_width() >= 1, "the kernel window (with dilation) is larger than the padded input");
 }
 
 size_t conv_output_count(const Conv2dShape &s) {

@@ -12,7 +12,7 @@ constexpr size_t kMaxElements = static_cast<size_t>(std::numeric_limits<int32_t>
 }  // namespace
 
 size_t checked_mul(size_t a, size_t b, const char *what) {
-    require(b == 0 || a <= kMaxElements / b, std::string(what) + " is too large (over 2^31 - 1 elements)");
+    LPGEN_REQUIRE(b == 0 || a <= kMaxElements / b, std::string(what) + " is too large (over 2^31 - 1 elements)");
     return a * b;
 }
 
@@ -23,39 +23,39 @@ size_t checked_product(std::initializer_list<size_t> factors, const char *what) 
 }
 
 void check_positive(int value, const char *name) {
-    require(value >= 1, std::string(name) + " must be at least 1, got " + std::to_string(value));
+    LPGEN_REQUIRE(value >= 1, std::string(name) + " must be at least 1, got " + std::to_string(value));
 }
 
 static void check_encoding(Encoding e, const char *name) {
     const int v = static_cast<int>(e);
-    require(v >= 0 && v <= 2, std::string(name) + ".encoding " + std::to_string(v) +
+    LPGEN_REQUIRE(v >= 0 && v <= 2, std::string(name) + ".encoding " + std::to_string(v) +
                                   " is not unsigned (0), signed (1) or bipolar (2)");
 }
 
 void check_operand(const Operand &op, const char *name) {
-    require(op.bits >= 1 && op.bits <= 8,
+    LPGEN_REQUIRE(op.bits >= 1 && op.bits <= 8,
             std::string(name) + ".bits is " + std::to_string(op.bits) + "; bit-serial operands have 1 to 8 bits");
     check_encoding(op.encoding, name);
-    require(op.zero_point >= -256 && op.zero_point <= 256,
+    LPGEN_REQUIRE(op.zero_point >= -256 && op.zero_point <= 256,
             std::string(name) + ".zero_point " + std::to_string(op.zero_point) + " is outside [-256, 256]");
 }
 
 void check_quantization(const Quantization &q, const char *name) {
     check_operand(Operand{q.bits, q.encoding, q.zero_point}, name);
-    require(std::isfinite(q.scale) && q.scale > 0.0f, std::string(name) + ".scale must be finite and positive");
+    LPGEN_REQUIRE(std::isfinite(q.scale) && q.scale > 0.0f, std::string(name) + ".scale must be finite and positive");
 }
 
 void check_epilogue(const Fp32Epilogue &e, int channels) {
-    require(e.scale != nullptr, "epilogue.scale is null");
-    require(e.scale_count == 1 || e.scale_count == static_cast<size_t>(channels),
+    LPGEN_REQUIRE(e.scale != nullptr, "epilogue.scale is null");
+    LPGEN_REQUIRE(e.scale_count == 1 || e.scale_count == static_cast<size_t>(channels),
             "epilogue.scale_count must be 1 (per tensor) or " + std::to_string(channels) + " (per channel), got " +
                 std::to_string(e.scale_count));
     if (e.bias != nullptr) {
-        require(e.bias_count == 1 || e.bias_count == static_cast<size_t>(channels),
+        LPGEN_REQUIRE(e.bias_count == 1 || e.bias_count == static_cast<size_t>(channels),
                 "epilogue.bias_count must be 1 or " + std::to_string(channels) + ", got " +
                     std::to_string(e.bias_count));
     }
-    require(!std::isnan(e.clamp_min) && !std::isnan(e.clamp_max) && e.clamp_min <= e.clamp_max,
+    LPGEN_REQUIRE(!std::isnan(e.clamp_min) && !std::isnan(e.clamp_max) && e.clamp_min <= e.clamp_max,
             "epilogue clamp range is empty or NaN");
 }
 
@@ -73,7 +73,7 @@ int64_t max_magnitude(const Operand &op) {
 
 void check_int32_range(int64_t terms, const Operand &a, const Operand &w) {
     const long double bound = static_cast<long double>(terms) * max_magnitude(a) * max_magnitude(w);
-    require(bound <= std::numeric_limits<int32_t>::max(),
+    LPGEN_REQUIRE(bound <= std::numeric_limits<int32_t>::max(),
             "int32 output could overflow: " + std::to_string(terms) + " products of " + std::to_string(a.bits) +
                 "-bit by " + std::to_string(w.bits) + "-bit values; use the fp32 epilogue");
 }

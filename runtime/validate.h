@@ -10,9 +10,13 @@
 
 namespace lpgen {
 
-inline void require(bool ok, const std::string &message) {
-    if (!ok) throw Error("lpgen: " + message);
-}
+[[noreturn]] inline void fail(const std::string &message) { throw Error("lpgen: " + message); }
+
+// Checks a condition; the message is only built when the check fails (calls stay cheap).
+#define LPGEN_REQUIRE(condition, message)          \
+    do {                                           \
+        if (!(condition)) ::lpgen::fail(message);  \
+    } while (0)
 
 // a * b, or an error if it overflows what a Halide buffer (32-bit extents) can address.
 size_t checked_mul(size_t a, size_t b, const char *what);
@@ -26,8 +30,8 @@ void check_epilogue(const Fp32Epilogue &e, int channels);
 // Non-null and at least `needed` elements.
 template <typename T>
 void check_buffer(const T *data, size_t have, size_t needed, const char *name) {
-    require(data != nullptr, std::string(name) + " is null");
-    require(have >= needed, std::string(name) + " holds " + std::to_string(have) + " elements, needs " +
+    LPGEN_REQUIRE(data != nullptr, std::string(name) + " is null");
+    LPGEN_REQUIRE(have >= needed, std::string(name) + " holds " + std::to_string(have) + " elements, needs " +
                                 std::to_string(needed));
 }
 

@@ -1,5 +1,5 @@
-// Bitpack schedule: one word per (kw, plane, row), its 64 bits gathered by an unrolled loop.
-// (Halide 14 crashes on atomic().vectorize() of this reduction, so the bits stay scalar.)
+// Bitpack schedule: per row, the 8-code groups are built as vectors (byte loads combined into
+// uint64 lanes), then each word of each plane takes 8 multiply-trick bytes.
 #include "bitpack_schedule.h"
 
 namespace lpgen {
@@ -7,9 +7,10 @@ namespace lpgen {
 using namespace Halide;
 
 const KnobSpace &bitpack_knob_space() {
-    //                 name              allowed   avx512 avx2 a64 a32
+    //                 name          allowed         avx512 avx2 a64 a32
     static const KnobSpace space = {
-        {"unroll_bits", {1, 8, 64}, {8, 8, 8, 8}, "unroll of the 64-bit gather loop"},
+        {"group_lanes", {1, 4, 8, 16}, {8, 4, 2, 2}, "8-code groups built per vector"},
+        {"word_lanes", {1, 2, 4, 8}, {8, 4, 2, 2}, "packed words computed per vector"},
         {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over rows"},
     };
     return space;
@@ -17,15 +18,11 @@ const KnobSpace &bitpack_knob_space() {
 
 void apply_bitpack_schedule(BitpackFuncs f, const Knobs &knobs, const Target &target) {
     Var kw = f.packed.args()[0], plane = f.packed.args()[1], row = f.packed.args()[2];
-    f.packed.compute_root();
+    f.packed.compute_root().reorder(kw, plane, row);
+    if (knobs.at("word_lanes") > 1) f.packed.vectorize(kw, knobs.at("word_lanes"), TailStrategy::GuardWithIf);
     if (knobs.at("parallel")) f.packed.parallel(row);
-    Stage gather = f.packed.update();
-    RVar bit = f.packed.rvars(0)[0];
-    gather.reorder(bit, plane, kw, row);
-    if (knobs.at("unroll_bits") > 1) {
-        RVar bo("bo"), bi("bi");
-        gather.split(bit, bo, bi, knobs.at("unroll_bits")).unroll(bi);
-    }
+    f.groups.compute_at(f.packed, row);
+    if (knobs.at("group_lanes") > 1) f.groups.vectorize(f.groups.args()[0], knobs.at("group_lanes"), TailStrategy::GuardWithIf);
     (void)target;
 }
 

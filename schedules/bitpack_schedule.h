@@ -8,6 +8,7 @@ namespace lpgen {
 
 struct BitpackFuncs {
     Halide::Func packed;  // (kw, plane, row) words
+    Halide::Func groups;  // (g, row) 8 codes per uint64
     Halide::Func codes;   // (k, row) codes before packing
 };
 

@@ -70,7 +70,10 @@ void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs f, const Knobs &knobs,
     f.a_sum.compute_root();
     f.w_tap.compute_root();
     f.w_sum.compute_root();
-    if (f.codes.defined()) f.output.compute_root();
+    if (f.codes.defined()) {
+        f.output.compute_root();
+        f.groups.compute_at(f.output, f.output.args().back()).vectorize(f.groups.args()[0], 8, TailStrategy::GuardWithIf);
+    }
     (void)target;
 }
 

@@ -16,6 +16,7 @@ struct BitserialConv2dFuncs {
     Halide::Func w_sum;      // (oc, x, y) offset correction
     Halide::Func weights;    // weight input (cw, plane, kx, ky, oc), zero outside OC
     Halide::Func codes;      // (oc, x, y, b) requantized codes, only for packed output
+    Halide::Func groups;        // 8 codes per uint64 before packing, only for packed output
     Halide::Expr oc_extent, x_extent;  // output channels and output width of the call
     bool fixed_bits;         // plane counts are compile-time constants:
     int a_planes, w_planes;  // these (when fixed_bits)

@@ -80,7 +80,10 @@ void apply_bitserial_gemm_schedule(BitserialGemmFuncs f, const Knobs &knobs, con
 
     f.a_sum.compute_root();
     f.w_sum.compute_root();
-    if (f.codes.defined()) f.output.compute_root();
+    if (f.codes.defined()) {
+        f.output.compute_root();
+        f.groups.compute_at(f.output, f.output.args().back()).vectorize(f.groups.args()[0], 8, TailStrategy::GuardWithIf);
+    }
     (void)target;
 }
 

@@ -15,6 +15,7 @@ struct BitserialGemmFuncs {
     Halide::Func a_sum, w_sum;  // offset corrections, (m) and (n)
     Halide::Func weights;       // the weight input (kw, plane, n), zero outside N
     Halide::Func codes;         // (n, m) requantized codes, only for packed output
+    Halide::Func groups;        // 8 codes per uint64 before packing, only for packed output
     Halide::Expr n_extent, m_extent;  // N and M of the call
     bool fixed_bits;            // plane counts are compile-time constants:
     int a_planes, w_planes;     // these (when fixed_bits)
