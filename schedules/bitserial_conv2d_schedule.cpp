@@ -17,6 +17,7 @@ const KnobSpace &bitserial_conv2d_knob_space() {
         {"tile_vecs", {1, 2, 3, 4, 6, 8}, {4, 2, 2, 2}, "weight plane-vectors (oc-vectors x wbits) per register tile"},
         {"tile_x", {1, 2, 4, 6, 8}, {4, 4, 4, 2}, "activation plane-pixels (x x abits) per register tile"},
         {"unroll_c", {1, 2}, {1, 1, 1, 1}, "unroll of the channel-word reduction"},
+        {"pixels_inner", {0, 1}, {0, 0, 0, 0}, "tile loop order: 0 walks channels within a pixel tile, 1 walks pixels within a channel tile"},
         {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over output rows"},
     };
     return space;
@@ -34,21 +35,27 @@ void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs f, const Knobs &knobs,
     Var oc = tiled.args()[0], x = tiled.args()[1], y = tiled.args()[2], b = tiled.args()[3];
     Var oco("oco"), xo("xo"), oci("oci"), xi("xi");
     auto tile = [&](Stage stage, TailStrategy tail) {
-        stage.tile(oc, x, oco, xo, oci, xi, tile_oc, tile_x, tail).reorder(oci, xi, oco, xo, y, b).vectorize(oci, vec).unroll(xi);
+        stage.tile(oc, x, oco, xo, oci, xi, tile_oc, tile_x, tail).vectorize(oci, vec).unroll(xi);
+        if (knobs.at("pixels_inner")) {
+            stage.reorder(oci, xi, xo, oco, y, b);
+        } else {
+            stage.reorder(oci, xi, oco, xo, y, b);
+        }
         if (knobs.at("parallel")) stage.parallel(y);
     };
+    Var innermost_tile = knobs.at("pixels_inner") ? xo : oco;  // the per-tile producers live here
     tiled.compute_root();
     // Whole tiles keep producer regions constant-sized (accumulators stay in registers); only
     // outputs narrower than a tile take the guarded path.
     tile(tiled.specialize(f.oc_extent >= tile_oc && f.x_extent >= tile_x), TailStrategy::ShiftInwards);
     tile(tiled, TailStrategy::GuardWithIf);
 
-    f.core.compute_at(tiled, oco).vectorize(f.core.args()[0], vec);
+    f.core.compute_at(tiled, innermost_tile).vectorize(f.core.args()[0], vec);
     f.core.update().vectorize(f.core.args()[0], vec);
 
     Var ap = f.plane_dot.args()[0], wp = f.plane_dot.args()[1];
     Var poc = f.plane_dot.args()[2], px = f.plane_dot.args()[3];
-    f.plane_dot.compute_at(tiled, oco).reorder_storage(poc, px, ap, wp).vectorize(poc, vec);
+    f.plane_dot.compute_at(tiled, innermost_tile).reorder_storage(poc, px, ap, wp).vectorize(poc, vec);
     Stage accumulate = f.plane_dot.update();
     std::vector<RVar> r = f.plane_dot.rvars(0);  // cw, kx, ky
     Var poco("poco");

@@ -22,7 +22,7 @@ struct BitserialConv2dFuncs {
     int a_planes, w_planes;  // these (when fixed_bits)
 };
 
-// Knobs: vec_words, tile_vecs, tile_x, unroll_c, parallel.
+// Knobs: vec_words, tile_vecs, tile_x, unroll_c, pixels_inner, parallel (meanings in the .cpp).
 const KnobSpace &bitserial_conv2d_knob_space();
 
 void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs funcs, const Knobs &knobs,

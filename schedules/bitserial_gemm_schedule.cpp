@@ -20,7 +20,8 @@ const KnobSpace &bitserial_gemm_knob_space() {
         {"tile_vecs", {1, 2, 3, 4, 6, 8}, {4, 2, 2, 2}, "weight plane-vectors (n-vectors x wbits) per register tile"},
         {"tile_m", {1, 2, 4, 6, 8}, {4, 4, 4, 2}, "activation plane-rows (m x abits) per register tile"},
         {"unroll_k", {1, 2, 4}, {1, 1, 2, 1}, "unroll of the packed-word reduction"},
-        {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over row tiles"},
+        {"rows_inner", {0, 1}, {0, 0, 0, 0}, "tile loop order: 0 walks n within a row tile (weights stream), 1 walks m within a column tile (activations stream)"},
+        {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over the outer tile loop"},
     };
     return space;
 }
@@ -39,9 +40,16 @@ void apply_bitserial_gemm_schedule(BitserialGemmFuncs f, const Knobs &knobs, con
     Var no("no"), mo("mo"), ni("ni"), mi("mi");
 
     auto tile = [&](Stage stage, TailStrategy tail) {
-        stage.tile(n, m, no, mo, ni, mi, tile_n, tile_m, tail).reorder(ni, mi, no, mo).vectorize(ni, vec).unroll(mi);
-        if (knobs.at("parallel")) stage.parallel(mo);
+        stage.tile(n, m, no, mo, ni, mi, tile_n, tile_m, tail).vectorize(ni, vec).unroll(mi);
+        if (knobs.at("rows_inner")) {
+            stage.reorder(ni, mi, mo, no);
+            if (knobs.at("parallel")) stage.parallel(no);
+        } else {
+            stage.reorder(ni, mi, no, mo);
+            if (knobs.at("parallel")) stage.parallel(mo);
+        }
     };
+    Var innermost_tile = knobs.at("rows_inner") ? mo : no;  // the per-tile producers live here
     tiled.compute_root();
     // Whole tiles (the last one shifted inwards) keep every producer region a constant size, so
     // LLVM can hold the accumulators in registers; only matrices smaller than a tile take the
@@ -49,13 +57,13 @@ void apply_bitserial_gemm_schedule(BitserialGemmFuncs f, const Knobs &knobs, con
     tile(tiled.specialize(f.n_extent >= tile_n && f.m_extent >= tile_m), TailStrategy::ShiftInwards);
     tile(tiled, TailStrategy::GuardWithIf);
 
-    f.core.compute_at(tiled, no).vectorize(n, vec).unroll(m);
+    f.core.compute_at(tiled, innermost_tile).vectorize(n, vec).unroll(m);
     Stage combine = f.core.update();
     combine.reorder(n, m).vectorize(n, vec).unroll(m);
 
     Var ap = f.plane_dot.args()[0], wp = f.plane_dot.args()[1];
     Var pn = f.plane_dot.args()[2], pm = f.plane_dot.args()[3];
-    f.plane_dot.compute_at(tiled, no).reorder_storage(pn, pm, ap, wp).vectorize(pn, vec).unroll(pn).unroll(pm);
+    f.plane_dot.compute_at(tiled, innermost_tile).reorder_storage(pn, pm, ap, wp).vectorize(pn, vec).unroll(pn).unroll(pm);
     Stage accumulate = f.plane_dot.update();
     RVar rk = f.plane_dot.rvars(0)[0];
     Var pno("pno");

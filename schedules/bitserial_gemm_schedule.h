@@ -21,7 +21,7 @@ struct BitserialGemmFuncs {
     int a_planes, w_planes;     // these (when fixed_bits)
 };
 
-// Knobs: vec_words, tile_vecs, tile_m, unroll_k, parallel (see the .cpp for their meaning).
+// Knobs: vec_words, tile_vecs, tile_m, unroll_k, rows_inner, parallel (meanings in the .cpp).
 const KnobSpace &bitserial_gemm_knob_space();
 
 void apply_bitserial_gemm_schedule(BitserialGemmFuncs funcs, const Knobs &knobs,
