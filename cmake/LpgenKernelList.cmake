@@ -10,14 +10,16 @@ set(LPGEN_KERNELS
     "bs_conv2d_i32 bitserial_conv2d_i32"
     "bs_conv2d_f32 bitserial_conv2d_f32"
     "bs_conv2d_packed bitserial_conv2d_packed"
-    # Specialized widths users run most (DESIGN.md, "Build budget").
+    # Specialized widths users run most (DESIGN.md, "Build budget"), and 3A3W of the benchmark set.
     "bs_gemm_i32_a1w1 bitserial_gemm_i32 fixed_abits=1 fixed_wbits=1"
     "bs_gemm_i32_a2w1 bitserial_gemm_i32 fixed_abits=2 fixed_wbits=1"
     "bs_gemm_i32_a2w2 bitserial_gemm_i32 fixed_abits=2 fixed_wbits=2"
+    "bs_gemm_i32_a3w3 bitserial_gemm_i32 fixed_abits=3 fixed_wbits=3"
     "bs_gemm_i32_a4w4 bitserial_gemm_i32 fixed_abits=4 fixed_wbits=4"
     "bs_conv2d_i32_a1w1 bitserial_conv2d_i32 fixed_abits=1 fixed_wbits=1"
     "bs_conv2d_i32_a2w1 bitserial_conv2d_i32 fixed_abits=2 fixed_wbits=1"
     "bs_conv2d_i32_a2w2 bitserial_conv2d_i32 fixed_abits=2 fixed_wbits=2"
+    "bs_conv2d_i32_a3w3 bitserial_conv2d_i32 fixed_abits=3 fixed_wbits=3"
     "bs_conv2d_i32_a4w4 bitserial_conv2d_i32 fixed_abits=4 fixed_wbits=4"
     # Baselines through the same machinery (the paper's 16-bit baseline among them).
     "base_gemm_i8 baseline_gemm element=int8"

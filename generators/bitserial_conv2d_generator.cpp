@@ -80,7 +80,7 @@ protected:
                                         cast<int32_t>(popcount(a_in(ra.x, ra.y, in_x(x, ra.z), in_y(y, ra.w), b))));
 
         // w_sum: plane-weighted popcount of the weights over the taps that land inside the image.
-        RDom rt(0, cw_count, 0, w_planes(), "rt");
+        RDom rt(0, cw_count, 0, select(a_offset != 0, w_planes(), 0), "rt");
         w_tap(kx, ky, oc) = cast<int32_t>(0);
         w_tap(kx, ky, oc) += plane_weight(rt.y, w_planes(), w_encoding) * cast<int32_t>(popcount(w_in(rt.x, rt.y, kx, ky, oc)));
         RDom rv(0, select(a_offset != 0, kernel_w, 0), 0, kernel_h, "rv");
@@ -107,7 +107,7 @@ protected:
     }
 
     BitserialConv2dFuncs funcs(Func output, Func codes, Func groups, Expr out_width) {
-        return BitserialConv2dFuncs{output, core, plane_dot, a_sum, w_tap, w_sum, w_in, codes, groups,
+        return BitserialConv2dFuncs{output, core, plane_dot, a_sum, w_tap, w_sum, a_in, w_in, codes, groups,
                                     weights.dim(4).extent(), out_width,
                                     fixed_abits > 0 && fixed_wbits > 0, fixed_abits, fixed_wbits};
     }

@@ -18,6 +18,7 @@
             {{1, 1, LPGEN_K(bs_gemm_i32_a1w1, suffix), LPGEN_K(bs_conv2d_i32_a1w1, suffix)},           \
              {2, 1, LPGEN_K(bs_gemm_i32_a2w1, suffix), LPGEN_K(bs_conv2d_i32_a2w1, suffix)},           \
              {2, 2, LPGEN_K(bs_gemm_i32_a2w2, suffix), LPGEN_K(bs_conv2d_i32_a2w2, suffix)},           \
+             {3, 3, LPGEN_K(bs_gemm_i32_a3w3, suffix), LPGEN_K(bs_conv2d_i32_a3w3, suffix)},           \
              {4, 4, LPGEN_K(bs_gemm_i32_a4w4, suffix), LPGEN_K(bs_conv2d_i32_a4w4, suffix)}},          \
             LPGEN_K(base_gemm_i8, suffix), LPGEN_K(base_gemm_i16, suffix), LPGEN_K(base_gemm_f32, suffix), \
             LPGEN_K(base_conv2d_i8, suffix), LPGEN_K(base_conv2d_i16, suffix),                         \

@@ -52,7 +52,7 @@ struct KernelSet {
     Kernel<BsConvI32Fn> conv2d_i32;
     Kernel<BsConvF32Fn> conv2d_f32;
     Kernel<BsConvPackedFn> conv2d_packed;
-    SpecializedBitserial specialized[4];
+    SpecializedBitserial specialized[5];
     Kernel<BaseGemmFn> base_gemm_i8, base_gemm_i16, base_gemm_f32;
     Kernel<BaseConvFn> base_conv2d_i8, base_conv2d_i16, base_conv2d_f32;
 };

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "register_tile.h"
+
 namespace lpgen {
 
 using namespace Halide;
@@ -18,6 +20,7 @@ const KnobSpace &bitserial_conv2d_knob_space() {
         {"tile_x", {1, 2, 4, 6, 8}, {4, 4, 4, 2}, "activation plane-pixels (x x abits) per register tile"},
         {"unroll_c", {1, 2}, {1, 1, 1, 1}, "unroll of the channel-word reduction"},
         {"pixels_inner", {0, 1}, {0, 0, 0, 0}, "tile loop order: 0 walks channels within a pixel tile, 1 walks pixels within a channel tile"},
+        {"pad_once", {0, 1}, {1, 1, 1, 1}, "copy the activations with their zero border once per call (1) or test the border on every load (0)"},
         {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over output rows"},
     };
     return space;
@@ -28,8 +31,9 @@ void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs f, const Knobs &knobs,
     // their planes inside it and so span fewer pixels and channels.
     const int vec = knobs.at("vec_words");
     const int a_planes = f.fixed_bits ? f.a_planes : 1, w_planes = f.fixed_bits ? f.w_planes : 1;
-    const int tile_oc = vec * std::max(1, knobs.at("tile_vecs") / w_planes);
-    const int tile_x = std::max(1, knobs.at("tile_x") / a_planes);
+    const RegisterTile fit = fit_register_tile(knobs.at("tile_x"), knobs.at("tile_vecs"), a_planes, w_planes);
+    const int tile_oc = vec * fit.vecs;
+    const int tile_x = fit.rows;
 
     Func tiled = f.codes.defined() ? f.codes : f.output;
     Var oc = tiled.args()[0], x = tiled.args()[1], y = tiled.args()[2], b = tiled.args()[3];
@@ -70,13 +74,18 @@ void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs f, const Knobs &knobs,
         accumulate.split(r[0], co, ci, knobs.at("unroll_c"), TailStrategy::GuardWithIf).unroll(ci);
     }
 
+    // A padded copy costs one pass over the packed activations (a few words per pixel) and
+    // takes the border test out of the inner loop.
+    if (knobs.at("pad_once")) f.activations.compute_root();
+
     Func staged = f.weights;
     std::vector<Var> w = staged.args();  // cw, plane, kx, ky, oc
     staged.compute_root().reorder_storage(w[4], w[0], w[1], w[2], w[3]).reorder(w[4], w[0], w[1], w[2], w[3]);
 
-    f.a_sum.compute_root();
+    // Offset corrections per tile: no image-sized buffers, and only zeroing when offsets are 0.
+    f.a_sum.compute_at(tiled, innermost_tile);
+    f.w_sum.compute_at(tiled, innermost_tile);
     f.w_tap.compute_root();
-    f.w_sum.compute_root();
     if (f.codes.defined()) {
         f.output.compute_root();
         f.groups.compute_at(f.output, f.output.args().back()).vectorize(f.groups.args()[0], 8, TailStrategy::GuardWithIf);

@@ -14,6 +14,7 @@ struct BitserialConv2dFuncs {
     Halide::Func a_sum;      // (x, y, b) offset correction
     Halide::Func w_tap;      // (kx, ky, oc) per-tap weight sums
     Halide::Func w_sum;      // (oc, x, y) offset correction
+    Halide::Func activations;  // activation input (cw, plane, x, y, b), zero outside the image
     Halide::Func weights;    // weight input (cw, plane, kx, ky, oc), zero outside OC
     Halide::Func codes;      // (oc, x, y, b) requantized codes, only for packed output
     Halide::Func groups;        // 8 codes per uint64 before packing, only for packed output

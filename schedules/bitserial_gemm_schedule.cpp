@@ -9,6 +9,8 @@
 
 #include <algorithm>
 
+#include "register_tile.h"
+
 namespace lpgen {
 
 using namespace Halide;
@@ -31,8 +33,9 @@ void apply_bitserial_gemm_schedule(BitserialGemmFuncs f, const Knobs &knobs, con
     // a kernel with fixed widths unrolls its planes inside the tile, so it spans fewer m and n.
     const int vec = knobs.at("vec_words");
     const int a_planes = f.fixed_bits ? f.a_planes : 1, w_planes = f.fixed_bits ? f.w_planes : 1;
-    const int tile_n = vec * std::max(1, knobs.at("tile_vecs") / w_planes);
-    const int tile_m = std::max(1, knobs.at("tile_m") / a_planes);
+    const RegisterTile fit = fit_register_tile(knobs.at("tile_m"), knobs.at("tile_vecs"), a_planes, w_planes);
+    const int tile_n = vec * fit.vecs;
+    const int tile_m = fit.rows;
 
     // The Func that holds (n, m) results: the output itself, or the codes before packing.
     Func tiled = f.codes.defined() ? f.codes : f.output;
