@@ -48,7 +48,7 @@ public:
     }
 
     void schedule() {
-        apply_baseline_conv2d_schedule(BaselineConv2dFuncs{output, product},
+        apply_baseline_conv2d_schedule(BaselineConv2dFuncs{output, product, a_in},
                                        parse_knobs(baseline_conv2d_knob_space(), knobs, get_target()), get_target());
     }
 

@@ -16,6 +16,7 @@ const KnobSpace kSpace = {
     {"pair_reduce", {1, 2}, {2, 2, 1, 1}, "integer products summed in pairs per lane (pmaddwd) or one per lane (smlal)"},
     {"tile_cols", {1, 2, 3, 4}, {3, 2, 2, 2}, "output columns (n, oc) per register tile"},
     {"tile_rows", {1, 2, 4, 6}, {4, 4, 2, 2}, "output rows (m, x) per register tile"},
+    {"pad_once", {0, 1}, {1, 1, 1, 1}, "conv2d: copy the activations with their zero border once per call"},
     {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over row tiles"},
 };
 
@@ -65,6 +66,7 @@ void apply_baseline_gemm_schedule(BaselineGemmFuncs f, const Knobs &knobs, const
 
 void apply_baseline_conv2d_schedule(BaselineConv2dFuncs f, const Knobs &knobs, const Target &target) {
     schedule_dot_tiles(f.output, f.product, !f.product.value().type().is_float(), knobs);
+    if (knobs.at("pad_once")) f.activations.compute_root();  // as the bit-serial conv2d does
     (void)target;
 }
 

@@ -14,6 +14,7 @@ struct BaselineGemmFuncs {
 struct BaselineConv2dFuncs {
     Halide::Func output;   // (oc, x, y, b)
     Halide::Func product;  // (oc, x, y, b) accumulation over (c, kx, ky)
+    Halide::Func activations;  // (c, x, y, b) input, zero outside the image
 };
 
 // Knobs: vec_lanes (partial-sum lanes), tile_cols, tile_rows, parallel.

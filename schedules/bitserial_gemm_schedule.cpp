@@ -42,8 +42,8 @@ void apply_bitserial_gemm_schedule(BitserialGemmFuncs f, const Knobs &knobs, con
     Var n = tiled.args()[0], m = tiled.args()[1];
     Var no("no"), mo("mo"), ni("ni"), mi("mi");
 
-    auto tile = [&](Stage stage, TailStrategy tail) {
-        stage.tile(n, m, no, mo, ni, mi, tile_n, tile_m, tail).vectorize(ni, vec).unroll(mi);
+    auto tile = [&](Stage stage, int rows, TailStrategy tail) {
+        stage.tile(n, m, no, mo, ni, mi, tile_n, rows, tail).vectorize(ni, vec).unroll(mi);
         if (knobs.at("rows_inner")) {
             stage.reorder(ni, mi, mo, no);
             if (knobs.at("parallel")) stage.parallel(no);
@@ -55,10 +55,11 @@ void apply_bitserial_gemm_schedule(BitserialGemmFuncs f, const Knobs &knobs, con
     Var innermost_tile = knobs.at("rows_inner") ? mo : no;  // the per-tile producers live here
     tiled.compute_root();
     // Whole tiles (the last one shifted inwards) keep every producer region a constant size, so
-    // LLVM can hold the accumulators in registers; only matrices smaller than a tile take the
-    // guarded path.
-    tile(tiled.specialize(f.n_extent >= tile_n && f.m_extent >= tile_m), TailStrategy::ShiftInwards);
-    tile(tiled, TailStrategy::GuardWithIf);
+    // LLVM can hold the accumulators in registers. Fewer rows than a tile (GEMV, M = 1) take
+    // one-row tiles; only N below a tile takes the guarded path.
+    tile(tiled.specialize(f.n_extent >= tile_n && f.m_extent >= tile_m), tile_m, TailStrategy::ShiftInwards);
+    if (tile_m > 1) tile(tiled.specialize(f.n_extent >= tile_n), 1, TailStrategy::ShiftInwards);
+    tile(tiled, tile_m, TailStrategy::GuardWithIf);
 
     f.core.compute_at(tiled, innermost_tile).vectorize(n, vec).unroll(m);
     Stage combine = f.core.update();
