@@ -26,61 +26,57 @@ void RatioReporter::ReportRuns(const std::vector<Run> &runs) {
     }
 }
 
-void RatioReporter::PrintTable(std::ostream &out) const {
+void RatioReporter::PrintGrid(std::ostream &out, const std::string &title,
+                              const std::function<std::string(const Median &, const Median *)> &cell_of,
+                              const std::string &base) const {
     char cell[64];
-    out << "\nMedian GOPS (1 MAC = 2 ops), single thread\n" << std::string(10, ' ');
+    out << "\n" << title << "\n" << std::string(10, ' ');
     for (const std::string &v : variants_) {
         std::snprintf(cell, sizeof cell, "%10s", v.c_str());
         out << cell;
     }
     out << "\n";
     for (const std::string &w : workloads_) {
+        auto row = medians_.find(w);
+        if (row == medians_.end()) continue;
         std::snprintf(cell, sizeof cell, "%-10s", w.c_str());
         out << cell;
-        const auto row = medians_.find(w);
+        auto b = base.empty() ? row->second.end() : row->second.find(base);
+        const Median *base_median = b == row->second.end() ? nullptr : &b->second;
         for (const std::string &v : variants_) {
-            if (row == medians_.end() || row->second.count(v) == 0) {
-                std::snprintf(cell, sizeof cell, "%10s", "-");
-            } else {
-                std::snprintf(cell, sizeof cell, "%10.1f", row->second.at(v).gops);
-            }
+            auto it = row->second.find(v);
+            const std::string text = it == row->second.end() ? "-" : cell_of(it->second, base_median);
+            std::snprintf(cell, sizeof cell, "%10s", text.c_str());
             out << cell;
         }
         out << "\n";
     }
+}
+
+void RatioReporter::PrintTable(std::ostream &out) const {
+    auto format = [](const char *pattern, double value) {
+        char text[32];
+        std::snprintf(text, sizeof text, pattern, value);
+        return std::string(text);
+    };
+    PrintGrid(out, "Median GOPS (1 MAC = 2 ops), single thread",
+              [&](const Median &m, const Median *) { return format("%.1f", m.gops); }, "");
     if (!side_times_.empty()) {
         out << "\nOther steps, median microseconds per call\n";
         for (const auto &[w, steps] : side_times_) {
             for (const auto &[step, seconds] : steps) {
-                std::snprintf(cell, sizeof cell, "%-10s%-10s%10.1f\n", w.c_str(), step.c_str(), seconds * 1e6);
-                out << cell;
+                char line[64];
+                std::snprintf(line, sizeof line, "%-10s%-10s%10.1f\n", w.c_str(), step.c_str(), seconds * 1e6);
+                out << line;
             }
         }
     }
     for (const std::string &base : baselines_) {
-        out << "\nSpeedup over " << base << " (ratio of median times, same run)\n" << std::string(10, ' ');
-        for (const std::string &v : variants_) {
-            std::snprintf(cell, sizeof cell, "%10s", v.c_str());
-            out << cell;
-        }
-        out << "\n";
-        for (const std::string &w : workloads_) {
-            std::snprintf(cell, sizeof cell, "%-10s", w.c_str());
-            out << cell;
-            if (medians_.count(w) == 0) continue;
-            const auto &row = medians_.at(w);
-            auto b = row.find(base);
-            for (const std::string &v : variants_) {
-                auto it = row.find(v);
-                if (b == row.end() || it == row.end()) {
-                    std::snprintf(cell, sizeof cell, "%10s", "-");
-                } else {
-                    std::snprintf(cell, sizeof cell, "%9.2fx", b->second.seconds / it->second.seconds);
-                }
-                out << cell;
-            }
-            out << "\n";
-        }
+        PrintGrid(out, "Speedup over " + base + " (ratio of median times, same run)",
+                  [&](const Median &m, const Median *b) {
+                      return b == nullptr ? std::string("-") : format("%.2fx", b->seconds / m.seconds);
+                  },
+                  base);
     }
 }
 

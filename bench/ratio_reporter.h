@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,6 +26,12 @@ private:
         double seconds = 0;
         double gops = 0;
     };
+    // One row per workload, one column per variant; `cell_of` gets the variant's median and
+    // the row's `base` variant median (null when the row lacks it or base is empty).
+    void PrintGrid(std::ostream &out, const std::string &title,
+                   const std::function<std::string(const Median &, const Median *)> &cell_of,
+                   const std::string &base) const;
+
     std::vector<std::string> baselines_;
     std::vector<std::string> workloads_, variants_;
     std::map<std::string, std::map<std::string, Median>> medians_;

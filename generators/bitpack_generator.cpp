@@ -12,6 +12,21 @@ namespace {
 
 using namespace Halide;
 
+// The part both forms share: packing `codes` (k, row) into bit-planes, and its schedule.
+struct CodesToPlanes {
+    Func codes{"codes"}, groups;
+
+    Func pack(const Expr &k_extent) {
+        BitPlanePacking planes = pack_bit_planes(codes, k_extent, "planes");
+        groups = planes.groups;
+        return planes.packed;
+    }
+    void schedule(Func packed, const std::string &knobs, const Target &target) {
+        apply_bitpack_schedule(BitpackFuncs{packed, groups, codes}, parse_knobs(bitpack_knob_space(), knobs, target),
+                               target);
+    }
+};
+
 class BitpackU8 : public Generator<BitpackU8> {
 public:
     GeneratorParam<std::string> knobs{"knobs", ""};
@@ -22,19 +37,14 @@ public:
 
     void generate() {
         Var k, row;
-        codes(k, row) = cast<int32_t>(values(k, row));
-        BitPlanePacking planes = pack_bit_planes(codes, values.dim(0).extent(), "planes");
-        groups = planes.groups;
-        packed = planes.packed;
+        planes.codes(k, row) = cast<int32_t>(values(k, row));
+        packed = planes.pack(values.dim(0).extent());
     }
 
-    void schedule() {
-        apply_bitpack_schedule(BitpackFuncs{packed, groups, codes}, parse_knobs(bitpack_knob_space(), knobs, get_target()),
-                               get_target());
-    }
+    void schedule() { planes.schedule(packed, knobs, get_target()); }
 
 private:
-    Func codes{"codes"}, groups;
+    CodesToPlanes planes;
 };
 
 class BitpackF32 : public Generator<BitpackF32> {
@@ -50,19 +60,14 @@ public:
 
     void generate() {
         Var k, row;
-        codes(k, row) = requantize_code(strict_float(values(k, row) / scale), bits, encoding, zero_point);
-        BitPlanePacking planes = pack_bit_planes(codes, values.dim(0).extent(), "planes");
-        groups = planes.groups;
-        packed = planes.packed;
+        planes.codes(k, row) = requantize_code(strict_float(values(k, row) / scale), bits, encoding, zero_point);
+        packed = planes.pack(values.dim(0).extent());
     }
 
-    void schedule() {
-        apply_bitpack_schedule(BitpackFuncs{packed, groups, codes}, parse_knobs(bitpack_knob_space(), knobs, get_target()),
-                               get_target());
-    }
+    void schedule() { planes.schedule(packed, knobs, get_target()); }
 
 private:
-    Func codes{"codes"}, groups;
+    CodesToPlanes planes;
 };
 
 }  // namespace
