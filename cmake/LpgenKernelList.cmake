@@ -28,6 +28,19 @@ set(LPGEN_KERNELS
     "base_conv2d_i8 baseline_conv2d element=int8"
     "base_conv2d_i16 baseline_conv2d element=int16"
     "base_conv2d_f32 baseline_conv2d element=float32"
+    # MX codec (OCP Microscaling): one quantize/dequantize pair per element format.
+    "mx_quantize_fp8_e4m3 mx_quantize format=fp8_e4m3"
+    "mx_quantize_fp8_e5m2 mx_quantize format=fp8_e5m2"
+    "mx_quantize_fp6_e3m2 mx_quantize format=fp6_e3m2"
+    "mx_quantize_fp6_e2m3 mx_quantize format=fp6_e2m3"
+    "mx_quantize_fp4_e2m1 mx_quantize format=fp4_e2m1"
+    "mx_quantize_int8 mx_quantize format=int8"
+    "mx_dequantize_fp8_e4m3 mx_dequantize format=fp8_e4m3"
+    "mx_dequantize_fp8_e5m2 mx_dequantize format=fp8_e5m2"
+    "mx_dequantize_fp6_e3m2 mx_dequantize format=fp6_e3m2"
+    "mx_dequantize_fp6_e2m3 mx_dequantize format=fp6_e2m3"
+    "mx_dequantize_fp4_e2m1 mx_dequantize format=fp4_e2m1"
+    "mx_dequantize_int8 mx_dequantize format=int8"
 )
 
 function(lpgen_declare_kernels PROFILE)

@@ -1,11 +1,14 @@
 # Target profiles (DESIGN.md, "Target profiles") -> Halide target strings.
 #
-# x86-64-avx512 asks Halide 14 for its Sapphire Rapids level, which makes LLVM use every
-# AVX-512 extension that CPU has (VPOPCNTDQ, BITALG, VBMI, VNNI); runtime/cpu_features.cpp
-# checks each of them before that variant may run, because Halide 14's own check does not.
+# x86-64-avx512: Halide 14 has no VPOPCNTDQ feature, and its Sapphire Rapids level hands LLVM
+# the whole sapphirerapids CPU, AVX512-FP16 included, which LLVM uses even for integer shuffles
+# (vmovsh: SIGILL on AMD Zen 4/5). So Halide lowers for that level but stops at LLVM IR, and
+# llc compiles the IR for LPGEN_LLC_CPU: Ice Lake server's extensions (VPOPCNTDQ, BITALG, VBMI2,
+# VNNI, GFNI), which runtime/cpu_features.cpp checks one by one before the variant may run.
 set(LPGEN_HALIDE_TARGET_x86-64-avx512
     "x86-64-linux-sse41-avx-avx2-fma-f16c-avx512-avx512_skylake-avx512_cannonlake-avx512_sapphirerapids")
 set(LPGEN_HALIDE_TARGET_x86-64-avx2 "x86-64-linux-sse41-avx-avx2-fma-f16c")
+set(LPGEN_LLC_CPU_x86-64-avx512 "icelake-server")
 set(LPGEN_HALIDE_TARGET_arm64-a53 "arm-64-linux")
 set(LPGEN_HALIDE_TARGET_arm32-a53 "arm-32-linux")
 

@@ -1,8 +1,7 @@
 // Which kernel variants this CPU can run.
 //
-// The x86_avx512 variant is compiled for Halide 14's Sapphire Rapids level, so LLVM may use any
-// AVX-512 extension of that CPU; Halide's own dispatch checks only VNNI and BF16 (a Cooper Lake
-// has both but lacks VPOPCNTDQ and VBMI). Every extension is checked here instead.
+// The x86_avx512 variant is compiled by llc for Ice Lake server (cmake/LpgenProfiles.cmake),
+// so LLVM may use any extension of that CPU; every one it could emit is checked here.
 #include <cstring>
 
 #include "kernel_table.h"
@@ -26,7 +25,7 @@ bool cpu_supports_isa(const char *isa) {
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512ifma") &&
                __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2") &&
                __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bitalg") &&
-               __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512bf16");
+               __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("gfni");
     }
     if (std::strcmp(isa, "x86_avx2") == 0) {
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("sse4.1");

@@ -22,7 +22,13 @@
              {4, 4, LPGEN_K(bs_gemm_i32_a4w4, suffix), LPGEN_K(bs_conv2d_i32_a4w4, suffix)}},          \
             LPGEN_K(base_gemm_i8, suffix), LPGEN_K(base_gemm_i16, suffix), LPGEN_K(base_gemm_f32, suffix), \
             LPGEN_K(base_conv2d_i8, suffix), LPGEN_K(base_conv2d_i16, suffix),                         \
-            LPGEN_K(base_conv2d_f32, suffix)                                                           \
+            LPGEN_K(base_conv2d_f32, suffix),                                                          \
+            {LPGEN_K(mx_quantize_fp8_e4m3, suffix), LPGEN_K(mx_quantize_fp8_e5m2, suffix),             \
+             LPGEN_K(mx_quantize_fp6_e3m2, suffix), LPGEN_K(mx_quantize_fp6_e2m3, suffix),             \
+             LPGEN_K(mx_quantize_fp4_e2m1, suffix), LPGEN_K(mx_quantize_int8, suffix)},                \
+            {LPGEN_K(mx_dequantize_fp8_e4m3, suffix), LPGEN_K(mx_dequantize_fp8_e5m2, suffix),         \
+             LPGEN_K(mx_dequantize_fp6_e3m2, suffix), LPGEN_K(mx_dequantize_fp6_e2m3, suffix),         \
+             LPGEN_K(mx_dequantize_fp4_e2m1, suffix), LPGEN_K(mx_dequantize_int8, suffix)}             \
     }
 
 #include "lpgen_linked_kernels.h"

@@ -34,6 +34,8 @@ using BsConvPackedFn = int (*)(Buf, Buf, LPGEN_BS_CONV_ARGS, LPGEN_BS_OPERAND_AR
                                LPGEN_REQUANT_ARGS, Buf);
 using BaseGemmFn = int (*)(Buf, Buf, Buf);
 using BaseConvFn = int (*)(Buf, Buf, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, Buf);
+using MxQuantizeFn = int (*)(Buf values, Buf codes, Buf scales);
+using MxDequantizeFn = int (*)(Buf codes, Buf scales, Buf values);
 
 // A kernel compiled for fixed bit widths; the generic kernels serve every other pair.
 struct SpecializedBitserial {
@@ -55,6 +57,8 @@ struct KernelSet {
     SpecializedBitserial specialized[5];
     Kernel<BaseGemmFn> base_gemm_i8, base_gemm_i16, base_gemm_f32;
     Kernel<BaseConvFn> base_conv2d_i8, base_conv2d_i16, base_conv2d_f32;
+    Kernel<MxQuantizeFn> mx_quantize[6];      // indexed by MxFormat
+    Kernel<MxDequantizeFn> mx_dequantize[6];  // indexed by MxFormat
 };
 
 // The variant for this process: the most specialised one the CPU supports, unless

@@ -43,6 +43,12 @@ for kind in gemm conv2d; do
     done
 done
 
+# Every AVX-512 kernel: only the Ice Lake server extensions runtime/cpu_features.cpp checks, so
+# no AVX512-FP16 (LLVM's sapphirerapids CPU used vmovsh for integer shuffles), BF16 or AMX.
+for f in "$root"/x86-64-avx512/*.s; do
+    forbid "$f" '[[:space:]](vmovsh|vmovw|v(add|sub|mul|div|min|max|sqrt|fmadd[0-9]+|fmsub[0-9]+)(ph|sh)|vdpbf16ps|vcvtne2?ps2bf16|tileloadd|tdpb[a-z]+)[[:space:]]' "instructions outside Ice Lake server"
+done
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures assembly checks failed"
     exit 1

@@ -1,0 +1,33 @@
+// lpgen C++ entry points for the OCP Microscaling (MX) codec.
+//
+// A row of K fp32 values becomes ceil(K/32) blocks of 32 elements, each block one E8M0 scale;
+// the last block is padded with zeros. Codes are packed densely (FP4 two per byte, FP6 four
+// per three bytes, 8-bit formats one per byte); the layout is drawn in generators/mx_formats.h.
+// Bad arguments throw lpgen::Error and write nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "generators/mx_formats.h"
+#include "lpgen/bitserial.hpp"
+
+namespace lpgen {
+
+// "fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "fp6_e2m3", "fp4_e2m1" or "int8"; anything else throws.
+MxFormat mx_format(const char *name);
+const char *mx_format_name(MxFormat format);
+
+// Bytes of packed codes and number of scales for `rows` rows of `k` values.
+size_t mx_code_bytes(MxFormat format, int rows, int k);
+size_t mx_scale_count(int rows, int k);
+
+// values[rows][k] -> codes[rows][mx_code_bytes(format, 1, k)], scales[rows][ceil(k/32)].
+const char *mx_quantize(const float *values, size_t value_count, int rows, int k, MxFormat format, uint8_t *codes,
+                        size_t code_bytes, uint8_t *scales, size_t scale_count);
+
+// The inverse: out[rows][k] = element * 2^(scale - 127); NaN for blocks whose scale is 0xFF.
+const char *mx_dequantize(const uint8_t *codes, size_t code_bytes, const uint8_t *scales, size_t scale_count,
+                          int rows, int k, MxFormat format, float *out, size_t out_count);
+
+}  // namespace lpgen
