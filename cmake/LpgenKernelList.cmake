@@ -41,6 +41,9 @@ set(LPGEN_KERNELS
     "mx_dequantize_fp6_e2m3 mx_dequantize format=fp6_e2m3"
     "mx_dequantize_fp4_e2m1 mx_dequantize format=fp4_e2m1"
     "mx_dequantize_int8 mx_dequantize format=int8"
+    # Generic MX GEMM: any pair of formats; exact int64 block sums, or fp32 ones for E5M2.
+    "mx_gemm_exact mx_gemm exact_blocks=true"
+    "mx_gemm_fp32 mx_gemm exact_blocks=false"
 )
 
 function(lpgen_declare_kernels PROFILE)

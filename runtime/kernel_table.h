@@ -36,6 +36,9 @@ using BaseGemmFn = int (*)(Buf, Buf, Buf);
 using BaseConvFn = int (*)(Buf, Buf, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, Buf);
 using MxQuantizeFn = int (*)(Buf values, Buf codes, Buf scales);
 using MxDequantizeFn = int (*)(Buf codes, Buf scales, Buf values);
+using MxGemmFn = int (*)(Buf a_codes, Buf a_scales, Buf w_codes, Buf w_scales, Buf a_int, Buf a_real, Buf a_special,
+                         Buf w_int, Buf w_real, Buf w_special, int32_t a_bits, int32_t w_bits, int32_t a_shift,
+                         int32_t w_shift, LPGEN_EPILOGUE_ARGS, Buf output);
 
 // A kernel compiled for fixed bit widths; the generic kernels serve every other pair.
 struct SpecializedBitserial {
@@ -59,6 +62,7 @@ struct KernelSet {
     Kernel<BaseConvFn> base_conv2d_i8, base_conv2d_i16, base_conv2d_f32;
     Kernel<MxQuantizeFn> mx_quantize[6];      // indexed by MxFormat
     Kernel<MxDequantizeFn> mx_dequantize[6];  // indexed by MxFormat
+    Kernel<MxGemmFn> mx_gemm_exact, mx_gemm_fp32;
 };
 
 // The variant for this process: the most specialised one the CPU supports, unless

@@ -30,4 +30,14 @@ const char *mx_quantize(const float *values, size_t value_count, int rows, int k
 const char *mx_dequantize(const uint8_t *codes, size_t code_bytes, const uint8_t *scales, size_t scale_count,
                           int rows, int k, MxFormat format, float *out, size_t out_count);
 
+// C[m][n] = sum over K of dequantized a[m][k] * w[n][k], then the fp32 epilogue; a and w are
+// MX-packed rows (codes + scales, as mx_quantize writes them) in any pair of formats. Blocks
+// are summed exactly in integers (in fp32 when either format is fp8_e5m2) and combined in fp32
+// in block order: the result does not depend on the kernel variant or schedule. A block with
+// scale 0xFF or a NaN/Inf element code makes its outputs NaN.
+const char *mx_gemm(const GemmShape &shape, const uint8_t *a_codes, size_t a_code_bytes, const uint8_t *a_scales,
+                    size_t a_scale_count, MxFormat a_format, const uint8_t *w_codes, size_t w_code_bytes,
+                    const uint8_t *w_scales, size_t w_scale_count, MxFormat w_format, const Fp32Epilogue &epilogue,
+                    float *out, size_t out_count);
+
 }  // namespace lpgen

@@ -1,0 +1,108 @@
+// MX x MX GEMM (OCP Microscaling): C[m][n] = sum over blocks of X_a X_w sum_i P_a[i] P_w[i].
+//   a: codes [M][K32 * bits_a / 8] + scales [M][K32/32]; w likewise [N][...] (mx_formats.h).
+// Element formats are runtime inputs (one kernel serves all 36 pairs): a code becomes its
+// value through a 256-entry table the runtime fills from the format, and codes are unpacked by
+// the format's width. Per block the 32 products are summed exactly in int64 on integer-valued
+// decodings (value * 2^shift), or in fp32 in index order when a format (E5M2) has none; blocks
+// are then combined in fp32 in block order, so results do not depend on the schedule.
+#include "Halide.h"
+#include "epilogue.h"
+#include "mx_formats.h"
+#include "schedules/mx_gemm_schedule.h"
+
+namespace lpgen {
+namespace {
+
+using namespace Halide;
+
+// Element code k of a row from packed bytes of 4-, 6- or 8-bit codes.
+Expr unpack_code(const Func &bytes, const Expr &byte_count, const Expr &bits, const Expr &k, const Expr &row) {
+    auto at = [&](const Expr &i) { return cast<uint32_t>(bytes(clamp(i, 0, byte_count - 1), row)); };
+    Expr c8 = at(k);
+    Expr c4 = (at(k / 2) >> cast<uint32_t>(4 * (k % 2))) & 0xF;
+    Expr g = k / 4;
+    Expr word = at(3 * g) | (at(3 * g + 1) << 8) | (at(3 * g + 2) << 16);
+    Expr c6 = (word >> cast<uint32_t>(6 * (k % 4))) & 0x3F;
+    return clamp(cast<int32_t>(select(bits == 8, c8, bits == 4, c4, c6)), 0, 255);
+}
+
+// 2^x as fp32, exact for -126 <= x <= 127 (callers split wider exponents).
+Expr pow2(const Expr &x) { return reinterpret<float>(cast<uint32_t>(clamp(x, -126, 127) + 127) << 23); }
+
+class MxGemm : public Generator<MxGemm> {
+public:
+    GeneratorParam<bool> exact_blocks{"exact_blocks", true};  // int64 block sums, else fp32
+    GeneratorParam<std::string> knobs{"knobs", ""};
+
+    Input<Buffer<uint8_t>> a_codes{"a_codes", 2};    // (byte, m)
+    Input<Buffer<uint8_t>> a_scales{"a_scales", 2};  // (block, m), E8M0
+    Input<Buffer<uint8_t>> w_codes{"w_codes", 2};    // (byte, n)
+    Input<Buffer<uint8_t>> w_scales{"w_scales", 2};  // (block, n)
+    Input<Buffer<int32_t>> a_int{"a_int", 1};        // code -> value * 2^a_shift (exact blocks)
+    Input<Buffer<float>> a_real{"a_real", 1};        // code -> value (fp32 blocks)
+    Input<Buffer<int32_t>> a_special{"a_special", 1};  // code -> 1 for NaN/Inf codes
+    Input<Buffer<int32_t>> w_int{"w_int", 1};
+    Input<Buffer<float>> w_real{"w_real", 1};
+    Input<Buffer<int32_t>> w_special{"w_special", 1};
+    Input<int32_t> a_bits{"a_bits"}, w_bits{"w_bits"};    // 4, 6 or 8
+    Input<int32_t> a_shift{"a_shift"}, w_shift{"w_shift"};
+    Input<Buffer<float>> scale{"scale", 1};  // per output channel n (stride 0 for per-tensor)
+    Input<Buffer<float>> bias{"bias", 1};
+    Input<float> clamp_min{"clamp_min"}, clamp_max{"clamp_max"};
+    Output<Buffer<float>> output{"output", 2};  // (n, m)
+
+    void generate() {
+        Var k("k"), b("b"), n("n"), m("m");
+        Expr blocks = a_scales.dim(0).extent();
+        a_code(k, m) = unpack_code(a_codes, a_codes.dim(0).extent(), a_bits, k, m);
+        w_code(k, n) = unpack_code(w_codes, w_codes.dim(0).extent(), w_bits, k, n);
+
+        RDom i(0, kMxBlock, "i");
+        Expr ka = b * kMxBlock + i;
+        if (exact_blocks) {
+            block_sum(b, n, m) = cast<int64_t>(0);
+            block_sum(b, n, m) += cast<int64_t>(a_int(a_code(ka, m))) * cast<int64_t>(w_int(w_code(ka, n)));
+        } else {
+            block_sum(b, n, m) = 0.0f;
+            block_sum(b, n, m) = strict_float(block_sum(b, n, m) + a_real(a_code(ka, m)) * w_real(w_code(ka, n)));
+        }
+        RDom j(0, kMxBlock, "j");
+        a_nan(b, m) = a_scales(b, m) == 255 || sum(a_special(a_code(b * kMxBlock + j, m))) > 0;
+        w_nan(b, n) = w_scales(b, n) == 255 || sum(w_special(w_code(b * kMxBlock + j, n))) > 0;
+
+        // X_a * X_w * block, with the integer decodings' shifts undone; split in two factors so
+        // each stays a normal fp32 power of two.
+        Expr exponent = cast<int32_t>(a_scales(b, m)) + cast<int32_t>(w_scales(b, n)) - 254 -
+                        (exact_blocks ? a_shift + w_shift : Expr(0));
+        Expr half = exponent / 2;
+        Expr value = strict_float(cast<float>(block_sum(b, n, m)) * pow2(half) * pow2(exponent - half));
+        block_value(b, n, m) = select(a_nan(b, m) || w_nan(b, n), cast<float>(NAN), value);
+
+        RDom rb(0, blocks, "rb");
+        dot(n, m) = 0.0f;
+        dot(n, m) = strict_float(dot(n, m) + block_value(rb, n, m));  // block order, always
+        scale.dim(0).set_stride(Expr());
+        bias.dim(0).set_stride(Expr());
+        // clamp() would turn NaN into a bound (max/min return the number): NaN blocks stay NaN.
+        Expr y = strict_float(dot(n, m) * scale(n) + bias(n));
+        output(n, m) = select(is_nan(y), y, clamp(y, clamp_min, clamp_max));
+        w_scales.dim(0).set_bounds(0, blocks);
+        for (auto *table : {&a_int, &a_special, &w_int, &w_special}) (*table).dim(0).set_bounds(0, 256);
+        a_real.dim(0).set_bounds(0, 256);
+        w_real.dim(0).set_bounds(0, 256);
+    }
+
+    void schedule() {
+        apply_mx_gemm_schedule(MxGemmFuncs{output, dot, block_sum, block_value, a_code, w_code, a_nan, w_nan},
+                               parse_knobs(mx_gemm_knob_space(), knobs, get_target()), get_target());
+    }
+
+private:
+    Func a_code{"a_code"}, w_code{"w_code"}, block_sum{"block_sum"}, block_value{"block_value"};
+    Func a_nan{"a_nan"}, w_nan{"w_nan"}, dot{"dot"};
+};
+
+}  // namespace
+}  // namespace lpgen
+
+HALIDE_REGISTER_GENERATOR(lpgen::MxGemm, mx_gemm)

@@ -1,0 +1,24 @@
+// Schedule template for the generic MX GEMM (generators/mx_gemm_generator.cpp).
+#pragma once
+
+#include "Halide.h"
+#include "knobs.h"
+
+namespace lpgen {
+
+struct MxGemmFuncs {
+    Halide::Func output;       // (n, m) fp32 results
+    Halide::Func dot;          // (n, m) blocks combined in block order
+    Halide::Func block_sum;    // (b, n, m) one block's products
+    Halide::Func block_value;  // (b, n, m) scaled block
+    Halide::Func a_code, w_code;  // (k, row) unpacked element codes
+    Halide::Func a_nan, w_nan;    // (b, row) NaN blocks
+};
+
+// Knobs: vec_lanes, tile_n, parallel. No knob may reorder the block or element sums: the
+// results are the same for every configuration.
+const KnobSpace &mx_gemm_knob_space();
+
+void apply_mx_gemm_schedule(MxGemmFuncs funcs, const Knobs &knobs, const Halide::Target &target);
+
+}  // namespace lpgen
