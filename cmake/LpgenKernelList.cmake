@@ -44,6 +44,9 @@ set(LPGEN_KERNELS
     # Generic MX GEMM: any pair of formats; exact int64 block sums, or fp32 ones for E5M2.
     "mx_gemm_exact mx_gemm exact_blocks=true"
     "mx_gemm_fp32 mx_gemm exact_blocks=false"
+    # Fast path for FP4, FP6 and INT8 pairs: elements decoded to int16, blocks as pair dot products.
+    "mx_decode_i16 mx_decode_i16"
+    "mx_gemm_i16 mx_gemm_i16"
 )
 
 function(lpgen_declare_kernels PROFILE)

@@ -39,6 +39,9 @@ using MxDequantizeFn = int (*)(Buf codes, Buf scales, Buf values);
 using MxGemmFn = int (*)(Buf a_codes, Buf a_scales, Buf w_codes, Buf w_scales, Buf a_int, Buf a_real, Buf a_special,
                          Buf w_int, Buf w_real, Buf w_special, int32_t a_bits, int32_t w_bits, int32_t a_shift,
                          int32_t w_shift, LPGEN_EPILOGUE_ARGS, Buf output);
+using MxDecodeI16Fn = int (*)(Buf codes, Buf scales, Buf table, Buf special, int32_t bits, Buf values, Buf nan);
+using MxGemmI16Fn = int (*)(Buf a_values, Buf a_scales, Buf w_values, Buf w_scales, Buf a_nan, Buf w_nan,
+                            int32_t shift_sum, LPGEN_EPILOGUE_ARGS, Buf output);
 
 // A kernel compiled for fixed bit widths; the generic kernels serve every other pair.
 struct SpecializedBitserial {
@@ -63,6 +66,8 @@ struct KernelSet {
     Kernel<MxQuantizeFn> mx_quantize[6];      // indexed by MxFormat
     Kernel<MxDequantizeFn> mx_dequantize[6];  // indexed by MxFormat
     Kernel<MxGemmFn> mx_gemm_exact, mx_gemm_fp32;
+    Kernel<MxDecodeI16Fn> mx_decode_i16;
+    Kernel<MxGemmI16Fn> mx_gemm_i16;
 };
 
 // The variant for this process: the most specialised one the CPU supports, unless

@@ -1,6 +1,7 @@
 // Entry point of the generic MX GEMM: validation, per-format decode tables, dispatch.
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "halide_call.h"
 #include "lpgen/mx.hpp"
@@ -13,6 +14,8 @@ namespace {
 // products of 32 of them fit int64. E5M2 (values 2^-16 .. 57344) has none.
 constexpr int kNoShift = -1;
 constexpr int kShift[6] = {9, kNoShift, 4, 3, 1, 6};  // in MxFormat order
+// Formats whose scaled elements fit int16 (|value * 2^shift| <= 448): the fast path.
+constexpr bool kFitsInt16[6] = {false, false, true, true, true, true};
 
 // The decode tables the kernel reads: code -> value * 2^shift, value, NaN/Inf flag.
 struct DecodeTables {
@@ -91,6 +94,28 @@ const char *mx_gemm(const GemmShape &s, const uint8_t *a_codes, size_t a_code_by
     const int a_shift = kShift[static_cast<int>(a_format)], w_shift = kShift[static_cast<int>(w_format)];
     const bool exact = a_shift != kNoShift && w_shift != kNoShift;
     const KernelSet &set = kernels();
+    if (kFitsInt16[static_cast<int>(a_format)] && kFitsInt16[static_cast<int>(w_format)]) {
+        // Decode both operands to int16 (weights too, until weights are packed once into handles).
+        std::vector<int16_t> a_values(size_t(s.m) * blocks * kMxBlock), w_values(size_t(s.n) * blocks * kMxBlock);
+        std::vector<uint8_t> a_nan(size_t(s.m) * blocks), w_nan(size_t(s.n) * blocks);
+        auto decode = [&](View<const uint8_t> &codes, View<const uint8_t> &scales, View<const int32_t> &table,
+                          View<const int32_t> &special, int bits, std::vector<int16_t> &values,
+                          std::vector<uint8_t> &nan, int rows) {
+            auto value_view = dense_view(values.data(), {blocks * kMxBlock, rows});
+            auto nan_view = dense_view(nan.data(), {blocks, rows});
+            run_kernel(set.mx_decode_i16, codes.raw_buffer(), scales.raw_buffer(), table.raw_buffer(),
+                       special.raw_buffer(), bits, value_view.raw_buffer(), nan_view.raw_buffer());
+        };
+        decode(a_code_view, a_scale_view, a_int, a_special, a_bits, a_values, a_nan, s.m);
+        decode(w_code_view, w_scale_view, w_int, w_special, w_bits, w_values, w_nan, s.n);
+        auto av = dense_view(static_cast<const int16_t *>(a_values.data()), {blocks * kMxBlock, s.m});
+        auto wv = dense_view(static_cast<const int16_t *>(w_values.data()), {blocks * kMxBlock, s.n});
+        auto an = dense_view(static_cast<const uint8_t *>(a_nan.data()), {blocks, s.m});
+        auto wn = dense_view(static_cast<const uint8_t *>(w_nan.data()), {blocks, s.n});
+        return run_kernel(set.mx_gemm_i16, av.raw_buffer(), a_scale_view.raw_buffer(), wv.raw_buffer(),
+                          w_scale_view.raw_buffer(), an.raw_buffer(), wn.raw_buffer(), a_shift + w_shift,
+                          scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max, result.raw_buffer());
+    }
     return run_kernel(exact ? set.mx_gemm_exact : set.mx_gemm_fp32, a_code_view.raw_buffer(),
                       a_scale_view.raw_buffer(), w_code_view.raw_buffer(), w_scale_view.raw_buffer(),
                       a_int.raw_buffer(), a_real.raw_buffer(), a_special.raw_buffer(), w_int.raw_buffer(),

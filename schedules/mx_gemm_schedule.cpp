@@ -34,4 +34,57 @@ void apply_mx_gemm_schedule(MxGemmFuncs f, const Knobs &knobs, const Target &tar
     (void)target;
 }
 
+const KnobSpace &mx_gemm_i16_knob_space() {
+    //                 name         allowed           avx512 avx2 a64 a32
+    static const KnobSpace space = {
+        {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "int32 lanes (outputs along n) per vector"},
+        {"tile_vecs", {1, 2, 3, 4}, {2, 2, 2, 2}, "vectors of n per register tile"},
+        {"tile_m", {1, 2, 4, 6}, {4, 4, 2, 2}, "rows of m per register tile"},
+        {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over row tiles"},
+    };
+    return space;
+}
+
+void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
+    const int lanes = knobs.at("vec_lanes"), tile_n = lanes * knobs.at("tile_vecs"), tile_m = knobs.at("tile_m");
+    Var n = f.output.args()[0], m = f.output.args()[1], no("no"), mo("mo"), ni("ni"), mi("mi");
+    OutputImageParam out = f.output.output_buffer();
+    auto tile = [&](Stage stage, TailStrategy tail) {
+        stage.tile(n, m, no, mo, ni, mi, tile_n, tile_m, tail).reorder(ni, mi, no, mo).vectorize(ni, lanes).unroll(mi);
+        if (knobs.at("parallel")) stage.parallel(mo);
+    };
+    f.output.compute_root();
+    tile(f.output.specialize(out.dim(0).extent() >= tile_n && out.dim(1).extent() >= tile_m), TailStrategy::ShiftInwards);
+    tile(f.output, TailStrategy::GuardWithIf);
+
+    // Per tile: the fp32 sums in registers, blocks in order; each block's int32 dot products
+    // computed right where they are added.
+    Var dn = f.dot.args()[0], dm = f.dot.args()[1], dno("dno");
+    f.dot.compute_at(f.output, no).vectorize(dn, lanes).unroll(dm);
+    RVar rb = f.dot.rvars(0)[0];
+    f.dot.update().reorder(dn, dm, rb).split(dn, dno, dn, lanes).vectorize(dn).unroll(dno).unroll(dm);
+
+    Var bn = f.block_sum.args()[0], bb = f.block_sum.args()[1], bm = f.block_sum.args()[2], bno("bno");
+    RVar i = f.block_sum.rvars(0)[0], ip("ip"), kk("kk");
+    f.block_sum.compute_at(f.dot, rb).vectorize(bn, lanes).unroll(bm);
+    f.block_sum.update()
+        .split(i, ip, kk, 2)
+        .reorder(kk, bn, bm, bb, ip)
+        .split(bn, bno, bn, lanes)
+        .atomic()
+        .vectorize(kk)
+        .vectorize(bn)
+        .unroll(bno)
+        .unroll(bm);
+    f.w_pairs.compute_root();
+    (void)target;
+}
+
+void apply_mx_decode_i16_schedule(Func values, Func nan, Func code, const Target &target) {
+    const int lanes = target.natural_vector_size<int16_t>();
+    values.compute_root().vectorize(values.args()[0], lanes, TailStrategy::GuardWithIf);
+    nan.compute_root();
+    (void)code;  // inline: both outputs read it
+}
+
 }  // namespace lpgen

@@ -21,4 +21,19 @@ const KnobSpace &mx_gemm_knob_space();
 
 void apply_mx_gemm_schedule(MxGemmFuncs funcs, const Knobs &knobs, const Halide::Target &target);
 
+// The int16 fast path (generators/mx_gemm_i16_generator.cpp).
+struct MxGemmI16Funcs {
+    Halide::Func output;     // (n, m)
+    Halide::Func dot;        // (n, m) blocks combined in block order
+    Halide::Func block_sum;  // (n, b, m) exact int32 block dot products
+    Halide::Func w_pairs;    // (kk, n, kp) weights staged in k-pairs, n between them
+};
+
+// Knobs: vec_lanes, tile_vecs, tile_m, parallel. Like mx_gemm's, none changes a result bit.
+const KnobSpace &mx_gemm_i16_knob_space();
+
+void apply_mx_gemm_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);
+void apply_mx_decode_i16_schedule(Halide::Func values, Halide::Func nan, Halide::Func code,
+                                  const Halide::Target &target);
+
 }  // namespace lpgen

@@ -115,7 +115,9 @@ TEST_P(MxGemm, epilogue_scales_adds_bias_and_clamps) {
 // The summation order is part of the contract: every variant and schedule gives the same bits.
 TEST(MxGemmVariants, results_are_bit_identical_across_kernel_variants) {
     std::mt19937 rng(44);
-    MxCase c({7, 40, 200}, MxFormat::Fp8E4M3, MxFormat::Fp4E2M1, rng);
+    for (auto [af, wf] : {std::pair{MxFormat::Fp8E4M3, MxFormat::Fp4E2M1}, {MxFormat::Fp4E2M1, MxFormat::Fp4E2M1},
+                          {MxFormat::Fp8E5M2, MxFormat::Int8}}) {
+    MxCase c({7, 40, 200}, af, wf, rng);
     std::vector<std::vector<float>> results;
     for (const std::string &isa : test::linked_isas()) {
         if (!cpu_supports_isa(isa.c_str())) continue;
@@ -123,7 +125,9 @@ TEST(MxGemmVariants, results_are_bit_identical_across_kernel_variants) {
         results.push_back(c.run(kIdentity));
     }
     for (size_t i = 1; i < results.size(); ++i) {
-        EXPECT_EQ(0, std::memcmp(results[0].data(), results[i].data(), results[0].size() * sizeof(float)));
+        EXPECT_EQ(0, std::memcmp(results[0].data(), results[i].data(), results[0].size() * sizeof(float)))
+            << mx_format_name(af) << " x " << mx_format_name(wf);
+    }
     }
 }
 

@@ -1,0 +1,112 @@
+// Fast MX GEMM for formats whose elements are small integers once scaled (FP4 x2, FP6 E2M3 x8,
+// FP6 E3M2 x16, INT8 x64: all within int16): both operands arrive decoded to int16 by
+// mx_decode_i16, each block of 32 products is an exact int32 widening dot product (vpdpwssd /
+// vpmaddwd on x86, smlal on NEON), then scaled by its two E8M0 exponents and added in fp32 in
+// block order. Same contract and results as mx_gemm with exact_blocks.
+#include "Halide.h"
+#include "mx_formats.h"
+#include "schedules/mx_gemm_schedule.h"
+
+namespace lpgen {
+namespace {
+
+using namespace Halide;
+
+Expr pow2(const Expr &x) { return reinterpret<float>(cast<uint32_t>(clamp(x, -126, 127) + 127) << 23); }
+
+class MxGemmI16 : public Generator<MxGemmI16> {
+public:
+    GeneratorParam<std::string> knobs{"knobs", ""};
+
+    Input<Buffer<int16_t>> a_values{"a_values", 2};  // (k, m): element * 2^a_shift, K32 per row
+    Input<Buffer<uint8_t>> a_scales{"a_scales", 2};  // (block, m)
+    Input<Buffer<int16_t>> w_values{"w_values", 2};  // (k, n): element * 2^w_shift
+    Input<Buffer<uint8_t>> w_scales{"w_scales", 2};  // (block, n)
+    Input<Buffer<uint8_t>> a_nan{"a_nan", 2};        // (block, m): 1 where the block is NaN
+    Input<Buffer<uint8_t>> w_nan{"w_nan", 2};        // (block, n)
+    Input<int32_t> shift_sum{"shift_sum"};           // a_shift + w_shift
+    Input<Buffer<float>> scale{"scale", 1};          // per output channel n (stride 0: per tensor)
+    Input<Buffer<float>> bias{"bias", 1};
+    Input<float> clamp_min{"clamp_min"}, clamp_max{"clamp_max"};
+    Output<Buffer<float>> output{"output", 2};       // (n, m)
+
+    void generate() {
+        Var k("k"), kk("kk"), kp("kp"), b("b"), n("n"), m("m");
+        Expr blocks = a_scales.dim(0).extent();
+        // Rows past M or N repeat the last one, so schedules may round tiles up; those results
+        // are never stored.
+        auto rows_clamped = [](const auto &in) {
+            return BoundaryConditions::repeat_edge(in, {Range(), {0, in.dim(1).extent()}});
+        };
+        Func a_val = rows_clamped(a_values), a_sc = rows_clamped(a_scales), a_na = rows_clamped(a_nan);
+        Func w_val = rows_clamped(w_values), w_sc = rows_clamped(w_scales), w_na = rows_clamped(w_nan);
+        // Weights in pairs along k with n between them: one vector load feeds a pair dot product
+        // for consecutive outputs.
+        w_pairs(kk, n, kp) = w_val(2 * kp + kk, n);
+        RDom i(0, kMxBlock, "i");
+        Expr ka = b * kMxBlock + i;
+        block_sum(n, b, m) = 0;
+        block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_pairs(ka % 2, n, ka / 2));
+
+        Expr exponent = cast<int32_t>(a_sc(b, m)) + cast<int32_t>(w_sc(b, n)) - 254 - shift_sum;
+        Expr half = exponent / 2;
+        Expr value = strict_float(cast<float>(block_sum(n, b, m)) * pow2(half) * pow2(exponent - half));
+        block_value(n, b, m) = select(a_na(b, m) != 0 || w_na(b, n) != 0, cast<float>(NAN), value);
+        RDom rb(0, blocks, "rb");
+        dot(n, m) = 0.0f;
+        dot(n, m) = strict_float(dot(n, m) + block_value(n, rb, m));  // block order, always
+
+        scale.dim(0).set_stride(Expr());
+        bias.dim(0).set_stride(Expr());
+        Expr y = strict_float(dot(n, m) * scale(n) + bias(n));
+        output(n, m) = select(is_nan(y), y, clamp(y, clamp_min, clamp_max));
+        a_values.dim(0).set_bounds(0, blocks * kMxBlock);
+        w_values.dim(0).set_bounds(0, blocks * kMxBlock);
+    }
+
+    void schedule() {
+        apply_mx_gemm_i16_schedule(MxGemmI16Funcs{output, dot, block_sum, w_pairs},
+                                   parse_knobs(mx_gemm_i16_knob_space(), knobs, get_target()), get_target());
+    }
+
+private:
+    Func w_pairs{"w_pairs"}, block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"};
+};
+
+// Codes -> int16 element values through the runtime's decode table, and per-block NaN flags.
+class MxDecodeI16 : public Generator<MxDecodeI16> {
+public:
+    Input<Buffer<uint8_t>> codes{"codes", 2};    // (byte, row)
+    Input<Buffer<uint8_t>> scales{"scales", 2};  // (block, row)
+    Input<Buffer<int32_t>> table{"table", 1};    // code -> element * 2^shift
+    Input<Buffer<int32_t>> special{"special", 1};  // code -> 1 for NaN/Inf codes
+    Input<int32_t> bits{"bits"};                 // 4, 6 or 8
+    Output<Buffer<int16_t>> values{"values", 2};  // (k, row)
+    Output<Buffer<uint8_t>> nan{"nan", 2};        // (block, row)
+
+    void generate() {
+        Var k("k"), b("b"), row("row");
+        Expr bytes = codes.dim(0).extent();
+        auto at = [&](const Expr &i) { return cast<uint32_t>(codes(clamp(i, 0, bytes - 1), row)); };
+        Expr c4 = (at(k / 2) >> cast<uint32_t>(4 * (k % 2))) & 0xF;
+        Expr word = at(3 * (k / 4)) | (at(3 * (k / 4) + 1) << 8) | (at(3 * (k / 4) + 2) << 16);
+        Expr c6 = (word >> cast<uint32_t>(6 * (k % 4))) & 0x3F;
+        code(k, row) = clamp(cast<int32_t>(select(bits == 8, at(k), bits == 4, c4, c6)), 0, 255);
+        values(k, row) = cast<int16_t>(table(code(k, row)));
+        RDom i(0, kMxBlock, "i");
+        nan(b, row) = cast<uint8_t>(scales(b, row) == 255 || sum(special(code(b * kMxBlock + i, row))) > 0);
+        table.dim(0).set_bounds(0, 256);
+        special.dim(0).set_bounds(0, 256);
+    }
+
+    void schedule() { apply_mx_decode_i16_schedule(values, nan, code, get_target()); }
+
+private:
+    Func code{"code"};
+};
+
+}  // namespace
+}  // namespace lpgen
+
+HALIDE_REGISTER_GENERATOR(lpgen::MxGemmI16, mx_gemm_i16)
+HALIDE_REGISTER_GENERATOR(lpgen::MxDecodeI16, mx_decode_i16)
