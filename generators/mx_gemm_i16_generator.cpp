@@ -48,10 +48,14 @@ public:
         block_sum(n, b, m) = 0;
         block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_pairs(ka % 2, n, ka / 2));
 
-        Expr exponent = cast<int32_t>(a_sc(b, m)) + cast<int32_t>(w_sc(b, n)) - 254 - shift_sum;
+        // Each block's E8M0 scale, or -1 for a NaN block; the weights' with n innermost so a
+        // vector of outputs reads its scales with one load.
+        a_exp(b, m) = select(a_na(b, m) != 0, -1, cast<int32_t>(a_sc(b, m)));
+        w_exp(n, b) = select(w_na(b, n) != 0, -1, cast<int32_t>(w_sc(b, n)));
+        Expr exponent = a_exp(b, m) + w_exp(n, b) - 254 - shift_sum;
         Expr half = exponent / 2;
         Expr value = strict_float(cast<float>(block_sum(n, b, m)) * pow2(half) * pow2(exponent - half));
-        block_value(n, b, m) = select(a_na(b, m) != 0 || w_na(b, n) != 0, cast<float>(NAN), value);
+        block_value(n, b, m) = select(a_exp(b, m) < 0 || w_exp(n, b) < 0, cast<float>(NAN), value);
         RDom rb(0, blocks, "rb");
         dot(n, m) = 0.0f;
         dot(n, m) = strict_float(dot(n, m) + block_value(n, rb, m));  // block order, always
@@ -65,12 +69,13 @@ public:
     }
 
     void schedule() {
-        apply_mx_gemm_i16_schedule(MxGemmI16Funcs{output, dot, block_sum, w_pairs},
+        apply_mx_gemm_i16_schedule(MxGemmI16Funcs{output, dot, block_sum, w_pairs, a_exp, w_exp},
                                    parse_knobs(mx_gemm_i16_knob_space(), knobs, get_target()), get_target());
     }
 
 private:
     Func w_pairs{"w_pairs"}, block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"};
+    Func a_exp{"a_exp"}, w_exp{"w_exp"};
 };
 
 // Codes -> int16 element values through the runtime's decode table, and per-block NaN flags.
@@ -86,8 +91,8 @@ public:
 
     void generate() {
         Var k("k"), b("b"), row("row");
-        Expr bytes = codes.dim(0).extent();
-        auto at = [&](const Expr &i) { return cast<uint32_t>(codes(clamp(i, 0, bytes - 1), row)); };
+        // No clamping: the schedule specializes on `bits`, and each width reads only its bytes.
+        auto at = [&](const Expr &i) { return cast<uint32_t>(codes(i, row)); };
         Expr c4 = (at(k / 2) >> cast<uint32_t>(4 * (k % 2))) & 0xF;
         Expr word = at(3 * (k / 4)) | (at(3 * (k / 4) + 1) << 8) | (at(3 * (k / 4) + 2) << 16);
         Expr c6 = (word >> cast<uint32_t>(6 * (k % 4))) & 0x3F;
@@ -99,7 +104,7 @@ public:
         special.dim(0).set_bounds(0, 256);
     }
 
-    void schedule() { apply_mx_decode_i16_schedule(values, nan, code, get_target()); }
+    void schedule() { apply_mx_decode_i16_schedule(values, nan, code, bits, get_target()); }
 
 private:
     Func code{"code"};

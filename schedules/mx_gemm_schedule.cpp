@@ -77,13 +77,22 @@ void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Targ
         .unroll(bno)
         .unroll(bm);
     f.w_pairs.compute_root();
+    f.a_exp.compute_root();
+    f.w_exp.compute_root().vectorize(f.w_exp.args()[0], lanes, TailStrategy::GuardWithIf);
     (void)target;
 }
 
-void apply_mx_decode_i16_schedule(Func values, Func nan, Func code, const Target &target) {
+void apply_mx_decode_i16_schedule(Func values, Func nan, Func code, const Expr &bits, const Target &target) {
+    // One code path per element width: the unpacking simplifies to plain shifts of dense loads.
     const int lanes = target.natural_vector_size<int16_t>();
-    values.compute_root().vectorize(values.args()[0], lanes, TailStrategy::GuardWithIf);
+    values.compute_root();
     nan.compute_root();
+    for (int width : {4, 6, 8}) {
+        values.specialize(bits == width).vectorize(values.args()[0], lanes, TailStrategy::GuardWithIf);
+        nan.specialize(bits == width);
+    }
+    values.specialize_fail("MX element width must be 4, 6 or 8 bits");
+    nan.specialize_fail("MX element width must be 4, 6 or 8 bits");
     (void)code;  // inline: both outputs read it
 }
 

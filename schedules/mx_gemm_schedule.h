@@ -27,13 +27,15 @@ struct MxGemmI16Funcs {
     Halide::Func dot;        // (n, m) blocks combined in block order
     Halide::Func block_sum;  // (n, b, m) exact int32 block dot products
     Halide::Func w_pairs;    // (kk, n, kp) weights staged in k-pairs, n between them
+    Halide::Func a_exp;      // (b, m) block scale exponents, -1 for NaN blocks
+    Halide::Func w_exp;      // (n, b) likewise, n innermost
 };
 
 // Knobs: vec_lanes, tile_vecs, tile_m, parallel. Like mx_gemm's, none changes a result bit.
 const KnobSpace &mx_gemm_i16_knob_space();
 
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);
-void apply_mx_decode_i16_schedule(Halide::Func values, Halide::Func nan, Halide::Func code,
+void apply_mx_decode_i16_schedule(Halide::Func values, Halide::Func nan, Halide::Func code, const Halide::Expr &bits,
                                   const Halide::Target &target);
 
 }  // namespace lpgen
