@@ -8,10 +8,9 @@
 // as <workload>/pack<A>).
 #include <benchmark/benchmark.h>
 
-#include <iostream>
 #include <random>
 
-#include "ratio_reporter.h"
+#include "bench_main.h"
 #include "workloads.h"
 
 namespace lpgen::bench {
@@ -40,12 +39,6 @@ std::vector<uint64_t> packed(const std::vector<uint8_t> &codes, int rows, int k,
     return out;
 }
 
-void set_counters(benchmark::State &state, double macs_per_call, const char *kernel) {
-    state.counters["GOPS"] = benchmark::Counter(2.0 * macs_per_call * double(state.iterations()) / 1e9,
-                                                benchmark::Counter::kIsRate);
-    state.SetLabel(kernel);
-}
-
 void bitserial_conv(benchmark::State &state, Conv2dShape s, Precision p) {
     const int pixels = s.batch * s.height * s.width;
     auto a = packed(random_codes(size_t(pixels) * s.channels, p.abits, 1), pixels, s.channels, p.abits);
@@ -58,7 +51,7 @@ void bitserial_conv(benchmark::State &state, Conv2dShape s, Precision p) {
         kernel = bitserial_conv2d(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size());
         benchmark::DoNotOptimize(out.data());
     }
-    set_counters(state, macs(s), kernel);
+    report(state, macs(s), kernel);
 }
 
 void bitserial_gemm_bench(benchmark::State &state, GemmShape s, Precision p) {
@@ -71,7 +64,7 @@ void bitserial_gemm_bench(benchmark::State &state, GemmShape s, Precision p) {
         kernel = bitserial_gemm(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size());
         benchmark::DoNotOptimize(out.data());
     }
-    set_counters(state, macs(s), kernel);
+    report(state, macs(s), kernel);
 }
 
 template <typename T>
@@ -85,7 +78,7 @@ void baseline_conv(benchmark::State &state, Conv2dShape s) {
         kernel = baseline_conv2d(s, a.data(), a.size(), w.data(), w.size(), out.data(), out.size());
         benchmark::DoNotOptimize(out.data());
     }
-    set_counters(state, macs(s), kernel);
+    report(state, macs(s), kernel);
 }
 
 template <typename T>
@@ -99,7 +92,7 @@ void baseline_gemm_bench(benchmark::State &state, GemmShape s) {
         kernel = baseline_gemm(s, a.data(), a.size(), w.data(), w.size(), out.data(), out.size());
         benchmark::DoNotOptimize(out.data());
     }
-    set_counters(state, macs(s), kernel);
+    report(state, macs(s), kernel);
 }
 
 // Activation packing of one call, reported on its own (bits of the first precision using it).
@@ -116,16 +109,6 @@ void pack_activations(benchmark::State &state, int rows, int k, int bits) {
 
 GemmShape gemm_equivalent(const Conv2dShape &s) {
     return {s.batch * s.out_height() * s.out_width(), s.out_channels, s.kernel_h * s.kernel_w * s.channels};
-}
-
-template <typename F>
-void add(const std::string &name, F &&fn) {
-    benchmark::RegisterBenchmark(name.c_str(), std::forward<F>(fn))
-        ->Repetitions(5)
-        ->ReportAggregatesOnly(true)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime()
-        ->MinTime(0.05);
 }
 
 void register_all() {
@@ -153,13 +136,5 @@ void register_all() {
 }  // namespace lpgen::bench
 
 int main(int argc, char **argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    std::cout << "kernel variant: " << lpgen::active_isa() << "\n";
-    lpgen::bench::register_all();
-    lpgen::bench::RatioReporter reporter({"int16", "int8"});
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    reporter.PrintTable(std::cout);
-    benchmark::Shutdown();
-    return 0;
+    return lpgen::bench::run_with_ratios(argc, argv, {"int16", "int8"}, lpgen::bench::register_all);
 }

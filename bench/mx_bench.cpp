@@ -4,11 +4,10 @@
 //   mx_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
-#include <iostream>
 #include <random>
 
 #include "lpgen/mx.hpp"
-#include "ratio_reporter.h"
+#include "bench_main.h"
 #include "workloads.h"
 
 namespace lpgen::bench {
@@ -38,8 +37,7 @@ void mx(benchmark::State &state, GemmShape s, MxFormat af, MxFormat wf) {
                          w.codes.size(), w.scales.data(), w.scales.size(), wf, e, out.data(), out.size());
         benchmark::DoNotOptimize(out.data());
     }
-    state.counters["GOPS"] = benchmark::Counter(2.0 * macs(s) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
-    state.SetLabel(kernel);
+    report(state, macs(s), kernel);
 }
 
 template <typename T, typename Acc>
@@ -55,18 +53,7 @@ void baseline(benchmark::State &state, GemmShape s) {
         kernel = baseline_gemm(s, a.data(), a.size(), w.data(), w.size(), out.data(), out.size());
         benchmark::DoNotOptimize(out.data());
     }
-    state.counters["GOPS"] = benchmark::Counter(2.0 * macs(s) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
-    state.SetLabel(kernel);
-}
-
-template <typename F>
-void add(const std::string &name, F &&fn) {
-    benchmark::RegisterBenchmark(name.c_str(), std::forward<F>(fn))
-        ->Repetitions(5)
-        ->ReportAggregatesOnly(true)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime()
-        ->MinTime(0.05);
+    report(state, macs(s), kernel);
 }
 
 void register_all() {
@@ -90,13 +77,5 @@ void register_all() {
 }  // namespace lpgen::bench
 
 int main(int argc, char **argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    std::cout << "kernel variant: " << lpgen::active_isa() << "\n";
-    lpgen::bench::register_all();
-    lpgen::bench::RatioReporter reporter({"int8", "fp32"});
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    reporter.PrintTable(std::cout);
-    benchmark::Shutdown();
-    return 0;
+    return lpgen::bench::run_with_ratios(argc, argv, {"int8", "fp32"}, lpgen::bench::register_all);
 }

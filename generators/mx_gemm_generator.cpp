@@ -6,7 +6,7 @@
 // decodings (value * 2^shift), or in fp32 in index order when a format (E5M2) has none; blocks
 // are then combined in fp32 in block order, so results do not depend on the schedule.
 #include "Halide.h"
-#include "epilogue.h"
+#include "mx_block.h"
 #include "mx_formats.h"
 #include "schedules/mx_gemm_schedule.h"
 
@@ -25,9 +25,6 @@ Expr unpack_code(const Func &bytes, const Expr &byte_count, const Expr &bits, co
     Expr c6 = (word >> cast<uint32_t>(6 * (k % 4))) & 0x3F;
     return clamp(cast<int32_t>(select(bits == 8, c8, bits == 4, c4, c6)), 0, 255);
 }
-
-// 2^x as fp32, exact for -126 <= x <= 127 (callers split wider exponents).
-Expr pow2(const Expr &x) { return reinterpret<float>(cast<uint32_t>(clamp(x, -126, 127) + 127) << 23); }
 
 class MxGemm : public Generator<MxGemm> {
 public:
@@ -70,22 +67,17 @@ public:
         a_nan(b, m) = a_scales(b, m) == 255 || sum(a_special(a_code(b * kMxBlock + j, m))) > 0;
         w_nan(b, n) = w_scales(b, n) == 255 || sum(w_special(w_code(b * kMxBlock + j, n))) > 0;
 
-        // X_a * X_w * block, with the integer decodings' shifts undone; split in two factors so
-        // each stays a normal fp32 power of two.
+        // X_a * X_w * block, with the integer decodings' shifts undone.
         Expr exponent = cast<int32_t>(a_scales(b, m)) + cast<int32_t>(w_scales(b, n)) - 254 -
                         (exact_blocks ? a_shift + w_shift : Expr(0));
-        Expr half = exponent / 2;
-        Expr value = strict_float(cast<float>(block_sum(b, n, m)) * pow2(half) * pow2(exponent - half));
-        block_value(b, n, m) = select(a_nan(b, m) || w_nan(b, n), cast<float>(NAN), value);
+        block_value(b, n, m) = scaled_block(block_sum(b, n, m), exponent, a_nan(b, m) || w_nan(b, n));
 
         RDom rb(0, blocks, "rb");
         dot(n, m) = 0.0f;
         dot(n, m) = strict_float(dot(n, m) + block_value(rb, n, m));  // block order, always
         scale.dim(0).set_stride(Expr());
         bias.dim(0).set_stride(Expr());
-        // clamp() would turn NaN into a bound (max/min return the number): NaN blocks stay NaN.
-        Expr y = strict_float(dot(n, m) * scale(n) + bias(n));
-        output(n, m) = select(is_nan(y), y, clamp(y, clamp_min, clamp_max));
+        output(n, m) = mx_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
         w_scales.dim(0).set_bounds(0, blocks);
         for (auto *table : {&a_int, &a_special, &w_int, &w_special}) (*table).dim(0).set_bounds(0, 256);
         a_real.dim(0).set_bounds(0, 256);

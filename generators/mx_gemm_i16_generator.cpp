@@ -4,6 +4,7 @@
 // vpmaddwd on x86, smlal on NEON), then scaled by its two E8M0 exponents and added in fp32 in
 // block order. Same contract and results as mx_gemm with exact_blocks.
 #include "Halide.h"
+#include "mx_block.h"
 #include "mx_formats.h"
 #include "schedules/mx_gemm_schedule.h"
 
@@ -11,8 +12,6 @@ namespace lpgen {
 namespace {
 
 using namespace Halide;
-
-Expr pow2(const Expr &x) { return reinterpret<float>(cast<uint32_t>(clamp(x, -126, 127) + 127) << 23); }
 
 class MxGemmI16 : public Generator<MxGemmI16> {
 public:
@@ -53,17 +52,14 @@ public:
         a_exp(b, m) = select(a_na(b, m) != 0, -1, cast<int32_t>(a_sc(b, m)));
         w_exp(n, b) = select(w_na(b, n) != 0, -1, cast<int32_t>(w_sc(b, n)));
         Expr exponent = a_exp(b, m) + w_exp(n, b) - 254 - shift_sum;
-        Expr half = exponent / 2;
-        Expr value = strict_float(cast<float>(block_sum(n, b, m)) * pow2(half) * pow2(exponent - half));
-        block_value(n, b, m) = select(a_exp(b, m) < 0 || w_exp(n, b) < 0, cast<float>(NAN), value);
+        block_value(n, b, m) = scaled_block(block_sum(n, b, m), exponent, a_exp(b, m) < 0 || w_exp(n, b) < 0);
         RDom rb(0, blocks, "rb");
         dot(n, m) = 0.0f;
         dot(n, m) = strict_float(dot(n, m) + block_value(n, rb, m));  // block order, always
 
         scale.dim(0).set_stride(Expr());
         bias.dim(0).set_stride(Expr());
-        Expr y = strict_float(dot(n, m) * scale(n) + bias(n));
-        output(n, m) = select(is_nan(y), y, clamp(y, clamp_min, clamp_max));
+        output(n, m) = mx_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
         a_values.dim(0).set_bounds(0, blocks * kMxBlock);
         w_values.dim(0).set_bounds(0, blocks * kMxBlock);
     }

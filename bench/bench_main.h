@@ -1,0 +1,32 @@
+// What every lpgen benchmark binary shares: how a benchmark is registered (5 repetitions,
+// medians, real time) and a main that prints the same-run ratio tables at the end.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+namespace lpgen::bench {
+
+template <typename F>
+void add(const std::string &name, F &&fn) {
+    benchmark::RegisterBenchmark(name.c_str(), std::forward<F>(fn))
+        ->Repetitions(5)
+        ->ReportAggregatesOnly(true)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime()
+        ->MinTime(0.05);
+}
+
+// Sets the GOPS counter (1 MAC = 2 ops) and names the kernel that ran.
+inline void report(benchmark::State &state, double macs_per_call, const char *kernel) {
+    state.counters["GOPS"] = benchmark::Counter(2.0 * macs_per_call * double(state.iterations()) / 1e9,
+                                                benchmark::Counter::kIsRate);
+    state.SetLabel(kernel);
+}
+
+// Registers with `register_all`, runs, and prints GOPS and speedups over each of `baselines`.
+int run_with_ratios(int argc, char **argv, const std::vector<std::string> &baselines, void (*register_all)());
+
+}  // namespace lpgen::bench

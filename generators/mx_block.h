@@ -1,0 +1,32 @@
+// What both MX GEMM generators do with a block sum and with the finished dot product.
+#pragma once
+
+#include "Halide.h"
+
+namespace lpgen {
+
+// 2^x as fp32, exact for -126 <= x <= 127.
+inline Halide::Expr pow2(const Halide::Expr &x) {
+    using namespace Halide;
+    return reinterpret<float>(cast<uint32_t>(clamp(x, -126, 127) + 127) << 23);
+}
+
+// block * 2^exponent in fp32 (exponent = both E8M0 scales - 254 - the decodings' shifts): one
+// rounding of the block, then two power-of-two factors that each stay normal; NaN blocks NaN.
+inline Halide::Expr scaled_block(const Halide::Expr &block, const Halide::Expr &exponent, const Halide::Expr &is_nan_block) {
+    using namespace Halide;
+    Expr half = exponent / 2;
+    Expr value = strict_float(cast<float>(block) * pow2(half) * pow2(exponent - half));
+    return select(is_nan_block, cast<float>(NAN), value);
+}
+
+// The fp32 epilogue for MX results: clamp() would turn NaN into a bound (max/min return the
+// number), so NaN results stay NaN.
+inline Halide::Expr mx_epilogue(const Halide::Expr &dot, const Halide::Expr &scale, const Halide::Expr &bias,
+                                const Halide::Expr &lo, const Halide::Expr &hi) {
+    using namespace Halide;
+    Expr y = strict_float(dot * scale + bias);
+    return select(is_nan(y), y, clamp(y, lo, hi));
+}
+
+}  // namespace lpgen
