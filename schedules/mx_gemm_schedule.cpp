@@ -38,7 +38,7 @@ const KnobSpace &mx_gemm_i16_knob_space() {
     //                 name         allowed           avx512 avx2 a64 a32
     static const KnobSpace space = {
         {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "int32 lanes (outputs along n) per vector"},
-        {"tile_vecs", {1, 2, 3, 4}, {2, 2, 2, 2}, "vectors of n per register tile"},
+        {"tile_vecs", {1, 2, 3, 4}, {3, 2, 2, 2}, "vectors of n per register tile"},
         {"tile_m", {1, 2, 4, 6}, {4, 4, 2, 2}, "rows of m per register tile"},
         {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over row tiles"},
     };
@@ -75,7 +75,8 @@ void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Targ
         .vectorize(kk)
         .vectorize(bn)
         .unroll(bno)
-        .unroll(bm);
+        .unroll(bm)
+        .unroll(ip);
     f.w_pairs.compute_root();
     f.a_exp.compute_root();
     f.w_exp.compute_root().vectorize(f.w_exp.args()[0], lanes, TailStrategy::GuardWithIf);
