@@ -3,6 +3,7 @@
 // layouts as in mx_formats.h.
 #include "Halide.h"
 #include "mx_codec.h"
+#include "mx_unpack.h"
 #include "schedules/mx_codec_schedule.h"
 
 namespace lpgen {
@@ -72,17 +73,8 @@ public:
     void generate() {
         const MxFormatInfo &f = mx_info(format);
         Var k("k"), row("row");
-        Expr code;
-        if (f.bits == 8) {
-            code = codes(k, row);
-        } else if (f.bits == 4) {
-            code = (codes(k / 2, row) >> cast<uint8_t>(4 * (k % 2))) & 0xF;
-        } else {
-            Expr g = k / 4, j = k % 4;
-            Expr word = cast<uint32_t>(codes(3 * g, row)) | (cast<uint32_t>(codes(3 * g + 1, row)) << 8) |
-                        (cast<uint32_t>(codes(3 * g + 2, row)) << 16);
-            code = cast<uint8_t>((word >> cast<uint32_t>(6 * j)) & 0x3F);
-        }
+        auto at = [&](const Expr &i) { return cast<uint32_t>(codes(i, row)); };
+        Expr code = unpack_code(at, f.bits, k);
         Expr e = cast<int32_t>(scales(k / kMxBlock, row)) - 127;  // 0xFF -> 128: NaN block
         values(k, row) = reinterpret<float>(decode_element(code, e, f));
     }

@@ -8,6 +8,7 @@
 #include "Halide.h"
 #include "mx_block.h"
 #include "mx_formats.h"
+#include "mx_unpack.h"
 #include "schedules/mx_gemm_schedule.h"
 
 namespace lpgen {
@@ -15,15 +16,11 @@ namespace {
 
 using namespace Halide;
 
-// Element code k of a row from packed bytes of 4-, 6- or 8-bit codes.
-Expr unpack_code(const Func &bytes, const Expr &byte_count, const Expr &bits, const Expr &k, const Expr &row) {
+// Clamped reads: with a runtime width, all three unpackings are evaluated, and only one reads
+// within the row.
+Expr unpack_clamped(const Func &bytes, const Expr &byte_count, const Expr &bits, const Expr &k, const Expr &row) {
     auto at = [&](const Expr &i) { return cast<uint32_t>(bytes(clamp(i, 0, byte_count - 1), row)); };
-    Expr c8 = at(k);
-    Expr c4 = (at(k / 2) >> cast<uint32_t>(4 * (k % 2))) & 0xF;
-    Expr g = k / 4;
-    Expr word = at(3 * g) | (at(3 * g + 1) << 8) | (at(3 * g + 2) << 16);
-    Expr c6 = (word >> cast<uint32_t>(6 * (k % 4))) & 0x3F;
-    return clamp(cast<int32_t>(select(bits == 8, c8, bits == 4, c4, c6)), 0, 255);
+    return clamp(unpack_code(at, bits, k), 0, 255);
 }
 
 class MxGemm : public Generator<MxGemm> {
@@ -51,8 +48,8 @@ public:
     void generate() {
         Var k("k"), b("b"), n("n"), m("m");
         Expr blocks = a_scales.dim(0).extent();
-        a_code(k, m) = unpack_code(a_codes, a_codes.dim(0).extent(), a_bits, k, m);
-        w_code(k, n) = unpack_code(w_codes, w_codes.dim(0).extent(), w_bits, k, n);
+        a_code(k, m) = unpack_clamped(a_codes, a_codes.dim(0).extent(), a_bits, k, m);
+        w_code(k, n) = unpack_clamped(w_codes, w_codes.dim(0).extent(), w_bits, k, n);
 
         RDom i(0, kMxBlock, "i");
         Expr ka = b * kMxBlock + i;

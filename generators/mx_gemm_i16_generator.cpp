@@ -6,6 +6,7 @@
 #include "Halide.h"
 #include "mx_block.h"
 #include "mx_formats.h"
+#include "mx_unpack.h"
 #include "schedules/mx_gemm_schedule.h"
 
 namespace lpgen {
@@ -89,10 +90,7 @@ public:
         Var k("k"), b("b"), row("row");
         // No clamping: the schedule specializes on `bits`, and each width reads only its bytes.
         auto at = [&](const Expr &i) { return cast<uint32_t>(codes(i, row)); };
-        Expr c4 = (at(k / 2) >> cast<uint32_t>(4 * (k % 2))) & 0xF;
-        Expr word = at(3 * (k / 4)) | (at(3 * (k / 4) + 1) << 8) | (at(3 * (k / 4) + 2) << 16);
-        Expr c6 = (word >> cast<uint32_t>(6 * (k % 4))) & 0x3F;
-        code(k, row) = clamp(cast<int32_t>(select(bits == 8, at(k), bits == 4, c4, c6)), 0, 255);
+        code(k, row) = clamp(unpack_code(at, bits, k), 0, 255);
         values(k, row) = cast<int16_t>(table(code(k, row)));
         RDom i(0, kMxBlock, "i");
         nan(b, row) = cast<uint8_t>(scales(b, row) == 255 || sum(special(code(b * kMxBlock + i, row))) > 0);
