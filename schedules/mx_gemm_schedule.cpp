@@ -49,13 +49,16 @@ void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Targ
     const int lanes = knobs.at("vec_lanes"), tile_n = lanes * knobs.at("tile_vecs"), tile_m = knobs.at("tile_m");
     Var n = f.output.args()[0], m = f.output.args()[1], no("no"), mo("mo"), ni("ni"), mi("mi");
     OutputImageParam out = f.output.output_buffer();
-    auto tile = [&](Stage stage, TailStrategy tail) {
-        stage.tile(n, m, no, mo, ni, mi, tile_n, tile_m, tail).reorder(ni, mi, no, mo).vectorize(ni, lanes).unroll(mi);
+    auto tile = [&](Stage stage, int rows, TailStrategy tail) {
+        stage.tile(n, m, no, mo, ni, mi, tile_n, rows, tail).reorder(ni, mi, no, mo).vectorize(ni, lanes).unroll(mi);
         if (knobs.at("parallel")) stage.parallel(mo);
     };
     f.output.compute_root();
-    tile(f.output.specialize(out.dim(0).extent() >= tile_n && out.dim(1).extent() >= tile_m), TailStrategy::ShiftInwards);
-    tile(f.output, TailStrategy::GuardWithIf);
+    // Whole tiles keep the per-tile regions constant-sized (accumulators in registers); other
+    // shapes, GEMV among them, take one-row guarded tiles.
+    tile(f.output.specialize(out.dim(0).extent() >= tile_n && out.dim(1).extent() >= tile_m), tile_m,
+         TailStrategy::ShiftInwards);
+    tile(f.output, 1, TailStrategy::GuardWithIf);
 
     // Per tile: the fp32 sums in registers, blocks in order; each block's int32 dot products
     // computed right where they are added.
