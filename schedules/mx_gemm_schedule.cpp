@@ -40,7 +40,7 @@ const KnobSpace &mx_gemm_i16_knob_space() {
         {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "int32 lanes (outputs along n) per vector"},
         {"tile_vecs", {1, 2, 3, 4}, {3, 2, 2, 2}, "vectors of n per register tile"},
         {"tile_m", {1, 2, 4, 6}, {4, 4, 2, 2}, "rows of m per register tile"},
-        {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over row tiles"},
+        {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over column tiles"},
     };
     return space;
 }
@@ -50,8 +50,11 @@ void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Targ
     Var n = f.output.args()[0], m = f.output.args()[1], no("no"), mo("mo"), ni("ni"), mi("mi");
     OutputImageParam out = f.output.output_buffer();
     auto tile = [&](Stage stage, int rows, TailStrategy tail) {
-        stage.tile(n, m, no, mo, ni, mi, tile_n, rows, tail).reorder(ni, mi, no, mo).vectorize(ni, lanes).unroll(mi);
-        if (knobs.at("parallel")) stage.parallel(mo);
+        // Rows innermost: one column tile of weights (tile_n x K int16) stays in cache while every
+        // row tile streams past it; with n innermost all of W is re-read per row tile and the
+        // kernel runs at L3 bandwidth (140 GOPS at 1024^3 here).
+        stage.tile(n, m, no, mo, ni, mi, tile_n, rows, tail).reorder(ni, mi, mo, no).vectorize(ni, lanes).unroll(mi);
+        if (knobs.at("parallel")) stage.parallel(no);
     };
     f.output.compute_root();
     // Whole tiles keep the per-tile regions constant-sized (accumulators in registers); other
@@ -63,7 +66,7 @@ void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Targ
     // Per tile: the fp32 sums in registers, blocks in order; each block's int32 dot products
     // computed right where they are added.
     Var dn = f.dot.args()[0], dm = f.dot.args()[1], dno("dno");
-    f.dot.compute_at(f.output, no).vectorize(dn, lanes).unroll(dm);
+    f.dot.compute_at(f.output, mo).vectorize(dn, lanes).unroll(dm);
     RVar rb = f.dot.rvars(0)[0];
     f.dot.update().reorder(dn, dm, rb).split(dn, dno, dn, lanes).vectorize(dn).unroll(dno).unroll(dm);
 
