@@ -6,6 +6,7 @@
 // decodings (value * 2^shift), or in fp32 in index order when a format (E5M2) has none; blocks
 // are then combined in fp32 in block order, so results do not depend on the schedule.
 #include "Halide.h"
+#include "epilogue.h"
 #include "mx_block.h"
 #include "mx_formats.h"
 #include "mx_unpack.h"
@@ -72,8 +73,7 @@ public:
         RDom rb(0, blocks, "rb");
         dot(n, m) = 0.0f;
         dot(n, m) = strict_float(dot(n, m) + block_value(rb, n, m));  // block order, always
-        scale.dim(0).set_stride(Expr());
-        bias.dim(0).set_stride(Expr());
+        allow_broadcast(scale, bias);
         output(n, m) = mx_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
         w_scales.dim(0).set_bounds(0, blocks);
         for (auto *table : {&a_int, &a_special, &w_int, &w_special}) (*table).dim(0).set_bounds(0, 256);

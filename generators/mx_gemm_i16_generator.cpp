@@ -4,6 +4,7 @@
 // vpmaddwd on x86, smlal on NEON), then scaled by its two E8M0 exponents and added in fp32 in
 // block order. Same contract and results as mx_gemm with exact_blocks.
 #include "Halide.h"
+#include "epilogue.h"
 #include "mx_block.h"
 #include "mx_formats.h"
 #include "mx_unpack.h"
@@ -58,8 +59,7 @@ public:
         dot(n, m) = 0.0f;
         dot(n, m) = strict_float(dot(n, m) + block_value(n, rb, m));  // block order, always
 
-        scale.dim(0).set_stride(Expr());
-        bias.dim(0).set_stride(Expr());
+        allow_broadcast(scale, bias);
         output(n, m) = mx_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
         a_values.dim(0).set_bounds(0, blocks * kMxBlock);
         w_values.dim(0).set_bounds(0, blocks * kMxBlock);
