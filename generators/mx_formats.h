@@ -39,7 +39,4 @@ constexpr MxFormatInfo kMxFormats[] = {
 
 constexpr const MxFormatInfo &mx_info(MxFormat f) { return kMxFormats[static_cast<int>(f)]; }
 
-// Bytes of packed codes for `elements` elements (a multiple of 32).
-constexpr long long mx_code_bytes(MxFormat f, long long elements) { return elements * mx_info(f).bits / 8; }
-
 }  // namespace lpgen

@@ -12,16 +12,6 @@ Profile profile_of(const Halide::Target &target) {
     return target.has_feature(Halide::Target::AVX512_Skylake) ? Profile::X86Avx512 : Profile::X86Avx2;
 }
 
-const char *profile_name(Profile profile) {
-    switch (profile) {
-    case Profile::X86Avx512: return "x86-64-avx512";
-    case Profile::X86Avx2: return "x86-64-avx2";
-    case Profile::Arm64A53: return "arm64-a53";
-    case Profile::Arm32A53: return "arm32-a53";
-    }
-    return "unknown";
-}
-
 Knobs parse_knobs(const KnobSpace &space, const std::string &text, const Halide::Target &target) {
     Knobs knobs;
     const int profile = static_cast<int>(profile_of(target));
@@ -46,15 +36,6 @@ Knobs parse_knobs(const KnobSpace &space, const std::string &text, const Halide:
         knobs[name] = value;
     }
     return knobs;
-}
-
-std::string format_knobs(const KnobSpace &space, const Knobs &knobs) {
-    std::string text;
-    for (const KnobSpec &spec : space) {
-        if (!text.empty()) text += ",";
-        text += spec.name + ":" + std::to_string(knobs.at(spec.name));
-    }
-    return text;
 }
 
 }  // namespace lpgen

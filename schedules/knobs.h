@@ -17,7 +17,6 @@ namespace lpgen {
 enum class Profile { X86Avx512, X86Avx2, Arm64A53, Arm32A53 };
 
 Profile profile_of(const Halide::Target &target);
-const char *profile_name(Profile profile);
 
 struct KnobSpec {
     std::string name;
@@ -33,8 +32,5 @@ using Knobs = std::map<std::string, int>;
 // Fills defaults for `target` and overrides them with "name:value,..." from `text`.
 // An unknown name or a value outside the allowed set is a generator error.
 Knobs parse_knobs(const KnobSpace &space, const std::string &text, const Halide::Target &target);
-
-// "name:value,..." for every knob, in declaration order (used in records and logs).
-std::string format_knobs(const KnobSpace &space, const Knobs &knobs);
 
 }  // namespace lpgen
