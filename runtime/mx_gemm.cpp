@@ -1,6 +1,7 @@
 // Entry point of the generic MX GEMM: validation, per-format decode tables, dispatch.
 #include <array>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "halide_call.h"
@@ -96,22 +97,24 @@ const char *mx_gemm(const GemmShape &s, const uint8_t *a_codes, size_t a_code_by
     const KernelSet &set = kernels();
     if (kFitsInt16[static_cast<int>(a_format)] && kFitsInt16[static_cast<int>(w_format)]) {
         // Decode both operands to int16 (weights too, until weights are packed once into handles).
-        std::vector<int16_t> a_values(size_t(s.m) * blocks * kMxBlock), w_values(size_t(s.n) * blocks * kMxBlock);
-        std::vector<uint8_t> a_nan(size_t(s.m) * blocks), w_nan(size_t(s.n) * blocks);
+        // Left uninitialized: the decode kernel writes every element.
+        std::unique_ptr<int16_t[]> a_values(new int16_t[size_t(s.m) * blocks * kMxBlock]);
+        std::unique_ptr<int16_t[]> w_values(new int16_t[size_t(s.n) * blocks * kMxBlock]);
+        std::unique_ptr<uint8_t[]> a_nan(new uint8_t[size_t(s.m) * blocks]), w_nan(new uint8_t[size_t(s.n) * blocks]);
         auto decode = [&](View<const uint8_t> &codes, View<const uint8_t> &scales, View<const int32_t> &table,
-                          View<const int32_t> &special, int bits, std::vector<int16_t> &values,
-                          std::vector<uint8_t> &nan, int rows) {
-            auto value_view = dense_view(values.data(), {blocks * kMxBlock, rows});
-            auto nan_view = dense_view(nan.data(), {blocks, rows});
+                          View<const int32_t> &special, int bits, int16_t *values, uint8_t *nan,
+                          int rows) {
+            auto value_view = dense_view(values, {blocks * kMxBlock, rows});
+            auto nan_view = dense_view(nan, {blocks, rows});
             run_kernel(set.mx_decode_i16, codes.raw_buffer(), scales.raw_buffer(), table.raw_buffer(),
                        special.raw_buffer(), bits, value_view.raw_buffer(), nan_view.raw_buffer());
         };
-        decode(a_code_view, a_scale_view, a_int, a_special, a_bits, a_values, a_nan, s.m);
-        decode(w_code_view, w_scale_view, w_int, w_special, w_bits, w_values, w_nan, s.n);
-        auto av = dense_view(static_cast<const int16_t *>(a_values.data()), {blocks * kMxBlock, s.m});
-        auto wv = dense_view(static_cast<const int16_t *>(w_values.data()), {blocks * kMxBlock, s.n});
-        auto an = dense_view(static_cast<const uint8_t *>(a_nan.data()), {blocks, s.m});
-        auto wn = dense_view(static_cast<const uint8_t *>(w_nan.data()), {blocks, s.n});
+        decode(a_code_view, a_scale_view, a_int, a_special, a_bits, a_values.get(), a_nan.get(), s.m);
+        decode(w_code_view, w_scale_view, w_int, w_special, w_bits, w_values.get(), w_nan.get(), s.n);
+        auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {blocks * kMxBlock, s.m});
+        auto wv = dense_view(static_cast<const int16_t *>(w_values.get()), {blocks * kMxBlock, s.n});
+        auto an = dense_view(static_cast<const uint8_t *>(a_nan.get()), {blocks, s.m});
+        auto wn = dense_view(static_cast<const uint8_t *>(w_nan.get()), {blocks, s.n});
         return run_kernel(set.mx_gemm_i16, av.raw_buffer(), a_scale_view.raw_buffer(), wv.raw_buffer(),
                           w_scale_view.raw_buffer(), an.raw_buffer(), wn.raw_buffer(), a_shift + w_shift,
                           scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max, result.raw_buffer());
