@@ -1,52 +1,109 @@
-// MX GEMM (formats of activations x weights) against the generated int8 and fp32 baselines,
-// single thread, GOPS (1 MAC = 2 ops) and same-run ratios. Operands are quantized before the
-// timed loop; inside it, mx_gemm decodes and multiplies.
+// MX GEMM and conv2d (activation x weight formats) against the generated int8 and fp32
+// baselines, single thread, GOPS (1 MAC = 2 ops) and same-run ratios. Weights are prepared once
+// (MxWeights), as a user would; activations are decoded inside every call. The GEMV rows also
+// run the plain alternative: dequantize the MX weights to fp32 once, then OpenBLAS sgemv.
 //   mx_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
+#include <cblas.h>
 
 #include <random>
 
-#include "lpgen/mx.hpp"
 #include "bench_main.h"
+#include "lpgen/mx.hpp"
 #include "workloads.h"
 
 namespace lpgen::bench {
 namespace {
 
 struct MxOperand {
+    std::vector<float> values;
     std::vector<uint8_t> codes, scales;
     MxOperand(int rows, int k, MxFormat f, uint32_t seed) {
         std::mt19937 rng(seed);
         std::normal_distribution<float> dist(0.0f, 1.0f);
-        std::vector<float> x(size_t(rows) * k);
-        for (auto &v : x) v = dist(rng);
+        values.resize(size_t(rows) * k);
+        for (auto &v : values) v = dist(rng);
         codes.resize(mx_code_bytes(f, rows, k));
         scales.resize(mx_scale_count(rows, k));
-        mx_quantize(x.data(), x.size(), rows, k, f, codes.data(), codes.size(), scales.data(), scales.size());
+        mx_quantize(values.data(), values.size(), rows, k, f, codes.data(), codes.size(), scales.data(), scales.size());
     }
 };
 
+const float kOne = 1.0f;
+const Fp32Epilogue kIdentity{&kOne, 1};
+
 void mx(benchmark::State &state, GemmShape s, MxFormat af, MxFormat wf) {
     MxOperand a(s.m, s.k, af, 1), w(s.n, s.k, wf, 2);
+    const MxWeights weights(s.n, s.k, wf, w.codes.data(), w.codes.size(), w.scales.data(), w.scales.size());
     std::vector<float> out(size_t(s.m) * s.n);
-    const float one = 1.0f;
-    const Fp32Epilogue e{&one, 1};
     const char *kernel = "";
     for (auto _ : state) {
-        kernel = mx_gemm(s, a.codes.data(), a.codes.size(), a.scales.data(), a.scales.size(), af, w.codes.data(),
-                         w.codes.size(), w.scales.data(), w.scales.size(), wf, e, out.data(), out.size());
+        kernel = mx_gemm(s, a.codes.data(), a.codes.size(), a.scales.data(), a.scales.size(), af, weights, kIdentity,
+                         out.data(), out.size());
         benchmark::DoNotOptimize(out.data());
     }
     report(state, macs(s), kernel);
 }
 
+// Drop-in mode: fp32 activations quantized to `af` inside each call.
+void mx_dropin(benchmark::State &state, GemmShape s, MxFormat af, MxFormat wf) {
+    MxOperand a(s.m, s.k, af, 1), w(s.n, s.k, wf, 2);
+    const MxWeights weights(s.n, s.k, wf, w.codes.data(), w.codes.size(), w.scales.data(), w.scales.size());
+    std::vector<float> out(size_t(s.m) * s.n);
+    const char *kernel = "";
+    for (auto _ : state) {
+        kernel = mx_gemm(s, a.values.data(), a.values.size(), af, weights, kIdentity, out.data(), out.size());
+        benchmark::DoNotOptimize(out.data());
+    }
+    report(state, macs(s), kernel);
+}
+
+// The alternative to an MX kernel: MX weights dequantized to fp32 once, then OpenBLAS sgemm/sgemv.
+void dequantized_sgemm(benchmark::State &state, GemmShape s, MxFormat wf) {
+    MxOperand a(s.m, s.k, MxFormat::Fp8E4M3, 1), w(s.n, s.k, wf, 2);
+    std::vector<float> wf32(size_t(s.n) * s.k), out(size_t(s.m) * s.n);
+    mx_dequantize(w.codes.data(), w.codes.size(), w.scales.data(), w.scales.size(), s.n, s.k, wf, wf32.data(),
+                  wf32.size());
+    for (auto _ : state) {
+        if (s.m == 1) {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, s.n, s.k, 1.0f, wf32.data(), s.k, a.values.data(), 1, 0.0f,
+                        out.data(), 1);
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.m, s.n, s.k, 1.0f, a.values.data(), s.k,
+                        wf32.data(), s.k, 0.0f, out.data(), s.n);
+        }
+        benchmark::DoNotOptimize(out.data());
+    }
+    report(state, macs(s), s.m == 1 ? "openblas_sgemv" : "openblas_sgemm");
+}
+
+void mx_conv(benchmark::State &state, Conv2dShape s, MxFormat af, MxFormat wf) {
+    const int pixels = s.batch * s.height * s.width;
+    MxOperand a(pixels, s.channels, af, 1), w(s.out_channels * s.kernel_h * s.kernel_w, s.channels, wf, 2);
+    const MxWeights weights = MxWeights::conv2d(s.out_channels, s.kernel_h, s.kernel_w, s.channels, wf,
+                                                w.codes.data(), w.codes.size(), w.scales.data(), w.scales.size());
+    std::vector<float> out(size_t(s.batch) * s.out_height() * s.out_width() * s.out_channels);
+    const char *kernel = "";
+    for (auto _ : state) {
+        kernel = mx_conv2d(s, a.codes.data(), a.codes.size(), a.scales.data(), a.scales.size(), af, weights,
+                           kIdentity, out.data(), out.size());
+        benchmark::DoNotOptimize(out.data());
+    }
+    report(state, macs(s), kernel);
+}
+
+template <typename T>
+std::vector<T> random_values(size_t count, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> dist(-100, 100);
+    std::vector<T> v(count);
+    for (auto &x : v) x = T(dist(rng));
+    return v;
+}
+
 template <typename T, typename Acc>
 void baseline(benchmark::State &state, GemmShape s) {
-    std::mt19937 rng(3);
-    std::uniform_int_distribution<int> dist(-100, 100);
-    std::vector<T> a(size_t(s.m) * s.k), w(size_t(s.n) * s.k);
-    for (auto &v : a) v = T(dist(rng));
-    for (auto &v : w) v = T(dist(rng));
+    const std::vector<T> a = random_values<T>(size_t(s.m) * s.k, 3), w = random_values<T>(size_t(s.n) * s.k, 4);
     std::vector<Acc> out(size_t(s.m) * s.n);
     const char *kernel = "";
     for (auto _ : state) {
@@ -56,20 +113,46 @@ void baseline(benchmark::State &state, GemmShape s) {
     report(state, macs(s), kernel);
 }
 
+template <typename T, typename Acc>
+void baseline_conv(benchmark::State &state, Conv2dShape s) {
+    const std::vector<T> a = random_values<T>(size_t(s.height) * s.width * s.channels, 3);
+    const std::vector<T> w = random_values<T>(size_t(s.out_channels) * s.kernel_h * s.kernel_w * s.channels, 4);
+    std::vector<Acc> out(size_t(s.out_height()) * s.out_width() * s.out_channels);
+    const char *kernel = "";
+    for (auto _ : state) {
+        kernel = baseline_conv2d(s, a.data(), a.size(), w.data(), w.size(), out.data(), out.size());
+        benchmark::DoNotOptimize(out.data());
+    }
+    report(state, macs(s), kernel);
+}
+
+const struct {
+    const char *name;
+    MxFormat a, w;
+} kPairs[] = {{"MXFP4", MxFormat::Fp4E2M1, MxFormat::Fp4E2M1},
+              {"FP8aFP4w", MxFormat::Fp8E4M3, MxFormat::Fp4E2M1},
+              {"MXFP6", MxFormat::Fp6E2M3, MxFormat::Fp6E2M3},
+              {"MXFP6_E3M2", MxFormat::Fp6E3M2, MxFormat::Fp6E3M2},
+              {"MXINT8", MxFormat::Int8, MxFormat::Int8}};
+
 void register_all() {
     std::vector<GemmWorkload> gemms = gemm_workloads();
     gemms.push_back({"gemv14336", {1, 14336, 4096}});
-    const struct {
-        const char *name;
-        MxFormat a, w;
-    } pairs[] = {{"MXFP4", MxFormat::Fp4E2M1, MxFormat::Fp4E2M1},
-                 {"FP8aFP4w", MxFormat::Fp8E4M3, MxFormat::Fp4E2M1},
-                 {"MXFP6", MxFormat::Fp6E2M3, MxFormat::Fp6E2M3},
-                 {"MXINT8", MxFormat::Int8, MxFormat::Int8}};
     for (const GemmWorkload &g : gemms) {
-        for (const auto &p : pairs) add(g.name + "/" + p.name, [=](benchmark::State &st) { mx(st, g.shape, p.a, p.w); });
+        for (const auto &p : kPairs) add(g.name + "/" + p.name, [=](benchmark::State &st) { mx(st, g.shape, p.a, p.w); });
+        // fp32 activations quantized to MXFP4 in the call, against MXFP4 weights.
+        add(g.name + "/f32aFP4w", [=](benchmark::State &st) {
+            mx_dropin(st, g.shape, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1);
+        });
+        add(g.name + "/deq_sgemm", [=](benchmark::State &st) { dequantized_sgemm(st, g.shape, MxFormat::Fp4E2M1); });
         add(g.name + "/int8", [=](benchmark::State &st) { baseline<int8_t, int32_t>(st, g.shape); });
         add(g.name + "/fp32", [=](benchmark::State &st) { baseline<float, float>(st, g.shape); });
+    }
+    for (const ConvLayer &l : resnet18_layers()) {
+        for (const auto &p : kPairs)
+            add(l.name + "/" + p.name, [=](benchmark::State &st) { mx_conv(st, l.shape, p.a, p.w); });
+        add(l.name + "/int8", [=](benchmark::State &st) { baseline_conv<int8_t, int32_t>(st, l.shape); });
+        add(l.name + "/fp32", [=](benchmark::State &st) { baseline_conv<float, float>(st, l.shape); });
     }
 }
 
@@ -77,5 +160,6 @@ void register_all() {
 }  // namespace lpgen::bench
 
 int main(int argc, char **argv) {
-    return lpgen::bench::run_with_ratios(argc, argv, {"int8", "fp32"}, lpgen::bench::register_all);
+    openblas_set_num_threads(1);  // single-thread comparison; no idle BLAS threads either
+    return lpgen::bench::run_with_ratios(argc, argv, {"int8", "fp32", "deq_sgemm"}, lpgen::bench::register_all);
 }

@@ -41,12 +41,17 @@ set(LPGEN_KERNELS
     "mx_dequantize_fp6_e2m3 mx_dequantize format=fp6_e2m3"
     "mx_dequantize_fp4_e2m1 mx_dequantize format=fp4_e2m1"
     "mx_dequantize_int8 mx_dequantize format=int8"
-    # Generic MX GEMM: any pair of formats; exact int64 block sums, or fp32 ones for E5M2.
-    "mx_gemm_exact mx_gemm exact_blocks=true"
-    "mx_gemm_fp32 mx_gemm exact_blocks=false"
+    # Generic MX GEMM: any pair of formats; exact int64 (or, where they fit, int32) block sums,
+    # fp32 ones for E5M2.
+    "mx_gemm_exact mx_gemm block_sums=int64"
+    "mx_gemm_exact32 mx_gemm block_sums=int32"
+    "mx_gemm_fp32 mx_gemm block_sums=fp32"
     # Fast path for FP4, FP6 and INT8 pairs: elements decoded to int16, blocks as pair dot products.
     "mx_decode_i16 mx_decode_i16"
     "mx_gemm_i16 mx_gemm_i16"
+    # Fastest path for FP4, FP6 E2M3 and INT8 pairs: int8 elements, 4-way dot products (VNNI).
+    "mx_decode_i8 mx_decode_i8"
+    "mx_gemm_i8 mx_gemm_i8"
 )
 
 function(lpgen_declare_kernels PROFILE)

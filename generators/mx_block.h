@@ -11,6 +11,13 @@ inline Halide::Expr pow2(const Halide::Expr &x) {
     return reinterpret<float>(cast<uint32_t>(clamp(x, -126, 127) + 127) << 23);
 }
 
+// 2^x as fp32, exact for -149 <= x <= 127, subnormals included (an E8M0 scale of 0x00 is 2^-127).
+inline Halide::Expr exact_pow2(const Halide::Expr &x) {
+    using namespace Halide;
+    Expr subnormal = reinterpret<float>(cast<uint32_t>(1) << cast<uint32_t>(clamp(x + 149, 0, 22)));
+    return select(x >= -126, pow2(x), subnormal);
+}
+
 // block * 2^exponent in fp32 (exponent = both E8M0 scales - 254 - the decodings' shifts): one
 // rounding of the block, then two power-of-two factors that each stay normal; NaN blocks NaN.
 inline Halide::Expr scaled_block(const Halide::Expr &block, const Halide::Expr &exponent, const Halide::Expr &is_nan_block) {

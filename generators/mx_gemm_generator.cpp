@@ -2,9 +2,12 @@
 //   a: codes [M][K32 * bits_a / 8] + scales [M][K32/32]; w likewise [N][...] (mx_formats.h).
 // Element formats are runtime inputs (one kernel serves all 36 pairs): a code becomes its
 // value through a 256-entry table the runtime fills from the format, and codes are unpacked by
-// the format's width. Per block the 32 products are summed exactly in int64 on integer-valued
-// decodings (value * 2^shift), or in fp32 in index order when a format (E5M2) has none; blocks
-// are then combined in fp32 in block order, so results do not depend on the schedule.
+// the format's width. Per block the 32 products are summed exactly in integers on integer-valued
+// decodings (value * 2^shift: int64, or int32 where the runtime has checked that 32 products
+// fit), or in fp32 in index order when a format (E5M2) has none; blocks are then combined in
+// fp32 in block order, so results do not depend on the schedule.
+#include <stdexcept>
+
 #include "Halide.h"
 #include "epilogue.h"
 #include "mx_block.h"
@@ -26,7 +29,7 @@ Expr unpack_clamped(const Func &bytes, const Expr &byte_count, const Expr &bits,
 
 class MxGemm : public Generator<MxGemm> {
 public:
-    GeneratorParam<bool> exact_blocks{"exact_blocks", true};  // int64 block sums, else fp32
+    GeneratorParam<std::string> block_sums{"block_sums", "int64"};  // int64, int32 or fp32
     GeneratorParam<std::string> knobs{"knobs", ""};
 
     Input<Buffer<uint8_t>> a_codes{"a_codes", 2};    // (byte, m)
@@ -51,15 +54,20 @@ public:
         Expr blocks = a_scales.dim(0).extent();
         a_code(k, m) = unpack_clamped(a_codes, a_codes.dim(0).extent(), a_bits, k, m);
         w_code(k, n) = unpack_clamped(w_codes, w_codes.dim(0).extent(), w_bits, k, n);
+        const bool exact = block_sums.value() != "fp32";
+        Type sum_type = block_sums.value() == "int64" ? Int(64) : block_sums.value() == "int32" ? Int(32) : Float(32);
+        if (!exact && !sum_type.is_float()) throw std::invalid_argument("block_sums must be int64, int32 or fp32");
+        // Each element decoded once (the schedule stores them), not once per product.
+        a_value(k, m) = exact ? cast(sum_type, a_int(a_code(k, m))) : a_real(a_code(k, m));
+        w_value(k, n) = exact ? cast(sum_type, w_int(w_code(k, n))) : w_real(w_code(k, n));
 
         RDom i(0, kMxBlock, "i");
         Expr ka = b * kMxBlock + i;
-        if (exact_blocks) {
-            block_sum(b, n, m) = cast<int64_t>(0);
-            block_sum(b, n, m) += cast<int64_t>(a_int(a_code(ka, m))) * cast<int64_t>(w_int(w_code(ka, n)));
+        block_sum(b, n, m) = cast(sum_type, 0);
+        if (exact) {
+            block_sum(b, n, m) += a_value(ka, m) * w_value(ka, n);
         } else {
-            block_sum(b, n, m) = 0.0f;
-            block_sum(b, n, m) = strict_float(block_sum(b, n, m) + a_real(a_code(ka, m)) * w_real(w_code(ka, n)));
+            block_sum(b, n, m) = strict_float(block_sum(b, n, m) + a_value(ka, m) * w_value(ka, n));
         }
         RDom j(0, kMxBlock, "j");
         a_nan(b, m) = a_scales(b, m) == 255 || sum(a_special(a_code(b * kMxBlock + j, m))) > 0;
@@ -67,7 +75,7 @@ public:
 
         // X_a * X_w * block, with the integer decodings' shifts undone.
         Expr exponent = cast<int32_t>(a_scales(b, m)) + cast<int32_t>(w_scales(b, n)) - 254 -
-                        (exact_blocks ? a_shift + w_shift : Expr(0));
+                        (exact ? a_shift + w_shift : Expr(0));
         block_value(b, n, m) = scaled_block(block_sum(b, n, m), exponent, a_nan(b, m) || w_nan(b, n));
 
         RDom rb(0, blocks, "rb");
@@ -82,12 +90,13 @@ public:
     }
 
     void schedule() {
-        apply_mx_gemm_schedule(MxGemmFuncs{output, dot, block_sum, block_value, a_code, w_code, a_nan, w_nan},
+        apply_mx_gemm_schedule(MxGemmFuncs{output, dot, block_sum, block_value, a_value, w_value, a_nan, w_nan},
                                parse_knobs(mx_gemm_knob_space(), knobs, get_target()), get_target());
     }
 
 private:
-    Func a_code{"a_code"}, w_code{"w_code"}, block_sum{"block_sum"}, block_value{"block_value"};
+    Func a_code{"a_code"}, w_code{"w_code"}, a_value{"a_value"}, w_value{"w_value"};
+    Func block_sum{"block_sum"}, block_value{"block_value"};
     Func a_nan{"a_nan"}, w_nan{"w_nan"}, dot{"dot"};
 };
 

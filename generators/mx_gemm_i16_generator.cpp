@@ -2,7 +2,7 @@
 // FP6 E3M2 x16, INT8 x64: all within int16): both operands arrive decoded to int16 by
 // mx_decode_i16, each block of 32 products is an exact int32 widening dot product (vpdpwssd /
 // vpmaddwd on x86, smlal on NEON), then scaled by its two E8M0 exponents and added in fp32 in
-// block order. Same contract and results as mx_gemm with exact_blocks.
+// block order. Same contract and results as mx_gemm with integer block sums.
 #include "Halide.h"
 #include "epilogue.h"
 #include "mx_block.h"
@@ -98,7 +98,7 @@ public:
         special.dim(0).set_bounds(0, 256);
     }
 
-    void schedule() { apply_mx_decode_i16_schedule(values, nan, code, bits, get_target()); }
+    void schedule() { apply_mx_decode_schedule(values, nan, bits, get_target()); }
 
 private:
     Func code{"code"};

@@ -29,8 +29,10 @@
             {LPGEN_K(mx_dequantize_fp8_e4m3, suffix), LPGEN_K(mx_dequantize_fp8_e5m2, suffix),         \
              LPGEN_K(mx_dequantize_fp6_e3m2, suffix), LPGEN_K(mx_dequantize_fp6_e2m3, suffix),         \
              LPGEN_K(mx_dequantize_fp4_e2m1, suffix), LPGEN_K(mx_dequantize_int8, suffix)},            \
-            LPGEN_K(mx_gemm_exact, suffix), LPGEN_K(mx_gemm_fp32, suffix),                             \
-            LPGEN_K(mx_decode_i16, suffix), LPGEN_K(mx_gemm_i16, suffix)                               \
+            LPGEN_K(mx_gemm_exact, suffix), LPGEN_K(mx_gemm_exact32, suffix),                          \
+            LPGEN_K(mx_gemm_fp32, suffix),                                                             \
+            LPGEN_K(mx_decode_i16, suffix), LPGEN_K(mx_gemm_i16, suffix),                              \
+            LPGEN_K(mx_decode_i8, suffix), LPGEN_K(mx_gemm_i8, suffix)                                 \
     }
 
 #include "lpgen_linked_kernels.h"

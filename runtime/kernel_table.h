@@ -42,6 +42,10 @@ using MxGemmFn = int (*)(Buf a_codes, Buf a_scales, Buf w_codes, Buf w_scales, B
 using MxDecodeI16Fn = int (*)(Buf codes, Buf scales, Buf table, Buf special, int32_t bits, Buf values, Buf nan);
 using MxGemmI16Fn = int (*)(Buf a_values, Buf a_scales, Buf w_values, Buf w_scales, Buf a_nan, Buf w_nan,
                             int32_t shift_sum, LPGEN_EPILOGUE_ARGS, Buf output);
+using MxDecodeI8Fn = int (*)(Buf codes, Buf scales, Buf table, int32_t bits, int32_t offset, int32_t shift,
+                             Buf values, Buf block_scales);
+using MxGemmI8Fn = int (*)(Buf a_values, Buf a_scales, Buf w_values, Buf w_offsets, Buf w_scales,
+                           LPGEN_EPILOGUE_ARGS, Buf output);
 
 // A kernel compiled for fixed bit widths; the generic kernels serve every other pair.
 struct SpecializedBitserial {
@@ -65,9 +69,11 @@ struct KernelSet {
     Kernel<BaseConvFn> base_conv2d_i8, base_conv2d_i16, base_conv2d_f32;
     Kernel<MxQuantizeFn> mx_quantize[6];      // indexed by MxFormat
     Kernel<MxDequantizeFn> mx_dequantize[6];  // indexed by MxFormat
-    Kernel<MxGemmFn> mx_gemm_exact, mx_gemm_fp32;
+    Kernel<MxGemmFn> mx_gemm_exact, mx_gemm_exact32, mx_gemm_fp32;
     Kernel<MxDecodeI16Fn> mx_decode_i16;
     Kernel<MxGemmI16Fn> mx_gemm_i16;
+    Kernel<MxDecodeI8Fn> mx_decode_i8;
+    Kernel<MxGemmI8Fn> mx_gemm_i8;
 };
 
 // The variant for this process: the most specialised one the CPU supports, unless

@@ -1,130 +1,202 @@
-// Entry point of the generic MX GEMM: validation, per-format decode tables, dispatch.
-#include <array>
-#include <cmath>
+// MX GEMM entry points: validation, then the fastest kernel family the formats allow.
+//   int8  (FP4, FP6 E2M3, INT8 pairs): activations decoded per call to uint8, prepared weights.
+//   int16 (also FP6 E3M2): both operands decoded per call to int16.
+//   generic (any pair): codes decoded inside the kernel through the tables.
+// All three give the same bits (the block sums are exact, the scaling one correctly rounded
+// product, the blocks added in order).
+#include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "halide_call.h"
-#include "lpgen/mx.hpp"
+#include "mx_decode_tables.h"
+#include "mx_weights.h"
 #include "validate.h"
 
 namespace lpgen {
 namespace {
 
-// Integer decodings: value * 2^shift is an integer for every code of the format and the
-// products of 32 of them fit int64. E5M2 (values 2^-16 .. 57344) has none.
-constexpr int kNoShift = -1;
-constexpr int kShift[6] = {9, kNoShift, 4, 3, 1, 6};  // in MxFormat order
-// Formats whose scaled elements fit int16 (|value * 2^shift| <= 448): the fast path.
-constexpr bool kFitsInt16[6] = {false, false, true, true, true, true};
-
-// The decode tables the kernel reads: code -> value * 2^shift, value, NaN/Inf flag.
-struct DecodeTables {
-    std::array<int32_t, 256> integer{};
-    std::array<float, 256> real{};
-    std::array<int32_t, 256> special{};
-};
-
-DecodeTables make_tables(MxFormat format) {
-    const MxFormatInfo &f = mx_info(format);
-    DecodeTables t;
-    for (int code = 0; code < (1 << f.bits); ++code) {
-        double value;
-        bool special = false;
-        if (f.exp_bits == 0) {
-            value = static_cast<int8_t>(code) / 64.0;
-        } else {
-            const int exp = (code >> f.man_bits) & ((1 << f.exp_bits) - 1);
-            const int man = code & ((1 << f.man_bits) - 1);
-            special = f.has_inf_nan && exp == (1 << f.exp_bits) - 1 && (f.exp_bits == 5 || man == (1 << f.man_bits) - 1);
-            value = exp == 0 ? std::ldexp(man, 1 - f.bias - f.man_bits)
-                             : std::ldexp((1 << f.man_bits) + man, exp - f.bias - f.man_bits);
-            if ((code >> (f.bits - 1)) & 1) value = -value;
-        }
-        const int shift = kShift[static_cast<int>(format)];
-        t.special[code] = special;
-        t.real[code] = special ? 0.0f : static_cast<float>(value);
-        t.integer[code] = special || shift == kNoShift ? 0 : static_cast<int32_t>(std::ldexp(value, shift));
-    }
-    return t;
+template <typename T>
+std::unique_ptr<T[]> uninitialized(size_t count) {  // every element is written by a kernel
+    return std::unique_ptr<T[]>(new T[count]);
 }
 
-const DecodeTables &tables(MxFormat format) {
-    static const std::array<DecodeTables, 6> all = [] {
-        std::array<DecodeTables, 6> t;
-        for (int i = 0; i < 6; ++i) t[i] = make_tables(static_cast<MxFormat>(i));
-        return t;
-    }();
-    return all[static_cast<int>(format)];
+struct MxCall {
+    int m, n, blocks;
+    View<const uint8_t> a_codes, a_scales, w_codes, w_scales;
+    View<const float> scale, bias;
+    View<float> out;
+    const Fp32Epilogue &e;
+    const MxDecodeTables &at, &wt;
+    int a_bits, w_bits;
+};
+
+const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
+                     View<float> &out) {
+    const int k32 = c.blocks * kMxBlock;
+    auto a_values = uninitialized<uint8_t>(size_t(c.m) * k32);
+    auto a_block_scales = uninitialized<float>(size_t(c.m) * c.blocks);
+    auto av = dense_view(a_values.get(), {k32, c.m});
+    auto as = dense_view(a_block_scales.get(), {c.blocks, c.m});
+    auto table = dense_view(c.at.integer.data(), {256});
+    const KernelSet &set = kernels();
+    run_kernel(set.mx_decode_i8, c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), table.raw_buffer(), c.a_bits, 128,
+               c.at.shift + c.wt.shift, av.raw_buffer(), as.raw_buffer());
+    auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
+    auto wo = dense_view(w.offsets.data(), {w.padded_rows, c.blocks});
+    auto ws = dense_view(w.block_scales.data(), {w.padded_rows, c.blocks});
+    return run_kernel(set.mx_gemm_i8, av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(), wo.raw_buffer(),
+                      ws.raw_buffer(), scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max,
+                      out.raw_buffer());
+}
+
+// The int8 kernel takes at least kMxRowPadding columns: narrower outputs run on the weights'
+// zero padding into a scratch output, and the real columns are copied out.
+const char *run_int8(MxCall &c, const MxWeights::Prepared &w) {
+    if (c.n >= kMxRowPadding) return run_int8(c, w, c.scale, c.bias, c.out);
+    const int cols = kMxRowPadding;
+    std::vector<float> scale(cols, 1.0f), bias(cols, 0.0f), out(size_t(c.m) * cols);
+    for (int n = 0; n < c.n; ++n) {
+        scale[n] = c.scale(n);
+        bias[n] = c.bias(n);
+    }
+    auto scale_view = dense_view(static_cast<const float *>(scale.data()), {cols});
+    auto bias_view = dense_view(static_cast<const float *>(bias.data()), {cols});
+    auto out_view = dense_view(out.data(), {cols, c.m});
+    const char *name = run_int8(c, w, scale_view, bias_view, out_view);
+    for (int m = 0; m < c.m; ++m)
+        for (int n = 0; n < c.n; ++n) c.out(n, m) = out[size_t(m) * cols + n];
+    return name;
+}
+
+const char *run_int16(MxCall &c) {
+    const int k32 = c.blocks * kMxBlock;
+    const KernelSet &set = kernels();
+    auto decode = [&](View<const uint8_t> &codes, View<const uint8_t> &scales, const MxDecodeTables &t,
+                      int bits, int rows, std::unique_ptr<int16_t[]> &values, std::unique_ptr<uint8_t[]> &nan) {
+        values = uninitialized<int16_t>(size_t(rows) * k32);
+        nan = uninitialized<uint8_t>(size_t(rows) * c.blocks);
+        auto table = dense_view(t.integer.data(), {256});
+        auto special = dense_view(t.special.data(), {256});
+        auto value_view = dense_view(values.get(), {k32, rows});
+        auto nan_view = dense_view(nan.get(), {c.blocks, rows});
+        run_kernel(set.mx_decode_i16, codes.raw_buffer(), scales.raw_buffer(), table.raw_buffer(),
+                   special.raw_buffer(), bits, value_view.raw_buffer(), nan_view.raw_buffer());
+    };
+    std::unique_ptr<int16_t[]> a_values, w_values;
+    std::unique_ptr<uint8_t[]> a_nan, w_nan;
+    decode(c.a_codes, c.a_scales, c.at, c.a_bits, c.m, a_values, a_nan);
+    decode(c.w_codes, c.w_scales, c.wt, c.w_bits, c.n, w_values, w_nan);
+    auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {k32, c.m});
+    auto wv = dense_view(static_cast<const int16_t *>(w_values.get()), {k32, c.n});
+    auto an = dense_view(static_cast<const uint8_t *>(a_nan.get()), {c.blocks, c.m});
+    auto wn = dense_view(static_cast<const uint8_t *>(w_nan.get()), {c.blocks, c.n});
+    return run_kernel(set.mx_gemm_i16, av.raw_buffer(), c.a_scales.raw_buffer(), wv.raw_buffer(),
+                      c.w_scales.raw_buffer(), an.raw_buffer(), wn.raw_buffer(), c.at.shift + c.wt.shift,
+                      c.scale.raw_buffer(), c.bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max, c.out.raw_buffer());
+}
+
+const char *run_generic(MxCall &c) {
+    const bool exact = c.at.shift >= 0 && c.wt.shift >= 0;
+    // int32 block sums where 32 products cannot overflow them (E4M3 with FP4, FP6 or INT8).
+    const bool fits_int32 = exact && kMxBlock * c.at.max_magnitude * c.wt.max_magnitude <= INT32_MAX;
+    auto a_int = dense_view(c.at.integer.data(), {256});
+    auto a_real = dense_view(c.at.real.data(), {256});
+    auto a_special = dense_view(c.at.special.data(), {256});
+    auto w_int = dense_view(c.wt.integer.data(), {256});
+    auto w_real = dense_view(c.wt.real.data(), {256});
+    auto w_special = dense_view(c.wt.special.data(), {256});
+    const KernelSet &set = kernels();
+    return run_kernel(fits_int32 ? set.mx_gemm_exact32 : exact ? set.mx_gemm_exact : set.mx_gemm_fp32, c.a_codes.raw_buffer(), c.a_scales.raw_buffer(),
+                      c.w_codes.raw_buffer(), c.w_scales.raw_buffer(), a_int.raw_buffer(), a_real.raw_buffer(),
+                      a_special.raw_buffer(), w_int.raw_buffer(), w_real.raw_buffer(), w_special.raw_buffer(),
+                      c.a_bits, c.w_bits, exact ? c.at.shift : 0, exact ? c.wt.shift : 0, c.scale.raw_buffer(),
+                      c.bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max, c.out.raw_buffer());
+}
+
+// The activations' codes, scales and the output for m rows against prepared weights.
+void check_gemm_operands(const GemmShape &s, const uint8_t *a_codes, size_t a_code_bytes, const uint8_t *a_scales,
+                         size_t a_scale_count, MxFormat a_format, const MxWeights::Prepared &w,
+                         const Fp32Epilogue &e, const float *out, size_t out_count) {
+    mx_format_name(a_format);  // throws for a format that does not exist
+    check_positive(s.m, "shape.m");
+    check_positive(s.n, "shape.n");
+    check_positive(s.k, "shape.k");
+    LPGEN_REQUIRE(w.kernel_h == 0, "these MX weights were prepared for conv2d, not GEMM");
+    LPGEN_REQUIRE(s.n == w.rows && s.k == w.k, "shape n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) +
+                                                   " does not match the weights' n=" + std::to_string(w.rows) +
+                                                   " k=" + std::to_string(w.k));
+    check_buffer(a_codes, a_code_bytes, mx_code_bytes(a_format, s.m, s.k), "a codes");
+    check_buffer(a_scales, a_scale_count, mx_scale_count(s.m, s.k), "a scales");
+    check_epilogue(e, s.n);
+    check_buffer(out, out_count, checked_product({size_t(s.m), size_t(s.n)}, "output"), "output");
 }
 
 }  // namespace
+
+const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_t *a_scales, MxFormat a_format,
+                        const MxWeights::Prepared &w, const Fp32Epilogue &e, float *out) {
+    const int blocks = w.blocks, n = w.rows;
+    const int a_bits = mx_info(a_format).bits, w_bits = mx_info(w.format).bits;
+    MxCall c{m,
+             n,
+             blocks,
+             dense_view(a_codes, {blocks * kMxBlock * a_bits / 8, m}),
+             dense_view(a_scales, {blocks, m}),
+             dense_view(w.codes.data(), {blocks * kMxBlock * w_bits / 8, n}),
+             dense_view(w.scales.data(), {blocks, n}),
+             per_channel_view(e.scale, e.scale_count, n),
+             per_channel_view(e.bias, e.bias_count, n),
+             dense_view(out, {n, m}),
+             e,
+             mx_tables(a_format),
+             mx_tables(w.format),
+             a_bits,
+             w_bits};
+    const bool int8_ok = c.at.fits_int8 && w.has_int8(), int16_ok = c.at.fits_int16 && c.wt.fits_int16;
+    if (path == MxPath::Fastest) path = int8_ok ? MxPath::Int8 : int16_ok ? MxPath::Int16 : MxPath::Generic;
+    switch (path) {
+    case MxPath::Int8:
+        LPGEN_REQUIRE(int8_ok, "the int8 MX kernel does not take these formats or weight scales");
+        return run_int8(c, w);
+    case MxPath::Int16:
+        LPGEN_REQUIRE(int16_ok, "the int16 MX kernel does not take these formats");
+        return run_int16(c);
+    default:
+        return run_generic(c);
+    }
+}
+
+const char *mx_gemm(const GemmShape &s, const uint8_t *a_codes, size_t a_code_bytes, const uint8_t *a_scales,
+                    size_t a_scale_count, MxFormat a_format, const MxWeights &weights, const Fp32Epilogue &e,
+                    float *out, size_t out_count) {
+    const MxWeights::Prepared &w = weights.prepared();
+    check_gemm_operands(s, a_codes, a_code_bytes, a_scales, a_scale_count, a_format, w, e, out, out_count);
+    return run_mx_gemm(MxPath::Fastest, s.m, a_codes, a_scales, a_format, w, e, out);
+}
 
 const char *mx_gemm(const GemmShape &s, const uint8_t *a_codes, size_t a_code_bytes, const uint8_t *a_scales,
                     size_t a_scale_count, MxFormat a_format, const uint8_t *w_codes, size_t w_code_bytes,
                     const uint8_t *w_scales, size_t w_scale_count, MxFormat w_format, const Fp32Epilogue &e,
                     float *out, size_t out_count) {
-    mx_format_name(a_format);  // throws for a format that does not exist
-    mx_format_name(w_format);
-    check_positive(s.m, "shape.m");
+    mx_format_name(a_format);
     check_positive(s.n, "shape.n");
     check_positive(s.k, "shape.k");
-    check_buffer(a_codes, a_code_bytes, mx_code_bytes(a_format, s.m, s.k), "a codes");
-    check_buffer(a_scales, a_scale_count, mx_scale_count(s.m, s.k), "a scales");
-    check_buffer(w_codes, w_code_bytes, mx_code_bytes(w_format, s.n, s.k), "w codes");
-    check_buffer(w_scales, w_scale_count, mx_scale_count(s.n, s.k), "w scales");
-    check_epilogue(e, s.n);
-    check_buffer(out, out_count, checked_product({size_t(s.m), size_t(s.n)}, "output"), "output");
+    const MxWeights weights(s.n, s.k, w_format, w_codes, w_code_bytes, w_scales, w_scale_count);
+    return mx_gemm(s, a_codes, a_code_bytes, a_scales, a_scale_count, a_format, weights, e, out, out_count);
+}
 
-    const int blocks = (s.k + kMxBlock - 1) / kMxBlock;
-    const int a_bits = mx_info(a_format).bits, w_bits = mx_info(w_format).bits;
-    auto a_code_view = dense_view(a_codes, {blocks * kMxBlock * a_bits / 8, s.m});
-    auto a_scale_view = dense_view(a_scales, {blocks, s.m});
-    auto w_code_view = dense_view(w_codes, {blocks * kMxBlock * w_bits / 8, s.n});
-    auto w_scale_view = dense_view(w_scales, {blocks, s.n});
-    const DecodeTables &at = tables(a_format), &wt = tables(w_format);
-    auto a_int = dense_view(at.integer.data(), {256});
-    auto a_real = dense_view(at.real.data(), {256});
-    auto a_special = dense_view(at.special.data(), {256});
-    auto w_int = dense_view(wt.integer.data(), {256});
-    auto w_real = dense_view(wt.real.data(), {256});
-    auto w_special = dense_view(wt.special.data(), {256});
-    auto scale = per_channel_view(e.scale, e.scale_count, s.n);
-    auto bias = per_channel_view(e.bias, e.bias_count, s.n);
-    auto result = dense_view(out, {s.n, s.m});
-    const int a_shift = kShift[static_cast<int>(a_format)], w_shift = kShift[static_cast<int>(w_format)];
-    const bool exact = a_shift != kNoShift && w_shift != kNoShift;
-    const KernelSet &set = kernels();
-    if (kFitsInt16[static_cast<int>(a_format)] && kFitsInt16[static_cast<int>(w_format)]) {
-        // Decode both operands to int16 (weights too, until weights are packed once into handles).
-        // Left uninitialized: the decode kernel writes every element.
-        std::unique_ptr<int16_t[]> a_values(new int16_t[size_t(s.m) * blocks * kMxBlock]);
-        std::unique_ptr<int16_t[]> w_values(new int16_t[size_t(s.n) * blocks * kMxBlock]);
-        std::unique_ptr<uint8_t[]> a_nan(new uint8_t[size_t(s.m) * blocks]), w_nan(new uint8_t[size_t(s.n) * blocks]);
-        auto decode = [&](View<const uint8_t> &codes, View<const uint8_t> &scales, View<const int32_t> &table,
-                          View<const int32_t> &special, int bits, int16_t *values, uint8_t *nan,
-                          int rows) {
-            auto value_view = dense_view(values, {blocks * kMxBlock, rows});
-            auto nan_view = dense_view(nan, {blocks, rows});
-            run_kernel(set.mx_decode_i16, codes.raw_buffer(), scales.raw_buffer(), table.raw_buffer(),
-                       special.raw_buffer(), bits, value_view.raw_buffer(), nan_view.raw_buffer());
-        };
-        decode(a_code_view, a_scale_view, a_int, a_special, a_bits, a_values.get(), a_nan.get(), s.m);
-        decode(w_code_view, w_scale_view, w_int, w_special, w_bits, w_values.get(), w_nan.get(), s.n);
-        auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {blocks * kMxBlock, s.m});
-        auto wv = dense_view(static_cast<const int16_t *>(w_values.get()), {blocks * kMxBlock, s.n});
-        auto an = dense_view(static_cast<const uint8_t *>(a_nan.get()), {blocks, s.m});
-        auto wn = dense_view(static_cast<const uint8_t *>(w_nan.get()), {blocks, s.n});
-        return run_kernel(set.mx_gemm_i16, av.raw_buffer(), a_scale_view.raw_buffer(), wv.raw_buffer(),
-                          w_scale_view.raw_buffer(), an.raw_buffer(), wn.raw_buffer(), a_shift + w_shift,
-                          scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max, result.raw_buffer());
-    }
-    return run_kernel(exact ? set.mx_gemm_exact : set.mx_gemm_fp32, a_code_view.raw_buffer(),
-                      a_scale_view.raw_buffer(), w_code_view.raw_buffer(), w_scale_view.raw_buffer(),
-                      a_int.raw_buffer(), a_real.raw_buffer(), a_special.raw_buffer(), w_int.raw_buffer(),
-                      w_real.raw_buffer(), w_special.raw_buffer(), a_bits, w_bits, exact ? a_shift : 0,
-                      exact ? w_shift : 0, scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max,
-                      result.raw_buffer());
+const char *mx_gemm(const GemmShape &s, const float *a, size_t a_count, MxFormat a_format, const MxWeights &weights,
+                    const Fp32Epilogue &e, float *out, size_t out_count) {
+    const MxWeights::Prepared &w = weights.prepared();
+    check_positive(s.m, "shape.m");
+    check_positive(s.k, "shape.k");
+    const size_t code_bytes = mx_code_bytes(a_format, s.m, s.k), scale_count = mx_scale_count(s.m, s.k);
+    std::vector<uint8_t> codes(code_bytes), scales(scale_count);
+    // Checked before quantizing, so a bad call writes nothing anywhere.
+    check_gemm_operands(s, codes.data(), code_bytes, scales.data(), scale_count, a_format, w, e, out, out_count);
+    mx_quantize(a, a_count, s.m, s.k, a_format, codes.data(), code_bytes, scales.data(), scale_count);
+    return run_mx_gemm(MxPath::Fastest, s.m, codes.data(), scales.data(), a_format, w, e, out);
 }
 
 }  // namespace lpgen

@@ -1,4 +1,4 @@
-// Generic MX GEMM schedule: codes unpacked once per call; outputs vectorized across n (each
+// Generic MX GEMM schedule: elements decoded once per call; outputs vectorized across n (each
 // lane one output, so the fixed summation order of every output is kept).
 #include "mx_gemm_schedule.h"
 
@@ -27,80 +27,111 @@ void apply_mx_gemm_schedule(MxGemmFuncs f, const Knobs &knobs, const Target &tar
     f.block_sum.compute_at(f.output, no).reorder_storage(f.block_sum.args()[1], f.block_sum.args()[0], f.block_sum.args()[2]);
     f.block_sum.update().reorder(f.block_sum.args()[1], f.block_sum.rvars(0)[0], f.block_sum.args()[0])
         .vectorize(f.block_sum.args()[1], lanes, TailStrategy::GuardWithIf);
-    f.a_code.compute_root();
-    f.w_code.compute_root();
+    f.a_value.compute_root();
+    // Stored n-innermost: a vector of outputs reads its weights with one load.
+    Var wk = f.w_value.args()[0], wn = f.w_value.args()[1];
+    f.w_value.compute_root().reorder_storage(wn, wk).reorder(wn, wk).vectorize(wn, lanes, TailStrategy::GuardWithIf);
     f.a_nan.compute_root();
     f.w_nan.compute_root();
     (void)target;
 }
 
-const KnobSpace &mx_gemm_i16_knob_space() {
+namespace {
+
+// The register-tile space both fast paths share (their tiles differ only in the dot width).
+const KnobSpace &block_tile_knob_space() {
     //                 name         allowed           avx512 avx2 a64 a32
     static const KnobSpace space = {
         {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "int32 lanes (outputs along n) per vector"},
-        {"tile_vecs", {1, 2, 3, 4}, {3, 2, 2, 2}, "vectors of n per register tile"},
+        {"tile_vecs", {1, 2, 3, 4}, {2, 2, 2, 2}, "vectors of n per register tile"},
         {"tile_m", {1, 2, 4, 6}, {4, 4, 2, 2}, "rows of m per register tile"},
         {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over column tiles"},
     };
     return space;
 }
 
-void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
+}  // namespace
+
+const KnobSpace &mx_gemm_i16_knob_space() { return block_tile_knob_space(); }
+
+namespace {
+
+// Register tiles of tile_m rows x tile_vecs vectors of n; per tile the fp32 sums stay in
+// registers, blocks in order, and each block's integer dot products are computed right where
+// they are added, `group` products per 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd).
+void schedule_block_tiles(Func output, Func dot, Func block_sum, int group, bool narrow_n, const Knobs &knobs) {
     const int lanes = knobs.at("vec_lanes"), tile_n = lanes * knobs.at("tile_vecs"), tile_m = knobs.at("tile_m");
-    Var n = f.output.args()[0], m = f.output.args()[1], no("no"), mo("mo"), ni("ni"), mi("mi");
-    OutputImageParam out = f.output.output_buffer();
+    Var n = output.args()[0], m = output.args()[1], no("no"), mo("mo"), ni("ni"), mi("mi");
+    OutputImageParam out = output.output_buffer();
     auto tile = [&](Stage stage, int rows, TailStrategy tail) {
-        // Rows innermost: one column tile of weights (tile_n x K int16) stays in cache while every
-        // row tile streams past it; with n innermost all of W is re-read per row tile and the
-        // kernel runs at L3 bandwidth (140 GOPS at 1024^3 here).
+        // Rows innermost: one column tile of weights (tile_n x K) stays in cache while every row
+        // tile streams past it; with n innermost all of W is re-read per row tile and the kernel
+        // runs at L3 bandwidth (int16: 140 GOPS at 1024^3 here, against 164).
         stage.tile(n, m, no, mo, ni, mi, tile_n, rows, tail).reorder(ni, mi, mo, no).vectorize(ni, lanes).unroll(mi);
         if (knobs.at("parallel")) stage.parallel(no);
     };
-    f.output.compute_root();
-    // Whole tiles keep the per-tile regions constant-sized (accumulators in registers); other
-    // shapes, GEMV among them, take one-row guarded tiles.
-    tile(f.output.specialize(out.dim(0).extent() >= tile_n && out.dim(1).extent() >= tile_m), tile_m,
-         TailStrategy::ShiftInwards);
-    tile(f.output, 1, TailStrategy::GuardWithIf);
+    output.compute_root();
+    // Whole tiles keep the per-tile regions constant-sized (accumulators in registers). With
+    // `narrow_n` false the caller never passes fewer than 64 columns (it pads), and one-row
+    // whole tiles serve fewer rows (GEMV); otherwise other shapes take one-row guarded tiles,
+    // whose regions vary in size (the block sums then live in memory).
+    Expr wide = out.dim(0).extent() >= tile_n;
+    tile(output.specialize(wide && out.dim(1).extent() >= tile_m), tile_m, TailStrategy::ShiftInwards);
+    if (narrow_n) {
+        tile(output, 1, TailStrategy::GuardWithIf);
+    } else {
+        tile(output.specialize(wide), 1, TailStrategy::ShiftInwards);
+        output.specialize_fail("this MX kernel needs at least 64 output columns (the runtime pads)");
+    }
 
-    // Per tile: the fp32 sums in registers, blocks in order; each block's int32 dot products
-    // computed right where they are added.
-    Var dn = f.dot.args()[0], dm = f.dot.args()[1], dno("dno");
-    f.dot.compute_at(f.output, mo).vectorize(dn, lanes).unroll(dm);
-    RVar rb = f.dot.rvars(0)[0];
-    f.dot.update().reorder(dn, dm, rb).split(dn, dno, dn, lanes).vectorize(dn).unroll(dno).unroll(dm);
+    Var dn = dot.args()[0], dm = dot.args()[1], dno("dno");
+    dot.compute_at(output, mo).vectorize(dn, lanes).unroll(dm);
+    RVar rb = dot.rvars(0)[0];
+    dot.update().reorder(dn, dm, rb).split(dn, dno, dn, lanes).vectorize(dn).unroll(dno).unroll(dm);
 
-    Var bn = f.block_sum.args()[0], bb = f.block_sum.args()[1], bm = f.block_sum.args()[2], bno("bno");
-    RVar i = f.block_sum.rvars(0)[0], ip("ip"), kk("kk");
-    f.block_sum.compute_at(f.dot, rb).vectorize(bn, lanes).unroll(bm);
-    f.block_sum.update()
-        .split(i, ip, kk, 2)
-        .reorder(kk, bn, bm, bb, ip)
+    Var bn = block_sum.args()[0], bb = block_sum.args()[1], bm = block_sum.args()[2], bno("bno");
+    RVar i = block_sum.rvars(0)[0], ig("ig"), kk("kk");
+    block_sum.compute_at(dot, rb).vectorize(bn, lanes).unroll(bm);
+    block_sum.update()
+        .split(i, ig, kk, group)
+        .reorder(kk, bn, bm, bb, ig)
         .split(bn, bno, bn, lanes)
         .atomic()
         .vectorize(kk)
         .vectorize(bn)
         .unroll(bno)
         .unroll(bm)
-        .unroll(ip);
+        .unroll(ig);
+}
+
+}  // namespace
+
+void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
+    schedule_block_tiles(f.output, f.dot, f.block_sum, 2, true, knobs);
     f.w_pairs.compute_root();
     f.a_exp.compute_root();
-    f.w_exp.compute_root().vectorize(f.w_exp.args()[0], lanes, TailStrategy::GuardWithIf);
+    f.w_exp.compute_root().vectorize(f.w_exp.args()[0], knobs.at("vec_lanes"), TailStrategy::GuardWithIf);
     (void)target;
 }
 
-void apply_mx_decode_i16_schedule(Func values, Func nan, Func code, const Expr &bits, const Target &target) {
+const KnobSpace &mx_gemm_i8_knob_space() { return block_tile_knob_space(); }
+
+void apply_mx_gemm_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target &target) {
+    schedule_block_tiles(f.output, f.dot, f.block_sum, 4, false, knobs);
+    (void)target;
+}
+
+void apply_mx_decode_schedule(Func values, Func per_block, const Expr &bits, const Target &target) {
     // One code path per element width: the unpacking simplifies to plain shifts of dense loads.
     const int lanes = target.natural_vector_size<int16_t>();
     values.compute_root();
-    nan.compute_root();
+    per_block.compute_root();
     for (int width : {4, 6, 8}) {
         values.specialize(bits == width).vectorize(values.args()[0], lanes, TailStrategy::GuardWithIf);
-        nan.specialize(bits == width);
+        per_block.specialize(bits == width);
     }
     values.specialize_fail("MX element width must be 4, 6 or 8 bits");
-    nan.specialize_fail("MX element width must be 4, 6 or 8 bits");
-    (void)code;  // inline: both outputs read it
+    per_block.specialize_fail("MX element width must be 4, 6 or 8 bits");
 }
 
 }  // namespace lpgen

@@ -11,7 +11,7 @@ struct MxGemmFuncs {
     Halide::Func dot;          // (n, m) blocks combined in block order
     Halide::Func block_sum;    // (b, n, m) one block's products
     Halide::Func block_value;  // (b, n, m) scaled block
-    Halide::Func a_code, w_code;  // (k, row) unpacked element codes
+    Halide::Func a_value, w_value;  // (k, row) decoded elements
     Halide::Func a_nan, w_nan;    // (b, row) NaN blocks
 };
 
@@ -35,7 +35,21 @@ struct MxGemmI16Funcs {
 const KnobSpace &mx_gemm_i16_knob_space();
 
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);
-void apply_mx_decode_i16_schedule(Halide::Func values, Halide::Func nan, Halide::Func code, const Halide::Expr &bits,
-                                  const Halide::Target &target);
+// The int8 fast path (generators/mx_gemm_i8_generator.cpp).
+struct MxGemmI8Funcs {
+    Halide::Func output;     // (n, m)
+    Halide::Func dot;        // (n, m) blocks combined in block order
+    Halide::Func block_sum;  // (n, b, m) exact int32 block dot products
+};
+
+// Knobs: vec_lanes, tile_vecs, tile_m, parallel; none changes a result bit.
+const KnobSpace &mx_gemm_i8_knob_space();
+
+void apply_mx_gemm_i8_schedule(MxGemmI8Funcs funcs, const Knobs &knobs, const Halide::Target &target);
+
+// The decode kernels (mx_decode_i16, mx_decode_i8): element values and one per-block output,
+// one code path per element width. The unpacked code Func stays inline.
+void apply_mx_decode_schedule(Halide::Func values, Halide::Func per_block, const Halide::Expr &bits,
+                              const Halide::Target &target);
 
 }  // namespace lpgen

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the emitted assembly of each profile for the instructions its bit-serial kernels must
+# Checks the emitted assembly of each profile for the instructions its bit-serial and MX kernels must
 # use, and for instructions a profile's CPU lacks.
 #   usage: check_assembly.sh <kernel dir root>
 set -u
@@ -42,6 +42,19 @@ for kind in gemm conv2d; do
         fi
     done
 done
+
+# MX int8 fast path: VNNI 4-way dot products on AVX-512; pmaddwd and no AVX-512 on AVX2. The
+# int16 path on the A53: widening multiplies (smull), no ARMv8.2 dot products.
+expect "$root/x86-64-avx512/lpgen_mx_gemm_i8__x86_avx512.s" 'vpdpbusd[[:space:]]+.*zmm' "zmm VPDPBUSD"
+f="$root/x86-64-avx2/lpgen_mx_gemm_i8__x86_avx2.s"
+expect "$f" 'vpmaddwd' "vpmaddwd"
+forbid "$f" 'zmm|vpdpbusd' "AVX-512"
+if [ -d "$root/arm64-a53" ]; then
+    for kernel in mx_gemm_i8 mx_gemm_i16; do
+        forbid "$root/arm64-a53/lpgen_${kernel}__arm64_a53.s" '[su]dot[[:space:]]' "ARMv8.2 dot products"
+    done
+    expect "$root/arm64-a53/lpgen_mx_gemm_i16__arm64_a53.s" 'smull2?[[:space:]]+v' "NEON smull"
+fi
 
 # Every AVX-512 kernel: only the Ice Lake server extensions runtime/cpu_features.cpp checks, so
 # no AVX512-FP16 (LLVM's sapphirerapids CPU used vmovsh for integer shuffles), BF16 or AMX.

@@ -3,7 +3,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "reference/mx_reference.h"
+#include "mx_test_support.h"
+#include "mx_weights.h"
 #include "test_support.h"
 
 namespace lpgen {
@@ -11,28 +12,8 @@ namespace {
 
 using test::PerIsa;
 
-constexpr MxFormat kFormats[] = {MxFormat::Fp8E4M3, MxFormat::Fp8E5M2, MxFormat::Fp6E3M2,
-                                 MxFormat::Fp6E2M3, MxFormat::Fp4E2M1, MxFormat::Int8};
-
-// One MX-quantized operand: packed codes and scales, plus the dequantized values (reference).
-struct MxMatrix {
-    std::vector<uint8_t> codes, scales;
-    std::vector<double> values;  // rows x k
-
-    MxMatrix(int rows, int k, MxFormat f, std::mt19937 &rng) {
-        std::normal_distribution<float> dist(0.0f, 1.0f);
-        std::uniform_int_distribution<int> magnitude(-6, 6);
-        std::vector<float> x(size_t(rows) * k);
-        for (auto &v : x) v = std::ldexp(dist(rng), magnitude(rng));
-        ref::MxBlocks q = ref::mx_quantize(x, rows, k, f);
-        codes = ref::mx_pack(q.codes, f);
-        scales = q.scales;
-        const int blocks = (k + 31) / 32;
-        for (int r = 0; r < rows; ++r)
-            for (int i = 0; i < k; ++i)
-                values.push_back(ref::mx_dequantize(f, q.codes[size_t(r) * blocks * 32 + i], q.scales[size_t(r) * blocks + i / 32]));
-    }
-};
+using test::kMxFormats;
+using test::MxMatrix;
 
 struct MxCase {
     GemmShape s;
@@ -58,7 +39,7 @@ struct MxCase {
                     dot += p;
                     magnitude += std::fabs(p);
                 }
-                const double bound = std::ldexp(magnitude, -23) * (blocks + 1) + 1e-37;
+                const double bound = test::mx_dot_bound(magnitude, blocks);
                 ASSERT_NEAR(out[size_t(m) * s.n + n], dot, bound)
                     << mx_format_name(af) << " x " << mx_format_name(wf) << " at " << m << "," << n;
             }
@@ -70,10 +51,15 @@ const Fp32Epilogue kIdentity{&kOne, 1};
 
 class MxGemm : public PerIsa {};
 
+// NaN payloads and signs are not part of the contract; every other bit is.
+bool same_bits_or_both_nan(float x, float y) {
+    return (std::isnan(x) && std::isnan(y)) || std::memcmp(&x, &y, sizeof(float)) == 0;
+}
+
 TEST_P(MxGemm, matches_fp64_reference_within_bound_for_every_format_pair) {
     std::mt19937 rng(40);
-    for (MxFormat af : kFormats)
-        for (MxFormat wf : kFormats) {
+    for (MxFormat af : kMxFormats)
+        for (MxFormat wf : kMxFormats) {
             MxCase c({3, 5, 100}, af, wf, rng);
             c.expect_close(c.run(kIdentity));
         }
@@ -131,6 +117,92 @@ TEST(MxGemmVariants, results_are_bit_identical_across_kernel_variants) {
     }
 }
 
+// The int8, int16 and generic kernels on the same operands: the same bits, including scales
+// at the ends of E8M0's range, NaN blocks and every tail of the register tiles.
+TEST_P(MxGemm, int8_int16_and_generic_kernels_give_the_same_bits) {
+    std::mt19937 rng(46);
+    std::uniform_int_distribution<int> scale(0, 235);
+    const std::pair<MxFormat, MxFormat> pairs[] = {{MxFormat::Fp4E2M1, MxFormat::Fp4E2M1},
+                                                   {MxFormat::Fp6E2M3, MxFormat::Int8},
+                                                   {MxFormat::Int8, MxFormat::Int8},
+                                                   {MxFormat::Int8, MxFormat::Fp4E2M1}};
+    for (GemmShape s : {GemmShape{1, 1, 1}, GemmShape{1, 7, 31}, GemmShape{5, 1, 32}, GemmShape{3, 33, 33},
+                        GemmShape{4, 48, 64}, GemmShape{9, 53, 200}, GemmShape{13, 100, 96}})
+        for (auto [af, wf] : pairs) {
+            MxCase c(s, af, wf, rng);
+            for (auto &v : c.a.scales) v = static_cast<uint8_t>(scale(rng) % 3 == 0 ? (scale(rng) % 2) * 254 : v);
+            for (auto &v : c.w.scales) v = static_cast<uint8_t>(scale(rng) % 3 == 0 ? scale(rng) : v);
+            c.a.scales[0] = 0xFF;
+            if (c.w.scales.size() > 1) c.w.scales.back() = 0xFF;
+            const MxWeights w(s.n, s.k, wf, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(), c.w.scales.size());
+            // ARMv7 NEON flushes subnormals, so 32-bit ARM has no int8 path (runtime/mx_weights.cpp).
+            std::vector<MxPath> paths{MxPath::Int16, MxPath::Generic};
+            if (w.prepared().has_int8()) paths.push_back(MxPath::Int8);
+#if !defined(__arm__)
+            ASSERT_TRUE(w.prepared().has_int8());
+#endif
+            std::vector<std::vector<float>> out;
+            for (MxPath path : paths) {
+                out.emplace_back(size_t(s.m) * s.n, -7.0f);
+                run_mx_gemm(path, s.m, c.a.codes.data(), c.a.scales.data(), af, w.prepared(), kIdentity,
+                            out.back().data());
+            }
+            for (size_t i = 1; i < out.size(); ++i)
+                for (size_t j = 0; j < out[0].size(); ++j)
+                    ASSERT_TRUE(same_bits_or_both_nan(out[0][j], out[i][j]))
+                        << mx_format_name(af) << " x " << mx_format_name(wf) << " " << s.m << "x" << s.n << "x" << s.k
+                        << " path " << i << " element " << j << ": " << out[0][j] << " vs " << out[i][j];
+        }
+}
+
+TEST_P(MxGemm, weights_with_scales_beyond_the_int8_kernel_range_take_another_path) {
+    std::mt19937 rng(47);
+    MxCase c({3, 5, 64}, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1, rng);
+    c.w.scales[1] = 250;  // 2^123: block sum x scale could overflow fp32 before the activation scale
+    const MxWeights w(5, 64, MxFormat::Fp4E2M1, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(),
+                      c.w.scales.size());
+    EXPECT_FALSE(w.prepared().has_int8());
+    std::vector<float> out(15), generic(15);  // the fastest path that remains, and the generic one
+    mx_gemm(c.s, c.a.codes.data(), c.a.codes.size(), c.a.scales.data(), c.a.scales.size(), MxFormat::Fp4E2M1, w,
+            kIdentity, out.data(), out.size());
+    run_mx_gemm(MxPath::Generic, 3, c.a.codes.data(), c.a.scales.data(), MxFormat::Fp4E2M1, w.prepared(), kIdentity,
+                generic.data());
+    EXPECT_EQ(0, std::memcmp(out.data(), generic.data(), sizeof(float) * 15));
+}
+
+// Drop-in mode: fp32 activations quantized inside the call equal quantizing them first.
+TEST_P(MxGemm, fp32_activations_are_quantized_in_the_call) {
+    std::mt19937 rng(48);
+    for (MxFormat af : kMxFormats) {
+        MxCase c({6, 20, 77}, af, MxFormat::Fp4E2M1, rng);
+        const MxWeights w(20, 77, MxFormat::Fp4E2M1, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(),
+                          c.w.scales.size());
+        std::vector<float> from_fp32(120, -7.0f), from_codes(120, -8.0f);
+        mx_gemm(c.s, c.a.source.data(), c.a.source.size(), af, w, kIdentity, from_fp32.data(), from_fp32.size());
+        mx_gemm(c.s, c.a.codes.data(), c.a.codes.size(), c.a.scales.data(), c.a.scales.size(), af, w, kIdentity,
+                from_codes.data(), from_codes.size());
+        EXPECT_EQ(0, std::memcmp(from_fp32.data(), from_codes.data(), sizeof(float) * 120)) << mx_format_name(af);
+        c.expect_close(from_fp32);
+    }
+}
+
+TEST_P(MxGemm, prepared_weights_serve_any_number_of_rows) {
+    std::mt19937 rng(49);
+    MxCase c({1, 64, 4096}, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1, rng);
+    const MxWeights w(64, 4096, MxFormat::Fp4E2M1, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(),
+                      c.w.scales.size());
+    std::vector<float> out(64);
+    mx_gemm(c.s, c.a.codes.data(), c.a.codes.size(), c.a.scales.data(), c.a.scales.size(), MxFormat::Fp4E2M1, w,
+            kIdentity, out.data(), out.size());
+    c.expect_close(out);
+    MxCase batch({11, 64, 4096}, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1, rng);
+    batch.w = c.w;
+    std::vector<float> out11(11 * 64);
+    mx_gemm(batch.s, batch.a.codes.data(), batch.a.codes.size(), batch.a.scales.data(), batch.a.scales.size(),
+            MxFormat::Fp4E2M1, w, kIdentity, out11.data(), out11.size());
+    batch.expect_close(out11);
+}
+
 TEST(MxGemmBadInput, short_scales_k_mismatch_and_unknown_formats_are_rejected) {
     std::mt19937 rng(45);
     MxCase c({2, 3, 64}, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1, rng);
@@ -145,6 +217,35 @@ TEST(MxGemmBadInput, short_scales_k_mismatch_and_unknown_formats_are_rejected) {
     EXPECT_THROW(call({2, 3, 64}, c.a.scales.size(), MxFormat::Fp8E4M3), Error);  // w codes too short for fp8
     EXPECT_THROW(call({2, 3, 64}, c.a.scales.size(), static_cast<MxFormat>(11)), Error);
     EXPECT_EQ(out, std::vector<float>(6, -7.0f));
+}
+
+TEST(MxGemmBadInput, weights_that_do_not_match_the_shape_are_rejected) {
+    std::mt19937 rng(50);
+    MxCase c({2, 3, 64}, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1, rng);
+    const MxWeights w(3, 64, MxFormat::Fp4E2M1, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(),
+                      c.w.scales.size());
+    const MxWeights conv = MxWeights::conv2d(3, 1, 2, 32, MxFormat::Fp4E2M1, c.w.codes.data(), c.w.codes.size(),
+                                             c.w.scales.data(), c.w.scales.size());
+    std::vector<float> out(8, -7.0f);
+    auto call = [&](GemmShape s, const MxWeights &weights) {
+        mx_gemm(s, c.a.codes.data(), c.a.codes.size(), c.a.scales.data(), c.a.scales.size(), MxFormat::Fp4E2M1,
+                weights, kIdentity, out.data(), out.size());
+    };
+    EXPECT_THROW(call({2, 4, 64}, w), Error);
+    EXPECT_THROW(call({2, 3, 63}, w), Error);
+    EXPECT_THROW(call({2, 3, 64}, conv), Error);
+    EXPECT_THROW(MxWeights(3, 64, MxFormat::Fp4E2M1, c.w.codes.data(), c.w.codes.size() - 1, c.w.scales.data(),
+                           c.w.scales.size()),
+                 Error);
+    EXPECT_THROW(MxWeights(3, 64, MxFormat::Fp4E2M1, nullptr, c.w.codes.size(), c.w.scales.data(), c.w.scales.size()),
+                 Error);
+    EXPECT_THROW(MxWeights(0, 64, MxFormat::Fp4E2M1, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(),
+                           c.w.scales.size()),
+                 Error);
+    std::vector<float> a(2 * 64, 1.0f);
+    EXPECT_THROW(mx_gemm({2, 3, 64}, a.data(), a.size() - 1, MxFormat::Fp8E4M3, w, kIdentity, out.data(), out.size()),
+                 Error);
+    EXPECT_EQ(out, std::vector<float>(8, -7.0f));
 }
 
 LPGEN_INSTANTIATE_PER_ISA(MxGemm);

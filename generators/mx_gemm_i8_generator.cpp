@@ -1,0 +1,104 @@
+// Fastest MX GEMM, for formats whose elements are int8 once scaled (FP4 x2, FP6 E2M3 x8, INT8
+// x64): activations arrive as uint8 (value + 128) and weights as int8 in groups of 4 along k, so
+// each block of 32 products is 8 unsigned-by-signed 4-way dot products (vpdpbusd with VNNI). The
+// +128 is taken back exactly by starting each block's sum at -128 * (the block's weight sum).
+//
+// Each block sum is then scaled as (sum * weight scale) * activation scale, the activation
+// scale carrying both decodings' shifts. The first product is exact (an integer times a power
+// of two no smaller than 2^-127), so this is the one correctly rounded product that
+// scaled_block() computes, and results are bit-identical to mx_gemm and mx_gemm_i16 — as long
+// as sum * weight scale cannot overflow, which the runtime ensures by sending weights with
+// scales of 2^109 or more elsewhere.
+#include "Halide.h"
+#include "epilogue.h"
+#include "mx_block.h"
+#include "mx_formats.h"
+#include "mx_unpack.h"
+#include "schedules/mx_gemm_schedule.h"
+
+namespace lpgen {
+namespace {
+
+using namespace Halide;
+
+class MxGemmI8 : public Generator<MxGemmI8> {
+public:
+    GeneratorParam<std::string> knobs{"knobs", ""};
+
+    Input<Buffer<uint8_t>> a_values{"a_values", 2};  // (k, m): element * 2^a_shift + 128, K32 per row
+    Input<Buffer<float>> a_scales{"a_scales", 2};    // (block, m): 2^(E8M0 - 127 - a_shift - w_shift), NaN
+    Input<Buffer<int8_t>> w_values{"w_values", 3};   // (kk, n, kq): element * 2^w_shift at k = 4 kq + kk
+    Input<Buffer<int32_t>> w_offsets{"w_offsets", 2};  // (n, block): -128 * sum of the block's weights
+    Input<Buffer<float>> w_scales{"w_scales", 2};    // (n, block): 2^(E8M0 - 127), NaN
+    Input<Buffer<float>> scale{"scale", 1};          // per output channel n (stride 0: per tensor)
+    Input<Buffer<float>> bias{"bias", 1};
+    Input<float> clamp_min{"clamp_min"}, clamp_max{"clamp_max"};
+    Output<Buffer<float>> output{"output", 2};       // (n, m)
+
+    void generate() {
+        Var n("n"), m("m"), b("b");
+        Expr blocks = a_scales.dim(0).extent();
+        // Unclamped reads, so every vector of weights is one dense load: row tiles shift inwards
+        // or are guarded, and the runtime pads the weights' columns to a whole number of tiles.
+        Func a_val = a_values, a_sc = a_scales, w_val = w_values, w_off = w_offsets, w_sc = w_scales;
+        RDom i(0, kMxBlock, "i");
+        Expr ka = b * kMxBlock + i;
+        block_sum(n, b, m) = w_off(n, b);
+        block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_val(ka % 4, n, ka / 4));
+        block_value(n, b, m) = strict_float(cast<float>(block_sum(n, b, m)) * w_sc(n, b) * a_sc(b, m));
+        RDom rb(0, blocks, "rb");
+        dot(n, m) = 0.0f;
+        dot(n, m) = strict_float(dot(n, m) + block_value(n, rb, m));  // block order, always
+
+        allow_broadcast(scale, bias);
+        output(n, m) = mx_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
+        a_values.dim(0).set_bounds(0, blocks * kMxBlock);
+        w_values.dim(0).set_bounds(0, 4);
+        w_values.dim(1).set_stride(4);  // groups of four k are dense: one vector load per tile column
+        w_values.dim(2).set_bounds(0, blocks * kMxBlock / 4);
+    }
+
+    void schedule() {
+        apply_mx_gemm_i8_schedule(MxGemmI8Funcs{output, dot, block_sum},
+                                  parse_knobs(mx_gemm_i8_knob_space(), knobs, get_target()), get_target());
+    }
+
+private:
+    Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"};
+};
+
+// Codes -> int8 element values (plus `offset`, as uint8) through the runtime's decode table, and
+// each block's scale as fp32: 2^(E8M0 - 127 - shift), NaN for 0xFF.
+class MxDecodeI8 : public Generator<MxDecodeI8> {
+public:
+    Input<Buffer<uint8_t>> codes{"codes", 2};    // (byte, row)
+    Input<Buffer<uint8_t>> scales{"scales", 2};  // (block, row)
+    Input<Buffer<int32_t>> table{"table", 1};    // code -> element * 2^element_shift
+    Input<int32_t> bits{"bits"};                 // 4, 6 or 8
+    Input<int32_t> offset{"offset"};             // 128 for activations, 0 for weights
+    Input<int32_t> shift{"shift"};               // taken off every block exponent
+    Output<Buffer<uint8_t>> values{"values", 2};        // (k, row)
+    Output<Buffer<float>> block_scales{"block_scales", 2};  // (block, row)
+
+    void generate() {
+        Var k("k"), b("b"), row("row");
+        // No clamping: the schedule specializes on `bits`, and each width reads only its bytes.
+        auto at = [&](const Expr &i) { return cast<uint32_t>(codes(i, row)); };
+        code(k, row) = clamp(unpack_code(at, bits, k), 0, 255);
+        values(k, row) = cast<uint8_t>(table(code(k, row)) + offset);
+        Expr e8m0 = cast<int32_t>(scales(b, row));
+        block_scales(b, row) = select(e8m0 == 255, cast<float>(NAN), exact_pow2(e8m0 - 127 - shift));
+        table.dim(0).set_bounds(0, 256);
+    }
+
+    void schedule() { apply_mx_decode_schedule(values, block_scales, bits, get_target()); }
+
+private:
+    Func code{"code"};
+};
+
+}  // namespace
+}  // namespace lpgen
+
+HALIDE_REGISTER_GENERATOR(lpgen::MxGemmI8, mx_gemm_i8)
+HALIDE_REGISTER_GENERATOR(lpgen::MxDecodeI8, mx_decode_i8)

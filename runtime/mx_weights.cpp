@@ -1,0 +1,115 @@
+// MxWeights: validation, a private copy of the packed weights, and the int8 fast path's layout.
+#include "mx_weights.h"
+
+#include <climits>
+
+#include "halide_call.h"
+#include "mx_decode_tables.h"
+#include "validate.h"
+
+namespace lpgen {
+namespace {
+
+// The int8 kernel scales each block as (sum * weight scale) * activation scale; |sum| <= 2^19,
+// so weight scales up to 2^108 keep the first product finite (and exact). Larger ones, which
+// no trained weights have, take the int16 path.
+constexpr int kLargestInt8PathScale = 127 + 108;
+
+// That first product is subnormal for the smallest scales, and ARMv7 NEON flushes subnormals to
+// zero: 32-bit ARM takes the int16 path, whose power-of-two factors stay normal.
+#if defined(__arm__)
+constexpr bool kVectorUnitKeepsSubnormals = false;
+#else
+constexpr bool kVectorUnitKeepsSubnormals = true;
+#endif
+
+void prepare_int8(MxWeights::Prepared &p) {
+    const MxDecodeTables &table = mx_tables(p.format);
+    if (!table.fits_int8 || !kVectorUnitKeepsSubnormals) return;
+    for (uint8_t s : p.scales) {
+        if (s != 0xFF && s > kLargestInt8PathScale) return;
+    }
+    const int n = p.rows, blocks = p.blocks, k32 = blocks * kMxBlock, bits = mx_info(p.format).bits;
+    std::vector<uint8_t> values(size_t(k32) * n);
+    std::vector<float> scales(size_t(blocks) * n);
+    auto code_view = dense_view(p.codes.data(), {k32 * bits / 8, n});
+    auto scale_view = dense_view(p.scales.data(), {blocks, n});
+    auto table_view = dense_view(table.integer.data(), {256});
+    auto value_view = dense_view(values.data(), {k32, n});
+    auto block_scale_view = dense_view(scales.data(), {blocks, n});
+    run_kernel(kernels().mx_decode_i8, code_view.raw_buffer(), scale_view.raw_buffer(), table_view.raw_buffer(), bits,
+               0, 0, value_view.raw_buffer(), block_scale_view.raw_buffer());
+
+    // Guarded column tiles (GEMV) start below n and read one whole tile: room for one more.
+    const int padded = (n + 2 * kMxRowPadding - 1) / kMxRowPadding * kMxRowPadding;
+    p.padded_rows = padded;
+    p.quads.assign(size_t(k32) * padded, 0);
+    p.offsets.assign(size_t(blocks) * padded, 0);
+    p.block_scales.assign(size_t(blocks) * padded, 0.0f);
+    for (int r = 0; r < n; ++r) {
+        for (int b = 0; b < blocks; ++b) {
+            int32_t sum = 0;
+            for (int k = b * kMxBlock; k < (b + 1) * kMxBlock; ++k) {
+                const int8_t v = static_cast<int8_t>(values[size_t(r) * k32 + k]);
+                p.quads[(size_t(k / 4) * padded + r) * 4 + k % 4] = v;
+                sum += v;
+            }
+            p.offsets[size_t(b) * padded + r] = -128 * sum;
+            p.block_scales[size_t(b) * padded + r] = scales[size_t(r) * blocks + b];
+        }
+    }
+}
+
+// Copies `packed_rows` MX rows of `row_k` values that form `rows` weight rows.
+std::shared_ptr<MxWeights::Prepared> copy_weights(int rows, int packed_rows, int row_k, MxFormat format,
+                                                  const uint8_t *codes, size_t code_bytes, const uint8_t *scales,
+                                                  size_t scale_count) {
+    mx_format_name(format);  // throws for a format that does not exist
+    const size_t needed_codes = mx_code_bytes(format, packed_rows, row_k);
+    const size_t needed_scales = mx_scale_count(packed_rows, row_k);
+    check_buffer(codes, code_bytes, needed_codes, "weight codes");
+    check_buffer(scales, scale_count, needed_scales, "weight scales");
+    LPGEN_REQUIRE(needed_scales / rows * kMxBlock <= size_t(INT_MAX), "weight rows are too long");
+    auto p = std::make_shared<MxWeights::Prepared>();
+    p->format = format;
+    p->rows = rows;
+    p->blocks = static_cast<int>(needed_scales / rows);
+    p->codes.assign(codes, codes + needed_codes);
+    p->scales.assign(scales, scales + needed_scales);
+    return p;
+}
+
+}  // namespace
+
+MxWeights::MxWeights(int rows, int k, MxFormat format, const uint8_t *codes, size_t code_bytes,
+                     const uint8_t *scales, size_t scale_count) {
+    check_positive(rows, "weight rows");
+    check_positive(k, "weight k");
+    auto p = copy_weights(rows, rows, k, format, codes, code_bytes, scales, scale_count);
+    p->k = k;
+    prepare_int8(*p);
+    prepared_ = std::move(p);
+}
+
+MxWeights MxWeights::conv2d(int out_channels, int kernel_h, int kernel_w, int channels, MxFormat format,
+                            const uint8_t *codes, size_t code_bytes, const uint8_t *scales, size_t scale_count) {
+    check_positive(out_channels, "out_channels");
+    check_positive(kernel_h, "kernel_h");
+    check_positive(kernel_w, "kernel_w");
+    check_positive(channels, "channels");
+    const size_t taps = checked_product({size_t(out_channels), size_t(kernel_h), size_t(kernel_w)}, "weight taps");
+    LPGEN_REQUIRE(taps <= size_t(INT_MAX), "too many weight taps");
+    auto p = copy_weights(out_channels, static_cast<int>(taps), channels, format, codes, code_bytes, scales,
+                          scale_count);
+    p->k = p->blocks * kMxBlock;
+    p->kernel_h = kernel_h;
+    p->kernel_w = kernel_w;
+    p->channels = channels;
+    prepare_int8(*p);
+    return MxWeights(std::move(p));
+}
+
+MxFormat MxWeights::format() const { return prepared_->format; }
+int MxWeights::rows() const { return prepared_->rows; }
+
+}  // namespace lpgen

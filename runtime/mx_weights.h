@@ -1,0 +1,38 @@
+// What MxWeights holds: the runtime's side of the handle (runtime/mx_weights.cpp fills it).
+#pragma once
+
+#include <vector>
+
+#include "lpgen/mx.hpp"
+
+namespace lpgen {
+
+// The widest column tile of the int8 kernel's knob space (16 lanes x 4 vectors).
+constexpr int kMxRowPadding = 64;
+
+struct MxWeights::Prepared {
+    MxFormat format;
+    int rows = 0;         // N (GEMM) or OC (conv2d)
+    int k = 0;            // logical K of a GEMM row; for conv2d KH*KW*C32
+    int blocks = 0;       // per row
+    int kernel_h = 0, kernel_w = 0, channels = 0;  // conv2d geometry; 0 for GEMM weights
+    std::vector<uint8_t> codes, scales;            // [rows][blocks * 32 * bits / 8], [rows][blocks]
+    // The int8 fast path's operands; empty when the format or a scale rules it out. Rows are
+    // padded with zeros to a multiple of kMxRowPadding, so a kernel's column tiles never read
+    // past them.
+    int padded_rows = 0;
+    std::vector<int8_t> quads;          // (kk, n, kq): element * 2^shift at k = 4 kq + kk
+    std::vector<int32_t> offsets;       // (n, block): -128 * the block's sum
+    std::vector<float> block_scales;    // (n, block): 2^(E8M0 - 127), NaN for 0xFF
+
+    bool has_int8() const { return !quads.empty(); }
+};
+
+// Which kernel family runs an MX GEMM (tests force each to compare their bits).
+enum class MxPath { Fastest, Int8, Int16, Generic };
+
+// a: m rows of `blocks` MX blocks in a_format; out[m][w.rows]. Arguments already validated.
+const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_t *a_scales, MxFormat a_format,
+                        const MxWeights::Prepared &w, const Fp32Epilogue &epilogue, float *out);
+
+}  // namespace lpgen
