@@ -1,6 +1,6 @@
 // MX GEMM entry points: validation, then the fastest kernel family the formats allow.
 //   int8  (FP4, FP6 E2M3, INT8 pairs): activations decoded per call to uint8, prepared weights.
-//   int16 (also FP6 E3M2): both operands decoded per call to int16.
+//   int16 (also FP6 E3M2): activations decoded per call to int16, weights once.
 //   generic (any pair): codes decoded inside the kernel through the tables.
 // All three give the same bits (the block sums are exact, the scaling one correctly rounded
 // product, the blocks added in order).
@@ -69,28 +69,20 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w) {
     return name;
 }
 
-const char *run_int16(MxCall &c) {
+const char *run_int16(MxCall &c, const MxWeights::Prepared &w) {
     const int k32 = c.blocks * kMxBlock;
+    auto a_values = uninitialized<int16_t>(size_t(c.m) * k32);
+    auto a_nan = uninitialized<uint8_t>(size_t(c.m) * c.blocks);
+    auto table = dense_view(c.at.integer.data(), {256});
+    auto special = dense_view(c.at.special.data(), {256});
+    auto av = dense_view(a_values.get(), {k32, c.m});
+    auto an = dense_view(a_nan.get(), {c.blocks, c.m});
     const KernelSet &set = kernels();
-    auto decode = [&](View<const uint8_t> &codes, View<const uint8_t> &scales, const MxDecodeTables &t,
-                      int bits, int rows, std::unique_ptr<int16_t[]> &values, std::unique_ptr<uint8_t[]> &nan) {
-        values = uninitialized<int16_t>(size_t(rows) * k32);
-        nan = uninitialized<uint8_t>(size_t(rows) * c.blocks);
-        auto table = dense_view(t.integer.data(), {256});
-        auto special = dense_view(t.special.data(), {256});
-        auto value_view = dense_view(values.get(), {k32, rows});
-        auto nan_view = dense_view(nan.get(), {c.blocks, rows});
-        run_kernel(set.mx_decode_i16, codes.raw_buffer(), scales.raw_buffer(), table.raw_buffer(),
-                   special.raw_buffer(), bits, value_view.raw_buffer(), nan_view.raw_buffer());
-    };
-    std::unique_ptr<int16_t[]> a_values, w_values;
-    std::unique_ptr<uint8_t[]> a_nan, w_nan;
-    decode(c.a_codes, c.a_scales, c.at, c.a_bits, c.m, a_values, a_nan);
-    decode(c.w_codes, c.w_scales, c.wt, c.w_bits, c.n, w_values, w_nan);
-    auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {k32, c.m});
-    auto wv = dense_view(static_cast<const int16_t *>(w_values.get()), {k32, c.n});
-    auto an = dense_view(static_cast<const uint8_t *>(a_nan.get()), {c.blocks, c.m});
-    auto wn = dense_view(static_cast<const uint8_t *>(w_nan.get()), {c.blocks, c.n});
+    run_kernel(set.mx_decode_i16, c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), table.raw_buffer(),
+               special.raw_buffer(), c.a_bits, av.raw_buffer(), an.raw_buffer());
+    const MxWeights::Prepared::Int16 &weights = w.int16();
+    auto wv = dense_view(weights.values.data(), {k32, c.n});
+    auto wn = dense_view(weights.nan.data(), {c.blocks, c.n});
     return run_kernel(set.mx_gemm_i16, av.raw_buffer(), c.a_scales.raw_buffer(), wv.raw_buffer(),
                       c.w_scales.raw_buffer(), an.raw_buffer(), wn.raw_buffer(), c.at.shift + c.wt.shift,
                       c.scale.raw_buffer(), c.bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max, c.out.raw_buffer());
@@ -161,7 +153,7 @@ const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_
         return run_int8(c, w);
     case MxPath::Int16:
         LPGEN_REQUIRE(int16_ok, "the int16 MX kernel does not take these formats");
-        return run_int16(c);
+        return run_int16(c, w);
     default:
         return run_generic(c);
     }

@@ -109,6 +109,24 @@ MxWeights MxWeights::conv2d(int out_channels, int kernel_h, int kernel_w, int ch
     return MxWeights(std::move(p));
 }
 
+const MxWeights::Prepared::Int16 &MxWeights::Prepared::int16() const {
+    std::call_once(int16_once_, [this] {
+        const MxDecodeTables &table = mx_tables(format);
+        const int k32 = blocks * kMxBlock, bits = mx_info(format).bits;
+        int16_.values.resize(size_t(k32) * rows);
+        int16_.nan.resize(size_t(blocks) * rows);
+        auto code_view = dense_view(codes.data(), {k32 * bits / 8, rows});
+        auto scale_view = dense_view(scales.data(), {blocks, rows});
+        auto table_view = dense_view(table.integer.data(), {256});
+        auto special_view = dense_view(table.special.data(), {256});
+        auto value_view = dense_view(int16_.values.data(), {k32, rows});
+        auto nan_view = dense_view(int16_.nan.data(), {blocks, rows});
+        run_kernel(kernels().mx_decode_i16, code_view.raw_buffer(), scale_view.raw_buffer(), table_view.raw_buffer(),
+                   special_view.raw_buffer(), bits, value_view.raw_buffer(), nan_view.raw_buffer());
+    });
+    return int16_;
+}
+
 MxFormat MxWeights::format() const { return prepared_->format; }
 int MxWeights::rows() const { return prepared_->rows; }
 

@@ -1,6 +1,7 @@
 // What MxWeights holds: the runtime's side of the handle (runtime/mx_weights.cpp fills it).
 #pragma once
 
+#include <mutex>
 #include <vector>
 
 #include "lpgen/mx.hpp"
@@ -26,6 +27,18 @@ struct MxWeights::Prepared {
     std::vector<float> block_scales;    // (n, block): 2^(E8M0 - 127), NaN for 0xFF
 
     bool has_int8() const { return !quads.empty(); }
+
+    // The int16 path's weights: (k, n) elements * 2^shift and (block, n) NaN flags, decoded on
+    // first use (thread-safe) so that GEMVs do not decode every weight on every call.
+    struct Int16 {
+        std::vector<int16_t> values;
+        std::vector<uint8_t> nan;
+    };
+    const Int16 &int16() const;
+
+private:
+    mutable std::once_flag int16_once_;
+    mutable Int16 int16_;
 };
 
 // Which kernel family runs an MX GEMM (tests force each to compare their bits).
