@@ -52,6 +52,7 @@ set(LPGEN_KERNELS
     # Fastest path for FP4, FP6 E2M3 and INT8 pairs: int8 elements, 4-way dot products (VNNI).
     "mx_decode_i8 mx_decode_i8"
     "mx_gemm_i8 mx_gemm_i8"
+    "mx_gemv_i8 mx_gemm_i8 gemv=true"
 )
 
 function(lpgen_declare_kernels PROFILE)

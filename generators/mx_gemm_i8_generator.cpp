@@ -24,6 +24,8 @@ using namespace Halide;
 class MxGemmI8 : public Generator<MxGemmI8> {
 public:
     GeneratorParam<std::string> knobs{"knobs", ""};
+    // GEMV schedule (few rows): blocks outermost, so the weights stream by rows of k.
+    GeneratorParam<bool> gemv{"gemv", false};
 
     Input<Buffer<uint8_t>> a_values{"a_values", 2};  // (k, m): element * 2^a_shift + 128, K32 per row
     Input<Buffer<float>> a_scales{"a_scales", 2};    // (block, m): 2^(E8M0 - 127 - a_shift - w_shift), NaN
@@ -59,8 +61,12 @@ public:
     }
 
     void schedule() {
-        apply_mx_gemm_i8_schedule(MxGemmI8Funcs{output, dot, block_sum},
-                                  parse_knobs(mx_gemm_i8_knob_space(), knobs, get_target()), get_target());
+        const MxGemmI8Funcs funcs{output, dot, block_sum};
+        if (gemv) {
+            apply_mx_gemv_i8_schedule(funcs, parse_knobs(mx_gemv_i8_knob_space(), knobs, get_target()), get_target());
+        } else {
+            apply_mx_gemm_i8_schedule(funcs, parse_knobs(mx_gemm_i8_knob_space(), knobs, get_target()), get_target());
+        }
     }
 
 private:

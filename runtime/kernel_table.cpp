@@ -32,7 +32,7 @@
             LPGEN_K(mx_gemm_exact, suffix), LPGEN_K(mx_gemm_exact32, suffix),                          \
             LPGEN_K(mx_gemm_fp32, suffix),                                                             \
             LPGEN_K(mx_decode_i16, suffix), LPGEN_K(mx_gemm_i16, suffix),                              \
-            LPGEN_K(mx_decode_i8, suffix), LPGEN_K(mx_gemm_i8, suffix)                                 \
+            LPGEN_K(mx_decode_i8, suffix), LPGEN_K(mx_gemm_i8, suffix), LPGEN_K(mx_gemv_i8, suffix)    \
     }
 
 #include "lpgen_linked_kernels.h"

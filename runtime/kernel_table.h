@@ -73,7 +73,7 @@ struct KernelSet {
     Kernel<MxDecodeI16Fn> mx_decode_i16;
     Kernel<MxGemmI16Fn> mx_gemm_i16;
     Kernel<MxDecodeI8Fn> mx_decode_i8;
-    Kernel<MxGemmI8Fn> mx_gemm_i8;
+    Kernel<MxGemmI8Fn> mx_gemm_i8, mx_gemv_i8;
 };
 
 // The variant for this process: the most specialised one the CPU supports, unless

@@ -16,6 +16,9 @@
 namespace lpgen {
 namespace {
 
+// Fewer rows than this take the int8 GEMV kernel.
+constexpr int kMxGemvRows = 4;
+
 template <typename T>
 std::unique_ptr<T[]> uninitialized(size_t count) {  // every element is written by a kernel
     return std::unique_ptr<T[]>(new T[count]);
@@ -45,15 +48,17 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
     auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
     auto wo = dense_view(w.offsets.data(), {w.padded_rows, c.blocks});
     auto ws = dense_view(w.block_scales.data(), {w.padded_rows, c.blocks});
-    return run_kernel(set.mx_gemm_i8, av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(), wo.raw_buffer(),
+    // A few rows: the GEMV schedule, which streams the weights by rows of k.
+    const Kernel<MxGemmI8Fn> &kernel = c.m < kMxGemvRows ? set.mx_gemv_i8 : set.mx_gemm_i8;
+    return run_kernel(kernel, av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(), wo.raw_buffer(),
                       ws.raw_buffer(), scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max,
                       out.raw_buffer());
 }
 
-// The int8 kernel takes at least kMxRowPadding columns: narrower outputs run on the weights'
+// The int8 GEMM kernel takes at least kMxRowPadding columns: narrower outputs run on the weights'
 // zero padding into a scratch output, and the real columns are copied out.
 const char *run_int8(MxCall &c, const MxWeights::Prepared &w) {
-    if (c.n >= kMxRowPadding) return run_int8(c, w, c.scale, c.bias, c.out);
+    if (c.n >= kMxRowPadding || c.m < kMxGemvRows) return run_int8(c, w, c.scale, c.bias, c.out);
     const int cols = kMxRowPadding;
     std::vector<float> scale(cols, 1.0f), bias(cols, 0.0f), out(size_t(c.m) * cols);
     for (int n = 0; n < c.n; ++n) {

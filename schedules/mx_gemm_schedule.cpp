@@ -121,6 +121,46 @@ void apply_mx_gemm_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target
     (void)target;
 }
 
+const KnobSpace &mx_gemv_i8_knob_space() {
+    //                 name         allowed           avx512 avx2 a64 a32
+    static const KnobSpace space = {
+        {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "int32 lanes (outputs along n) per vector"},
+        {"tile_vecs", {1, 2, 4}, {4, 4, 4, 4}, "vectors of n per step (at most 64 outputs: the padding)"},
+    };
+    return space;
+}
+
+void apply_mx_gemv_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target &target) {
+    const int lanes = knobs.at("vec_lanes"), tile_n = lanes * knobs.at("tile_vecs");
+    Var n = f.output.args()[0], m = f.output.args()[1];
+    f.output.compute_root().vectorize(n, lanes, TailStrategy::GuardWithIf);
+    // The sums are rounded up to whole tiles (the runtime pads the weights' columns), so every
+    // step has the same shape.
+    Var dn = f.dot.args()[0], dm = f.dot.args()[1], no("no"), ni("ni"), nv("nv");
+    RVar rb = f.dot.rvars(0)[0];
+    f.dot.compute_root().vectorize(dn, lanes, TailStrategy::RoundUp);
+    f.dot.update()
+        .split(dn, no, ni, tile_n, TailStrategy::RoundUp)
+        .reorder(ni, no, dm, rb)
+        .split(ni, nv, ni, lanes)
+        .vectorize(ni)
+        .unroll(nv);
+
+    Var bn = f.block_sum.args()[0], bm = f.block_sum.args()[2], bno("bno");
+    RVar i = f.block_sum.rvars(0)[0], ig("ig"), kk("kk");
+    f.block_sum.compute_at(f.dot, no).vectorize(bn, lanes).unroll(bm);
+    f.block_sum.update()
+        .split(i, ig, kk, 4)
+        .reorder(kk, bn, bm, ig)
+        .split(bn, bno, bn, lanes)
+        .atomic()
+        .vectorize(kk)
+        .vectorize(bn)
+        .unroll(bno)
+        .unroll(ig);
+    (void)target;
+}
+
 void apply_mx_decode_schedule(Func values, Func per_block, const Expr &bits, const Target &target) {
     // One code path per element width: the unpacking simplifies to plain shifts of dense loads.
     const int lanes = target.natural_vector_size<int16_t>();

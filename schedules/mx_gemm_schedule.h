@@ -47,6 +47,13 @@ const KnobSpace &mx_gemm_i8_knob_space();
 
 void apply_mx_gemm_i8_schedule(MxGemmI8Funcs funcs, const Knobs &knobs, const Halide::Target &target);
 
+// The same algorithm as a GEMV (a few rows): blocks outermost, then rows, then column tiles,
+// the fp32 sums in memory. For each block the weights are read as rows of k, each a contiguous
+// stream across all columns, which the hardware prefetchers follow; column tiles of the GEMM
+// schedule read one cache line per page instead. Knobs: vec_lanes, tile_vecs.
+const KnobSpace &mx_gemv_i8_knob_space();
+void apply_mx_gemv_i8_schedule(MxGemmI8Funcs funcs, const Knobs &knobs, const Halide::Target &target);
+
 // The decode kernels (mx_decode_i16, mx_decode_i8): element values and one per-block output,
 // one code path per element width. The unpacked code Func stays inline.
 void apply_mx_decode_schedule(Halide::Func values, Halide::Func per_block, const Halide::Expr &bits,
