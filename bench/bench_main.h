@@ -26,6 +26,9 @@ inline void report(benchmark::State &state, double macs_per_call, const char *ke
     state.SetLabel(kernel);
 }
 
+// The instruction-throughput peaks (bench/peak.cpp): benchmarks named peak/<loop>.
+void register_peaks();
+
 // Registers with `register_all`, runs, and prints GOPS and speedups over each of `baselines`.
 int run_with_ratios(int argc, char **argv, const std::vector<std::string> &baselines, void (*register_all)());
 

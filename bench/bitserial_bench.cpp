@@ -1,5 +1,7 @@
 // Bit-serial GEMM and conv2d against the generated int16 (the paper's baseline) and int8
-// kernels, single thread, on ResNet-18 C2-C12 and GEMMs; prints GOPS and same-run ratios.
+// kernels and against oneDNN (int8, fp32) and OpenBLAS (fp32), single thread, on ResNet-18
+// C2-C12 and GEMMs; prints GOPS and same-run ratios. <layer>/1A1W+pack and /XNOR (bipolar
+// 1A1W) pack the activations inside every call (end to end).
 //
 //   bitserial_bench [--benchmark_filter=...]  (any Google Benchmark flag)
 // Workload names: C2..C12 (conv layers), C2.gemm.. (their GEMM-equivalents, M = OH*OW,
@@ -11,6 +13,7 @@
 #include <random>
 
 #include "bench_main.h"
+#include "peers.h"
 #include "workloads.h"
 
 namespace lpgen::bench {
@@ -95,6 +98,24 @@ void baseline_gemm_bench(benchmark::State &state, GemmShape s) {
     report(state, macs(s), kernel);
 }
 
+// End to end: activation codes packed inside every call, then the conv (weights packed once).
+void bitserial_conv_end_to_end(benchmark::State &state, Conv2dShape s, Precision p, Encoding e) {
+    const int pixels = s.batch * s.height * s.width;
+    const auto codes = random_codes(size_t(pixels) * s.channels, p.abits, 1);
+    std::vector<uint64_t> a(packed_words(pixels, s.channels, p.abits));
+    auto w = packed(random_codes(size_t(s.out_channels) * s.kernel_h * s.kernel_w * s.channels, p.wbits, 2),
+                    s.out_channels * s.kernel_h * s.kernel_w, s.channels, p.wbits);
+    std::vector<int32_t> out(size_t(s.batch) * s.out_height() * s.out_width() * s.out_channels);
+    const Operand ao{p.abits, e}, wo{p.wbits, e};
+    const char *kernel = "";
+    for (auto _ : state) {
+        pack_bits(codes.data(), codes.size(), pixels, s.channels, p.abits, a.data(), a.size());
+        kernel = bitserial_conv2d(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size());
+        benchmark::DoNotOptimize(out.data());
+    }
+    report(state, macs(s), kernel);
+}
+
 // Activation packing of one call, reported on its own (bits of the first precision using it).
 void pack_activations(benchmark::State &state, int rows, int k, int bits) {
     auto codes = random_codes(size_t(rows) * k, bits, 9);
@@ -112,14 +133,26 @@ GemmShape gemm_equivalent(const Conv2dShape &s) {
 }
 
 void register_all() {
+    register_peaks();
     std::vector<GemmWorkload> gemms = gemm_workloads();
     for (const ConvLayer &layer : resnet18_layers()) {
         for (const Precision &p : bitserial_precisions()) {
             add(layer.name + "/" + p.name, [=](benchmark::State &st) { bitserial_conv(st, layer.shape, p); });
         }
+        const Conv2dShape s = layer.shape;
+        add(layer.name + "/XNOR", [=](benchmark::State &st) {
+            bitserial_conv_end_to_end(st, s, {"XNOR", 1, 1}, Encoding::Bipolar);
+        });
+        for (const char *name : {"1A1W", "2A1W"}) {
+            const Precision p{name, name[0] - '0', name[2] - '0'};
+            add(layer.name + "/" + name + "+pack",
+                [=](benchmark::State &st) { bitserial_conv_end_to_end(st, s, p, Encoding::Unsigned); });
+        }
         add(layer.name + "/int16", [=](benchmark::State &st) { baseline_conv<int16_t>(st, layer.shape); });
         add(layer.name + "/int8", [=](benchmark::State &st) { baseline_conv<int8_t>(st, layer.shape); });
-        const Conv2dShape s = layer.shape;
+        add(layer.name + "/onednn_s8", [=](benchmark::State &st) { run_peer(st, macs(s), onednn_conv(s, true)); });
+        add(layer.name + "/onednn_f32", [=](benchmark::State &st) { run_peer(st, macs(s), onednn_conv(s, false)); });
+        add(layer.name + "/openblas_f32", [=](benchmark::State &st) { run_peer(st, macs(s), openblas_conv(s)); });
         add(layer.name + "/pack2A", [=](benchmark::State &st) { pack_activations(st, s.height * s.width, s.channels, 2); });
         gemms.push_back({layer.name + ".gemm", gemm_equivalent(layer.shape)});
     }
@@ -129,6 +162,8 @@ void register_all() {
         }
         add(g.name + "/int16", [=](benchmark::State &st) { baseline_gemm_bench<int16_t>(st, g.shape); });
         add(g.name + "/int8", [=](benchmark::State &st) { baseline_gemm_bench<int8_t>(st, g.shape); });
+        add(g.name + "/onednn_s8", [=](benchmark::State &st) { run_peer(st, macs(g.shape), onednn_int8_matmul(g.shape)); });
+        add(g.name + "/openblas_f32", [=](benchmark::State &st) { run_peer(st, macs(g.shape), openblas_gemm(g.shape)); });
     }
 }
 
@@ -136,5 +171,6 @@ void register_all() {
 }  // namespace lpgen::bench
 
 int main(int argc, char **argv) {
-    return lpgen::bench::run_with_ratios(argc, argv, {"int16", "int8"}, lpgen::bench::register_all);
+    lpgen::bench::limit_peers_to_one_thread();
+    return lpgen::bench::run_with_ratios(argc, argv, {"int16", "int8", "onednn_s8"}, lpgen::bench::register_all);
 }

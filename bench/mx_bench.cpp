@@ -10,6 +10,7 @@
 
 #include "bench_main.h"
 #include "lpgen/mx.hpp"
+#include "peers.h"
 #include "workloads.h"
 
 namespace lpgen::bench {
@@ -137,7 +138,7 @@ const struct {
 
 void register_all() {
     std::vector<GemmWorkload> gemms = gemm_workloads();
-    gemms.push_back({"gemv14336", {1, 14336, 4096}});
+    gemms.push_back({"gemv14336x4096", {1, 14336, 4096}});
     for (const GemmWorkload &g : gemms) {
         for (const auto &p : kPairs) add(g.name + "/" + p.name, [=](benchmark::State &st) { mx(st, g.shape, p.a, p.w); });
         // fp32 activations quantized to MXFP4 in the call, against MXFP4 weights.
@@ -147,12 +148,14 @@ void register_all() {
         add(g.name + "/deq_sgemm", [=](benchmark::State &st) { dequantized_sgemm(st, g.shape, MxFormat::Fp4E2M1); });
         add(g.name + "/int8", [=](benchmark::State &st) { baseline<int8_t, int32_t>(st, g.shape); });
         add(g.name + "/fp32", [=](benchmark::State &st) { baseline<float, float>(st, g.shape); });
+        add(g.name + "/onednn_s8", [=](benchmark::State &st) { run_peer(st, macs(g.shape), onednn_int8_matmul(g.shape)); });
     }
     for (const ConvLayer &l : resnet18_layers()) {
         for (const auto &p : kPairs)
             add(l.name + "/" + p.name, [=](benchmark::State &st) { mx_conv(st, l.shape, p.a, p.w); });
         add(l.name + "/int8", [=](benchmark::State &st) { baseline_conv<int8_t, int32_t>(st, l.shape); });
         add(l.name + "/fp32", [=](benchmark::State &st) { baseline_conv<float, float>(st, l.shape); });
+        add(l.name + "/onednn_s8", [=](benchmark::State &st) { run_peer(st, macs(l.shape), onednn_conv(l.shape, true)); });
     }
 }
 
@@ -160,6 +163,7 @@ void register_all() {
 }  // namespace lpgen::bench
 
 int main(int argc, char **argv) {
-    openblas_set_num_threads(1);  // single-thread comparison; no idle BLAS threads either
-    return lpgen::bench::run_with_ratios(argc, argv, {"int8", "fp32", "deq_sgemm"}, lpgen::bench::register_all);
+    lpgen::bench::limit_peers_to_one_thread();
+    return lpgen::bench::run_with_ratios(argc, argv, {"int8", "fp32", "deq_sgemm", "onednn_s8"},
+                                         lpgen::bench::register_all);
 }

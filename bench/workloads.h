@@ -40,9 +40,14 @@ struct GemmWorkload {
 
 inline const std::vector<GemmWorkload> &gemm_workloads() {
     static const std::vector<GemmWorkload> gemms = {
+        {"gemm64", {64, 64, 64}},
         {"gemm256", {256, 256, 256}},
         {"gemm1024", {1024, 1024, 1024}},
+        // LLM decode and prefill shapes (M x N x K): 7B-class attention and MLP projections.
         {"gemv4096", {1, 4096, 4096}},
+        {"gemv11008x4096", {1, 11008, 4096}},
+        {"gemv4096x11008", {1, 4096, 11008}},
+        {"gemm256x4096", {256, 4096, 4096}},
     };
     return gemms;
 }

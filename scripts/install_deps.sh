@@ -8,6 +8,6 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
     cmake ninja-build g++ make python3 \
     libhalide14-0-dev llvm-14 \
-    libgtest-dev libbenchmark-dev libopenblas-dev \
+    libgtest-dev libbenchmark-dev libopenblas-dev libdnnl-dev python3-matplotlib \
     g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user \
     >/dev/null

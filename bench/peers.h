@@ -1,0 +1,36 @@
+// The libraries a user would pick instead of lpgen, each prepared once (weights reordered or
+// packed outside the timed loop) and run single-threaded: oneDNN int8 and fp32, OpenBLAS fp32.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "lpgen/bitserial.hpp"
+
+namespace lpgen::bench {
+
+class Peer {
+public:
+    virtual ~Peer() = default;
+    virtual void run() = 0;               // one call on the prepared operands
+    virtual std::string name() const = 0;  // what ran, e.g. oneDNN's implementation string
+};
+
+// oneDNN u8 x s8 -> s32 matmul with weights reordered once to its preferred layout.
+std::unique_ptr<Peer> onednn_int8_matmul(const GemmShape &shape);
+// oneDNN convolution, NHWC, u8 x s8 -> s32 (int8) or fp32, weights reordered once.
+std::unique_ptr<Peer> onednn_conv(const Conv2dShape &shape, bool int8);
+// OpenBLAS sgemm (sgemv for M = 1); conv2d as im2col + sgemm, im2col inside every call.
+std::unique_ptr<Peer> openblas_gemm(const GemmShape &shape);
+std::unique_ptr<Peer> openblas_conv(const Conv2dShape &shape);
+
+// Times p->run() and reports GOPS like lpgen's own benchmarks.
+void run_peer(benchmark::State &state, double macs_per_call, const std::unique_ptr<Peer> &p);
+
+// Single-threaded peers (call once, before any benchmark).
+void limit_peers_to_one_thread();
+
+}  // namespace lpgen::bench

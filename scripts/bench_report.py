@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""Runs lpgen's benchmark suite and writes bench/REPORT.md and its charts (bench/report/*.png).
+
+    python3 scripts/bench_report.py [--build build] [--quick]
+
+Runs build/bench/bitserial_bench and build/bench/mx_bench single-threaded with Google
+Benchmark's JSON output (medians of 5 repetitions, repetitions randomly interleaved so that
+the shared machine's slow spells spread over every entry), then the Cortex-A53 model
+(scripts/a53_estimate.py, llvm-mca). Every ratio divides two medians of the same process run.
+--quick runs a small subset with short repetitions (to check the plumbing, not for figures).
+Needs python3-matplotlib for the charts.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LAYERS = ["C%d" % i for i in range(2, 13)]
+GEMMS = ["gemm64", "gemm256", "gemm1024", "gemv4096", "gemv11008x4096", "gemv4096x11008", "gemm256x4096"]
+BITSERIAL = ["1A1W", "2A1W", "2A2W", "3A3W", "4A4W"]
+# MACs per cycle of each precision relative to 1A1W: an aAwW kernel does a*w popcount triples
+# per one-bit MAC, so its share of the popcount peak is peak / (a * w).
+PLANES = {p: int(p[0]) * int(p[2]) for p in BITSERIAL}
+MX_PAIRS = ["MXFP4", "MXFP6", "MXFP6_E3M2", "MXINT8", "FP8aFP4w", "f32aFP4w"]
+
+
+def run_bench(binary, regex, out_json, quick):
+    cmd = [binary, "--benchmark_filter=" + regex, "--benchmark_out=" + out_json, "--benchmark_out_format=json",
+           "--benchmark_enable_random_interleaving=true"]
+    if quick:
+        cmd += ["--benchmark_repetitions=2", "--benchmark_min_time=0.001"]
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return cmd
+
+
+def medians(json_path):
+    """{(workload, variant): (GOPS, label)} from the median aggregates."""
+    with open(json_path) as f:
+        data = json.load(f)
+    out = {}
+    for b in data["benchmarks"]:
+        if b.get("aggregate_name") != "median" or b.get("error_occurred"):
+            continue
+        parts = b["run_name"].split("/")
+        scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b.get("time_unit", "us")]
+        out[(parts[0], parts[1])] = (b.get("GOPS", 0.0), b.get("label", ""), b["real_time"] * scale)
+    return out, data["context"]
+
+
+def gops(results, workload, variant):
+    v = results.get((workload, variant))
+    return v[0] if v else None
+
+
+def micros(results, workload, variant):
+    v = results.get((workload, variant))
+    return v[2] if v else None
+
+
+def fmt(x, digits=1):
+    return "–" if x is None else ("%.*f" % (digits, x))
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def table(rows, workloads, variants, value):
+    head = "| workload | " + " | ".join(variants) + " |\n|---|" + "---|" * len(variants) + "\n"
+    body = ""
+    for w in workloads:
+        cells = [value(w, v) for v in variants]
+        if all(c is None for c in cells):
+            continue
+        body += "| %s | %s |\n" % (w, " | ".join(fmt(c, 2 if isinstance(c, float) and c < 10 else 1) for c in cells))
+    return head + body
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return "%s, %d logical cores, %s %s" % (model, os.cpu_count(), platform.system(), platform.release())
+
+
+def a53_model(build):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "a53_estimate.py"),
+                          os.path.join(build, "kernels", "arm64-a53")], capture_output=True, text=True)
+    rates = {}
+    for line in out.stdout.splitlines():
+        m = re.match(r"(.+?)\s+([\d.]+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)x$", line.strip())
+        if m:
+            rates[m.group(1).strip()] = float(m.group(4))
+    return out.stdout, rates
+
+
+def charts(bs, mx, peaks, outdir):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("python3-matplotlib is missing: no charts written", file=sys.stderr)
+        return []
+    os.makedirs(outdir, exist_ok=True)
+    written = []
+    # Speedup per layer per precision over oneDNN int8 (end-to-end bit-serial columns included).
+    series = [("1A1W", bs), ("1A1W+pack", bs), ("2A1W", bs), ("2A1W+pack", bs), ("2A2W", bs), ("MXFP4", mx),
+              ("MXINT8", mx)]
+    fig, ax = plt.subplots(figsize=(12, 5))
+    width = 0.8 / len(series)
+    for i, (name, res) in enumerate(series):
+        ys = [ratio(gops(res, l, name), gops(res, l, "onednn_s8")) or 0 for l in LAYERS]
+        ax.bar([x + i * width for x in range(len(LAYERS))], ys, width, label=name)
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(LAYERS))])
+    ax.set_xticklabels(LAYERS)
+    ax.set_ylabel("speedup over oneDNN int8 (same run)")
+    ax.set_title("ResNet-18 layers, single thread")
+    ax.legend(ncol=4, fontsize=8)
+    path = os.path.join(outdir, "speedup_resnet18.png")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+    # Fraction of the measured instruction peak at 1024^3.
+    names, fractions = [], []
+    for p in BITSERIAL:
+        if peaks.get("popcount_mix"):
+            names.append(p)
+            fractions.append(100 * (gops(bs, "gemm1024", p) or 0) / (peaks["popcount_mix"] / PLANES[p]))
+    for name, res, peak in [("MXFP4", mx, "vnni_dot"), ("MXINT8", mx, "vnni_dot"), ("onednn_s8", bs, "vnni_dot"),
+                            ("int8 (lpgen)", bs, "vnni_dot"), ("openblas_f32", bs, "fp32_fma")]:
+        key = "int8" if name.startswith("int8") else name
+        if peaks.get(peak):
+            names.append(name)
+            fractions.append(100 * (gops(res, "gemm1024", key) or 0) / peaks[peak])
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.bar(names, fractions)
+    ax.axhline(80, color="red", linewidth=0.8, linestyle="--")
+    ax.set_ylabel("% of measured inner-loop peak")
+    ax.set_title("GEMM 1024^3, single thread")
+    path = os.path.join(outdir, "fraction_of_peak.png")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+    return written
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "REPORT.md"))
+    args = ap.parse_args()
+    results_dir = os.path.join(args.build, "bench", "results")
+    os.makedirs(results_dir, exist_ok=True)
+    started = datetime.datetime.now(datetime.timezone.utc)
+
+    layers = "|".join(LAYERS)
+    gemms = "|".join(GEMMS)
+    if args.quick:
+        bs_regex, mx_regex = "^(peak/|C12/|gemm64/)", "^(C12/|gemm64/)"
+    else:
+        bs_regex = "^(peak/|(%s)/|(%s)/)" % (layers, gemms)
+        mx_regex = "^((%s)/|(%s|gemv14336x4096)/)" % (layers, gemms)
+    bs_json, mx_json = os.path.join(results_dir, "bitserial.json"), os.path.join(results_dir, "mx.json")
+    bs_cmd = run_bench(os.path.join(args.build, "bench", "bitserial_bench"), bs_regex, bs_json, args.quick)
+    mx_cmd = run_bench(os.path.join(args.build, "bench", "mx_bench"), mx_regex, mx_json, args.quick)
+    bs, context = medians(bs_json)
+    mx, _ = medians(mx_json)
+    a53_text, a53 = a53_model(args.build)
+    peaks = {name: gops(bs, "peak", name) for name in ("popcount_mix", "vnni_dot", "fp32_fma")}
+    images = charts(bs, mx, peaks, os.path.join(os.path.dirname(args.out), "report"))
+    minutes = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds() / 60
+
+    r = []
+    r.append("# lpgen benchmark report\n")
+    r.append("Generated by `python3 scripts/bench_report.py` on %s UTC in %.1f minutes.\n" %
+             (started.strftime("%Y-%m-%d %H:%M"), minutes))
+    r.append("- Machine: %s; Google Benchmark reports %s CPUs at %s MHz." %
+             (machine(), context.get("num_cpus"), context.get("mhz_per_cpu")))
+    r.append("- Everything single-threaded (lpgen kernels, oneDNN with OMP 1 thread, OpenBLAS 1 thread). "
+             "Multi-threaded runs are not in this report yet: lpgen's runtime has no thread setting so far.")
+    r.append("- GOPS = 2 x MACs / median time over 5 repetitions; ratios divide medians of the same process run.")
+    r.append("- Commands:\n\n```\n%s\n%s\n```\n" % (" ".join(bs_cmd), " ".join(mx_cmd)))
+    if args.quick:
+        r.append("**Quick run (`--quick`): plumbing check only, figures are not meaningful.**\n")
+
+    r.append("## Instruction peaks of this CPU (measured, `bench/peak.cpp`)\n")
+    r.append("| inner loop | GOPS | used by |\n|---|---|---|")
+    r.append("| vpandq + vpopcntq + vpaddq (zmm) | %s | bit-serial aAwW: peak / (a*w) |" % fmt(peaks["popcount_mix"]))
+    r.append("| vpdpbusd (zmm) | %s | MX int8 path, oneDNN int8 |" % fmt(peaks["vnni_dot"]))
+    r.append("| vfmadd231ps (zmm) | %s | fp32 |\n" % fmt(peaks["fp32_fma"]))
+
+    bs_variants = BITSERIAL + ["XNOR", "1A1W+pack", "2A1W+pack", "int16", "int8", "onednn_s8", "onednn_f32",
+                               "openblas_f32"]
+    r.append("## ResNet-18 conv layers (batch 1), GOPS\n")
+    r.append("`+pack` and `XNOR` (bipolar 1A1W) include packing the activations in every call; the other "
+             "bit-serial columns take packed activations (packing alone: `pack2A`, µs below).\n")
+    r.append(table(bs, LAYERS, bs_variants, lambda w, v: gops(bs, w, v)))
+    r.append("\nPacking 2-bit activations alone (`pack2A`, µs per call) against the 1A1W conv (µs):\n")
+    r.append("| layer | pack2A µs | 1A1W µs | 1A1W+pack µs | oneDNN int8 µs |\n|---|---|---|---|---|")
+    for l in LAYERS:
+        if micros(bs, l, "pack2A") is not None:
+            r.append("| %s | %s |" % (l, " | ".join(fmt(micros(bs, l, v)) for v in ("pack2A", "1A1W", "1A1W+pack", "onednn_s8"))))
+    r.append("\nSpeedup over oneDNN int8 convolution (same run):\n")
+    r.append(table(bs, LAYERS, bs_variants, lambda w, v: ratio(gops(bs, w, v), gops(bs, w, "onednn_s8"))))
+    r.append("\n## GEMMs (M x N x K), GOPS\n")
+    gemm_variants = BITSERIAL + ["int16", "int8", "onednn_s8", "openblas_f32"]
+    r.append(table(bs, GEMMS, gemm_variants, lambda w, v: gops(bs, w, v)))
+    r.append("\nFraction of the measured peak at 1024^3 (bit-serial: of the popcount peak / (a*w)):\n")
+    r.append("| kernel | GOPS | peak share | fraction |\n|---|---|---|---|")
+    for p in BITSERIAL:
+        share = peaks["popcount_mix"] / PLANES[p] if peaks["popcount_mix"] else None
+        g = gops(bs, "gemm1024", p)
+        r.append("| %s | %s | %s | %s %% |" % (p, fmt(g), fmt(share), fmt(100 * ratio(g, share) if ratio(g, share) else None)))
+    for name, res, key, peak in [("MXFP4", mx, "MXFP4", "vnni_dot"), ("MXINT8", mx, "MXINT8", "vnni_dot"),
+                                 ("oneDNN int8", bs, "onednn_s8", "vnni_dot"), ("lpgen int8", bs, "int8", "vnni_dot"),
+                                 ("OpenBLAS sgemm", bs, "openblas_f32", "fp32_fma")]:
+        g = gops(res, "gemm1024", key)
+        r.append("| %s | %s | %s | %s %% |" % (name, fmt(g), fmt(peaks[peak]),
+                                             fmt(100 * ratio(g, peaks[peak]) if ratio(g, peaks[peak]) else None)))
+
+    mx_variants = MX_PAIRS + ["deq_sgemm", "int8", "fp32", "onednn_s8"]
+    r.append("\n## MX GEMMs and convs, GOPS\n")
+    r.append("Weights prepared once (`MxWeights`); activations decoded (or, for `f32aFP4w`, quantized) in every "
+             "call. `deq_sgemm`: MXFP4 weights dequantized to fp32 once, then OpenBLAS sgemm/sgemv.\n")
+    r.append(table(mx, GEMMS + ["gemv14336x4096"] + LAYERS, mx_variants, lambda w, v: gops(mx, w, v)))
+    r.append("\nSpeedup over oneDNN int8 (same run):\n")
+    r.append(table(mx, GEMMS + ["gemv14336x4096"] + LAYERS, MX_PAIRS,
+                   lambda w, v: ratio(gops(mx, w, v), gops(mx, w, "onednn_s8"))))
+
+    r.append("\n## Cortex-A53 (modeled, not measured)\n")
+    r.append("`llvm-mca -mcpu=cortex-a53` over the steady-state inner loop of each arm64 kernel "
+             "(`scripts/a53_estimate.py`); cycles per layer = MACs / modeled MACs per cycle. No caches, "
+             "no loop-nest overhead: an estimate of the paper's comparison, bit-serial against int16.\n")
+    r.append("```\n" + a53_text.strip() + "\n```\n")
+    if a53:
+        names = [("1A1W", "1A1W conv2d"), ("2A1W", "2A1W conv2d"), ("2A2W", "2A2W conv2d"),
+                 ("int16", "int16 conv2d (baseline)")]
+        r.append("| layer | MACs | " + " | ".join("%s Mcycles" % n for n, _ in names) + " | 1A1W vs int16 |")
+        r.append("|---|---|" + "---|" * (len(names) + 1))
+        shapes = layer_macs()
+        for l in LAYERS:
+            cyc = [shapes[l] / a53[k] / 1e6 if a53.get(k) else None for _, k in names]
+            r.append("| %s | %.1fM | %s | %s |" % (l, shapes[l] / 1e6, " | ".join(fmt(c, 2) for c in cyc),
+                                                 fmt(ratio(cyc[3], cyc[0]), 2) + "x" if cyc[0] and cyc[3] else "–"))
+
+    r.append("\n## Targets (issue 6)\n")
+    r.append(targets(bs, mx, peaks))
+    for image in images:
+        r.append("\n![%s](%s)" % (os.path.basename(image), os.path.relpath(image, os.path.dirname(args.out))))
+    with open(args.out, "w") as f:
+        f.write("\n".join(r) + "\n")
+    print("wrote", args.out, "and", ", ".join(images))
+
+
+def layer_macs():
+    # Batch 1, same padding (k // 2), as bench/workloads.h.
+    specs = {"C2": (56, 64, 64, 3, 1), "C3": (56, 64, 64, 1, 1), "C4": (56, 64, 128, 3, 2), "C5": (56, 64, 128, 1, 2),
+             "C6": (28, 128, 128, 3, 1), "C7": (28, 128, 256, 3, 2), "C8": (28, 128, 256, 1, 2),
+             "C9": (14, 256, 256, 3, 1), "C10": (14, 256, 512, 3, 2), "C11": (14, 256, 512, 1, 2),
+             "C12": (7, 512, 512, 3, 1)}
+    out = {}
+    for name, (hw, c, oc, k, s) in specs.items():
+        o = (hw + 2 * (k // 2) - k) // s + 1
+        out[name] = float(o * o * oc * k * k * c)
+    return out
+
+
+def targets(bs, mx, peaks):
+    lines = []
+
+    def check(ok, text):
+        lines.append("- %s %s" % ("**met**" if ok else "**not met**", text))
+
+    for p, goal in (("1A1W+pack", 4.0), ("2A1W+pack", 2.0)):
+        rs = [ratio(gops(bs, l, p), gops(bs, l, "onednn_s8")) for l in LAYERS]
+        rs = [x for x in rs if x is not None]
+        if rs:
+            check(min(rs) >= goal, "%s (packing included) >= %.0fx oneDNN int8 on every layer: %.2fx to %.2fx" %
+                  (p[:4], goal, min(rs), max(rs)))
+    r = ratio(gops(mx, "gemm1024", "MXFP4"), gops(mx, "gemm1024", "onednn_s8"))
+    if r is not None:
+        check(r >= 0.75, "MXFP4 GEMM 1024^3 >= 0.75x oneDNN int8: %.2fx" % r)
+    if peaks.get("popcount_mix"):
+        fr = [(p, ratio(gops(bs, "gemm1024", p), peaks["popcount_mix"] / PLANES[p])) for p in BITSERIAL]
+        fr = [(p, x) for p, x in fr if x is not None]
+        if fr:
+            check(all(x >= 0.8 for _, x in fr), "every bit-serial precision >= 80 %% of its popcount peak share at "
+                  "1024^3: " + ", ".join("%s %.0f %%" % (p, 100 * x) for p, x in fr))
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
