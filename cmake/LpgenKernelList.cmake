@@ -3,6 +3,7 @@
 set(LPGEN_KERNELS
     "bitpack_u8 bitpack_u8"
     "bitpack_f32 bitpack_f32"
+    "bitpack_groups bitpack_groups"
     # Generic bit-serial kernels: bit widths and encodings are runtime inputs.
     "bs_gemm_i32 bitserial_gemm_i32"
     "bs_gemm_f32 bitserial_gemm_f32"

@@ -47,6 +47,22 @@ private:
     CodesToPlanes planes;
 };
 
+// bitpack_u8 for rows whose K is a multiple of 8: the caller passes the same codes as uint64
+// groups of 8 (g, row), so every group is one load rather than 8 byte loads.
+class BitpackGroups : public Generator<BitpackGroups> {
+public:
+    Input<Buffer<uint64_t>> groups{"groups", 2};   // (g, row): codes 8g .. 8g+7, one per byte
+    Output<Buffer<uint64_t>> packed{"packed", 3};  // (kw, plane, row); plane extent = bit width
+
+    void generate() {
+        // Groups past the row are zero codes (K need not be a multiple of 64).
+        Func in = BoundaryConditions::constant_exterior(groups, cast<uint64_t>(0), {{0, groups.dim(0).extent()}});
+        packed = pack_groups(in, "planes");
+    }
+
+    void schedule() { apply_bitpack_groups_schedule(packed, get_target()); }
+};
+
 class BitpackF32 : public Generator<BitpackF32> {
 public:
     GeneratorParam<std::string> knobs{"knobs", ""};
@@ -75,3 +91,4 @@ private:
 
 HALIDE_REGISTER_GENERATOR(lpgen::BitpackU8, bitpack_u8)
 HALIDE_REGISTER_GENERATOR(lpgen::BitpackF32, bitpack_f32)
+HALIDE_REGISTER_GENERATOR(lpgen::BitpackGroups, bitpack_groups)

@@ -21,6 +21,28 @@ struct BitPlanePacking {
     Halide::Func packed;  // (kw, plane, rest...)
 };
 
+// packed(kw, plane, rest...) from groups(g, rest...): 8 codes per uint64, code 8g + b in byte b
+// (little-endian memory order, so 8 consecutive uint8 codes read as one uint64 are a group).
+inline Halide::Func pack_groups(const Halide::Func &groups, const std::string &name) {
+    using namespace Halide;
+    std::vector<Var> rest(groups.dimensions() - 1);
+    std::vector<Expr> rest_args(rest.begin(), rest.end());
+    Var kw("kw"), plane("plane");
+    auto args = [&](std::vector<Expr> head) {
+        head.insert(head.end(), rest_args.begin(), rest_args.end());
+        return head;
+    };
+    Expr word = cast<uint64_t>(0);
+    for (int j = 0; j < 8; ++j) {
+        Expr bits = (groups(args({kw * 8 + j})) >> cast<uint64_t>(plane)) & Expr(uint64_t{0x0101010101010101});
+        Expr byte = (bits * Expr(uint64_t{0x0102040810204080})) >> cast<uint64_t>(56);
+        word = word | (byte << (8 * j));
+    }
+    Func packed(name);
+    packed(args({kw, plane})) = word;
+    return packed;
+}
+
 // packed(kw, plane, rest...) from codes(k, rest...) (values 0..255) over a length `k_extent`.
 // `codes` is never read outside 0 <= k < k_extent.
 //
@@ -32,7 +54,7 @@ inline BitPlanePacking pack_bit_planes(const Halide::Func &codes, const Halide::
                                        const std::string &name) {
     using namespace Halide;
     std::vector<Var> rest(codes.dimensions() - 1);
-    Var g("g"), kw("kw"), plane("plane");
+    Var g("g");
     std::vector<Expr> rest_args(rest.begin(), rest.end());
     auto args = [&](std::vector<Expr> head) {
         head.insert(head.end(), rest_args.begin(), rest_args.end());
@@ -47,14 +69,7 @@ inline BitPlanePacking pack_bit_planes(const Halide::Func &codes, const Halide::
         group = group | (select(k < k_extent, code, cast<uint64_t>(0)) << (8 * b));
     }
     p.groups(args({g})) = group;
-
-    Expr word = cast<uint64_t>(0);
-    for (int j = 0; j < 8; ++j) {
-        Expr bits = (p.groups(args({kw * 8 + j})) >> cast<uint64_t>(plane)) & Expr(uint64_t{0x0101010101010101});
-        Expr byte = (bits * Expr(uint64_t{0x0102040810204080})) >> cast<uint64_t>(56);
-        word = word | (byte << (8 * j));
-    }
-    p.packed(args({kw, plane})) = word;
+    p.packed = pack_groups(p.groups, name);
     return p;
 }
 

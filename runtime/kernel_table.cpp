@@ -12,7 +12,8 @@
 #define LPGEN_K(base, suffix) {lpgen_##base##__##suffix, "lpgen_" #base "__" #suffix}
 #define LPGEN_KERNEL_SET(suffix)                                                                       \
     KernelSet {                                                                                        \
-        #suffix, LPGEN_K(bitpack_u8, suffix), LPGEN_K(bitpack_f32, suffix), LPGEN_K(bs_gemm_i32, suffix), \
+        #suffix, LPGEN_K(bitpack_u8, suffix), LPGEN_K(bitpack_f32, suffix), LPGEN_K(bitpack_groups, suffix), \
+            LPGEN_K(bs_gemm_i32, suffix),                                                              \
             LPGEN_K(bs_gemm_f32, suffix), LPGEN_K(bs_gemm_packed, suffix), LPGEN_K(bs_conv2d_i32, suffix), \
             LPGEN_K(bs_conv2d_f32, suffix), LPGEN_K(bs_conv2d_packed, suffix),                         \
             {{1, 1, LPGEN_K(bs_gemm_i32_a1w1, suffix), LPGEN_K(bs_conv2d_i32_a1w1, suffix)},           \

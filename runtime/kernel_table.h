@@ -58,6 +58,7 @@ struct KernelSet {
     const char *isa;
     Kernel<BitpackU8Fn> bitpack_u8;
     Kernel<BitpackF32Fn> bitpack_f32;
+    Kernel<BitpackU8Fn> bitpack_groups;
     Kernel<BsGemmI32Fn> gemm_i32;
     Kernel<BsGemmF32Fn> gemm_f32;
     Kernel<BsGemmPackedFn> gemm_packed;

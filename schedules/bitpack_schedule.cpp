@@ -26,4 +26,13 @@ void apply_bitpack_schedule(BitpackFuncs f, const Knobs &knobs, const Target &ta
     (void)target;
 }
 
+void apply_bitpack_groups_schedule(Func packed, const Target &target) {
+    const int lanes = target.natural_vector_size<uint64_t>();
+    Var kw = packed.args()[0], plane = packed.args()[1], row = packed.args()[2];
+    OutputImageParam out = packed.output_buffer();
+    packed.compute_root().reorder(kw, plane, row);
+    packed.specialize(out.dim(0).extent() >= lanes).vectorize(kw, lanes, TailStrategy::ShiftInwards);
+    packed.reorder(row, kw, plane).vectorize(row, lanes, TailStrategy::GuardWithIf);
+}
+
 }  // namespace lpgen

@@ -16,4 +16,8 @@ const KnobSpace &bitpack_knob_space();
 
 void apply_bitpack_schedule(BitpackFuncs funcs, const Knobs &knobs, const Halide::Target &target);
 
+// bitpack_groups: words vectorized along the row when a row has a vector of them, else across
+// rows (small channel counts: one word per plane at C = 64).
+void apply_bitpack_groups_schedule(Halide::Func packed, const Halide::Target &target);
+
 }  // namespace lpgen
