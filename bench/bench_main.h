@@ -30,6 +30,7 @@ inline void report(benchmark::State &state, double macs_per_call, const char *ke
 void register_peaks();
 
 // Registers with `register_all`, runs, and prints GOPS and speedups over each of `baselines`.
+// --threads=N (default 1; 0 = all hardware threads) sets lpgen's and the peers' thread counts.
 int run_with_ratios(int argc, char **argv, const std::vector<std::string> &baselines, void (*register_all)());
 
 }  // namespace lpgen::bench

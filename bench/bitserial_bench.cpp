@@ -171,6 +171,5 @@ void register_all() {
 }  // namespace lpgen::bench
 
 int main(int argc, char **argv) {
-    lpgen::bench::limit_peers_to_one_thread();
     return lpgen::bench::run_with_ratios(argc, argv, {"int16", "int8", "onednn_s8"}, lpgen::bench::register_all);
 }

@@ -163,7 +163,6 @@ void register_all() {
 }  // namespace lpgen::bench
 
 int main(int argc, char **argv) {
-    lpgen::bench::limit_peers_to_one_thread();
     return lpgen::bench::run_with_ratios(argc, argv, {"int8", "fp32", "deq_sgemm", "onednn_s8"},
                                          lpgen::bench::register_all);
 }

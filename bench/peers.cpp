@@ -175,9 +175,9 @@ void run_peer(benchmark::State &state, double macs_per_call, const std::unique_p
     report(state, macs_per_call, p->name().c_str());
 }
 
-void limit_peers_to_one_thread() {
-    openblas_set_num_threads(1);
-    omp_set_num_threads(1);  // oneDNN's OpenMP runtime
+void set_peer_threads(int count) {
+    openblas_set_num_threads(count);
+    omp_set_num_threads(count);  // oneDNN's OpenMP runtime
 }
 
 }  // namespace lpgen::bench

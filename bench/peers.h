@@ -30,7 +30,7 @@ std::unique_ptr<Peer> openblas_conv(const Conv2dShape &shape);
 // Times p->run() and reports GOPS like lpgen's own benchmarks.
 void run_peer(benchmark::State &state, double macs_per_call, const std::unique_ptr<Peer> &p);
 
-// Single-threaded peers (call once, before any benchmark).
-void limit_peers_to_one_thread();
+// Threads the peers use (OpenBLAS, oneDNN's OpenMP); run_with_ratios sets it from --threads.
+void set_peer_threads(int count);
 
 }  // namespace lpgen::bench

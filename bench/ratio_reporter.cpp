@@ -1,5 +1,7 @@
 #include "ratio_reporter.h"
 
+#include "lpgen/bitserial.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <ostream>
@@ -59,7 +61,8 @@ void RatioReporter::PrintTable(std::ostream &out) const {
         std::snprintf(text, sizeof text, pattern, value);
         return std::string(text);
     };
-    PrintGrid(out, "Median GOPS (1 MAC = 2 ops), single thread",
+    const std::string threads = num_threads() == 1 ? "single thread" : std::to_string(num_threads()) + " threads";
+    PrintGrid(out, "Median GOPS (1 MAC = 2 ops), " + threads,
               [&](const Median &m, const Median *) { return format("%.1f", m.gops); }, "");
     if (!side_times_.empty()) {
         out << "\nOther steps, median microseconds per call\n";

@@ -5,6 +5,7 @@
 #include "conv_shape.h"
 #include "generators/baseline_contract.h"
 #include "halide_call.h"
+#include "parallel.h"
 #include "validate.h"
 
 namespace lpgen {
@@ -43,7 +44,7 @@ const char *gemm(const Kernel<BaseGemmFn> &kernel, const GemmShape &s, const In 
     auto av = dense_view(ap.data(), {ap.k(), s.m});
     auto wv = dense_view(wp.data(), {wp.k(), s.n});
     auto ov = dense_view(out, {s.n, s.m});
-    return run_kernel(kernel, av.raw_buffer(), wv.raw_buffer(), ov.raw_buffer());
+    return run_kernel_sliced(kernel, ov, 1, 16, av.raw_buffer(), wv.raw_buffer());
 }
 
 template <typename In, typename Out>
@@ -59,8 +60,8 @@ const char *conv2d(const Kernel<BaseConvFn> &kernel, const Conv2dShape &s, const
     auto av = dense_view(ap.data(), {ap.k(), s.width, s.height, s.batch});
     auto wv = dense_view(wp.data(), {wp.k(), s.kernel_w, s.kernel_h, s.out_channels});
     auto ov = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
-    return run_kernel(kernel, av.raw_buffer(), wv.raw_buffer(), s.stride_w, s.stride_h, s.dilation_w, s.dilation_h,
-                      s.pad_left, s.pad_top, ov.raw_buffer());
+    return run_kernel_sliced(kernel, ov, 2, 2, av.raw_buffer(), wv.raw_buffer(), s.stride_w, s.stride_h,
+                             s.dilation_w, s.dilation_h, s.pad_left, s.pad_top);
 }
 
 }  // namespace

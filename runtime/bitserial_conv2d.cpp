@@ -1,10 +1,14 @@
 // Entry points of the bit-serial conv2d kernels: validate, wrap, dispatch.
 #include "conv_shape.h"
 #include "halide_call.h"
+#include "parallel.h"
 #include "validate.h"
 
 namespace lpgen {
 namespace {
+
+// Output rows per thread below which splitting a conv2d costs more than it saves.
+constexpr int kMinSliceRows = 2;
 
 struct ConvViews {
     View<const uint64_t> a, w;
@@ -56,8 +60,8 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     for (const SpecializedBitserial &sp : set.specialized) {
         if (sp.abits == a_op.bits && sp.wbits == w_op.bits) kernel = sp.conv2d_i32;
     }
-    return run_kernel(kernel, v.a.raw_buffer(), v.w.raw_buffer(), LPGEN_CONV_GEOMETRY(s), LPGEN_OPERANDS(a_op, w_op),
-                      result.raw_buffer());
+    return run_kernel_sliced(kernel, result, 2, kMinSliceRows, v.a.raw_buffer(), v.w.raw_buffer(),
+                             LPGEN_CONV_GEOMETRY(s), LPGEN_OPERANDS(a_op, w_op));
 }
 
 const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
@@ -70,9 +74,9 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);
     auto bias = per_channel_view(e.bias, e.bias_count, s.out_channels);
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
-    return run_kernel(kernels().conv2d_f32, v.a.raw_buffer(), v.w.raw_buffer(), LPGEN_CONV_GEOMETRY(s),
-                      LPGEN_OPERANDS(a_op, w_op), scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max,
-                      result.raw_buffer());
+    return run_kernel_sliced(kernels().conv2d_f32, result, 2, kMinSliceRows, v.a.raw_buffer(), v.w.raw_buffer(),
+                             LPGEN_CONV_GEOMETRY(s), LPGEN_OPERANDS(a_op, w_op), scale.raw_buffer(), bias.raw_buffer(),
+                             e.clamp_min, e.clamp_max);
 }
 
 const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,

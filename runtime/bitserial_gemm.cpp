@@ -1,9 +1,13 @@
 // Entry points of the bit-serial GEMM kernels: validate, wrap, dispatch.
 #include "halide_call.h"
+#include "parallel.h"
 #include "validate.h"
 
 namespace lpgen {
 namespace {
+
+// Rows per thread below which splitting a GEMM costs more than it saves.
+constexpr int kMinSliceRows = 16;
 
 struct GemmViews {
     View<const uint64_t> a, w;
@@ -36,9 +40,9 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     for (const SpecializedBitserial &sp : set.specialized) {
         if (sp.abits == a_op.bits && sp.wbits == w_op.bits) kernel = sp.gemm_i32;
     }
-    return run_kernel(kernel, v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits, w_op.bits,
-                      static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding), a_op.zero_point,
-                      w_op.zero_point, result.raw_buffer());
+    return run_kernel_sliced(kernel, result, 1, kMinSliceRows, v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits,
+                             w_op.bits, static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding),
+                             a_op.zero_point, w_op.zero_point);
 }
 
 const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
@@ -50,10 +54,10 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     auto scale = per_channel_view(e.scale, e.scale_count, s.n);
     auto bias = per_channel_view(e.bias, e.bias_count, s.n);
     auto result = dense_view(out, {s.n, s.m});
-    return run_kernel(kernels().gemm_f32, v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits, w_op.bits,
-                      static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding), a_op.zero_point,
-                      w_op.zero_point, scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max,
-                      result.raw_buffer());
+    return run_kernel_sliced(kernels().gemm_f32, result, 1, kMinSliceRows, v.a.raw_buffer(), v.w.raw_buffer(), s.k,
+                             a_op.bits, w_op.bits, static_cast<int32_t>(a_op.encoding),
+                             static_cast<int32_t>(w_op.encoding), a_op.zero_point, w_op.zero_point,
+                             scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max);
 }
 
 const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "halide_call.h"
+#include "parallel.h"
 #include "mx_decode_tables.h"
 #include "mx_weights.h"
 #include "validate.h"
@@ -49,10 +50,11 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
     auto wo = dense_view(w.offsets.data(), {w.padded_rows, c.blocks});
     auto ws = dense_view(w.block_scales.data(), {w.padded_rows, c.blocks});
     // A few rows: the GEMV schedule, which streams the weights by rows of k.
-    const Kernel<MxGemmI8Fn> &kernel = c.m < kMxGemvRows ? set.mx_gemv_i8 : set.mx_gemm_i8;
-    return run_kernel(kernel, av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(), wo.raw_buffer(),
-                      ws.raw_buffer(), scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max,
-                      out.raw_buffer());
+    // Threads split the rows of a GEMM, the columns of a GEMV.
+    const bool gemv = c.m < kMxGemvRows;
+    return run_kernel_sliced(gemv ? set.mx_gemv_i8 : set.mx_gemm_i8, out, gemv ? 0 : 1, gemv ? kMxRowPadding : 16,
+                             av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(), wo.raw_buffer(), ws.raw_buffer(),
+                             scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
 }
 
 // The int8 GEMM kernel takes at least kMxRowPadding columns: narrower outputs run on the weights'
@@ -88,9 +90,9 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w) {
     const MxWeights::Prepared::Int16 &weights = w.int16();
     auto wv = dense_view(weights.values.data(), {k32, c.n});
     auto wn = dense_view(weights.nan.data(), {c.blocks, c.n});
-    return run_kernel(set.mx_gemm_i16, av.raw_buffer(), c.a_scales.raw_buffer(), wv.raw_buffer(),
-                      c.w_scales.raw_buffer(), an.raw_buffer(), wn.raw_buffer(), c.at.shift + c.wt.shift,
-                      c.scale.raw_buffer(), c.bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max, c.out.raw_buffer());
+    return run_kernel_sliced(set.mx_gemm_i16, c.out, 1, 16, av.raw_buffer(), c.a_scales.raw_buffer(), wv.raw_buffer(),
+                             c.w_scales.raw_buffer(), an.raw_buffer(), wn.raw_buffer(), c.at.shift + c.wt.shift,
+                             c.scale.raw_buffer(), c.bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
 }
 
 const char *run_generic(MxCall &c) {
@@ -104,11 +106,12 @@ const char *run_generic(MxCall &c) {
     auto w_real = dense_view(c.wt.real.data(), {256});
     auto w_special = dense_view(c.wt.special.data(), {256});
     const KernelSet &set = kernels();
-    return run_kernel(fits_int32 ? set.mx_gemm_exact32 : exact ? set.mx_gemm_exact : set.mx_gemm_fp32, c.a_codes.raw_buffer(), c.a_scales.raw_buffer(),
-                      c.w_codes.raw_buffer(), c.w_scales.raw_buffer(), a_int.raw_buffer(), a_real.raw_buffer(),
-                      a_special.raw_buffer(), w_int.raw_buffer(), w_real.raw_buffer(), w_special.raw_buffer(),
-                      c.a_bits, c.w_bits, exact ? c.at.shift : 0, exact ? c.wt.shift : 0, c.scale.raw_buffer(),
-                      c.bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max, c.out.raw_buffer());
+    return run_kernel_sliced(fits_int32 ? set.mx_gemm_exact32 : exact ? set.mx_gemm_exact : set.mx_gemm_fp32, c.out, 1,
+                             16, c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), c.w_codes.raw_buffer(),
+                             c.w_scales.raw_buffer(), a_int.raw_buffer(), a_real.raw_buffer(), a_special.raw_buffer(),
+                             w_int.raw_buffer(), w_real.raw_buffer(), w_special.raw_buffer(), c.a_bits, c.w_bits,
+                             exact ? c.at.shift : 0, exact ? c.wt.shift : 0, c.scale.raw_buffer(), c.bias.raw_buffer(),
+                             c.e.clamp_min, c.e.clamp_max);
 }
 
 // The activations' codes, scales and the output for m rows against prepared weights.

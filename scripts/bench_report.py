@@ -5,7 +5,8 @@
 
 Runs build/bench/bitserial_bench and build/bench/mx_bench single-threaded with Google
 Benchmark's JSON output (medians of 5 repetitions, repetitions randomly interleaved so that
-the shared machine's slow spells spread over every entry), then the Cortex-A53 model
+the shared machine's slow spells spread over every entry), again with all threads on a subset,
+then the Cortex-A53 model
 (scripts/a53_estimate.py, llvm-mca). Every ratio divides two medians of the same process run.
 --quick runs a small subset with short repetitions (to check the plumbing, not for figures).
 Needs python3-matplotlib for the charts.
@@ -29,14 +30,18 @@ PLANES = {p: int(p[0]) * int(p[2]) for p in BITSERIAL}
 MX_PAIRS = ["MXFP4", "MXFP6", "MXFP6_E3M2", "MXINT8", "FP8aFP4w", "f32aFP4w"]
 
 
-def run_bench(binary, regex, out_json, quick):
-    cmd = [binary, "--benchmark_filter=" + regex, "--benchmark_out=" + out_json, "--benchmark_out_format=json",
-           "--benchmark_enable_random_interleaving=true"]
+def run_bench(binary, regex, out_json, quick, threads=1):
+    # Single-threaded runs interleave repetitions at random (slow spells of the shared machine
+    # spread evenly); multi-threaded ones run each benchmark's repetitions back to back, so idle
+    # OpenMP workers still spinning after a oneDNN call only touch the next benchmark's start.
+    cmd = [binary, "--threads=%d" % threads, "--benchmark_filter=" + regex, "--benchmark_out=" + out_json,
+           "--benchmark_out_format=json", "--benchmark_enable_random_interleaving=%s" % str(threads == 1).lower()]
     if quick:
         cmd += ["--benchmark_repetitions=2", "--benchmark_min_time=0.001"]
     print("+", " ".join(cmd), flush=True)
     # One-thread peers from process start: idle OpenBLAS/OpenMP workers would otherwise spin.
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    n = str(threads if threads > 0 else os.cpu_count())
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n)
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
     return cmd
 
@@ -183,6 +188,18 @@ def main():
     mx_cmd = run_bench(os.path.join(args.build, "bench", "mx_bench"), mx_regex, mx_json, args.quick)
     bs, context = medians(bs_json)
     mx, _ = medians(mx_json)
+    # All threads: the headline precisions and every peer, on the layers and two GEMMs.
+    all_threads = os.cpu_count()
+    bs_all_json, mx_all_json = os.path.join(results_dir, "bitserial_all.json"), os.path.join(results_dir, "mx_all.json")
+    pick = "C12" if args.quick else layers
+    bs_all_cmd = run_bench(os.path.join(args.build, "bench", "bitserial_bench"),
+                           "^(%s|gemm1024)/(1A1W|2A1W|2A2W|1A1W\\+pack|2A1W\\+pack|int8|onednn_s8|onednn_f32|openblas_f32)/" % pick,
+                           bs_all_json, args.quick, threads=0)
+    mx_all_cmd = run_bench(os.path.join(args.build, "bench", "mx_bench"),
+                           "^(%s|gemm1024|gemv4096)/(MXFP4|MXINT8|deq_sgemm|onednn_s8)/" % pick, mx_all_json,
+                           args.quick, threads=0)
+    bs_all, _ = medians(bs_all_json)
+    mx_all, _ = medians(mx_all_json)
     a53_text, a53 = a53_model(args.build)
     peaks = {name: gops(bs, "peak", name) for name in ("popcount_mix", "vnni_dot", "fp32_fma")}
     images = charts(bs, mx, peaks, os.path.join(os.path.dirname(args.out), "report"))
@@ -194,11 +211,11 @@ def main():
              (started.strftime("%Y-%m-%d %H:%M"), minutes))
     r.append("- Machine: %s; Google Benchmark reports %s CPUs at %s MHz." %
              (machine(), context.get("num_cpus"), context.get("mhz_per_cpu")))
-    r.append("- Everything single-threaded (lpgen kernels, oneDNN with OMP 1 thread, OpenBLAS 1 thread). "
-             "Multi-threaded runs are not in this report yet: lpgen's runtime has no thread setting so far.")
+    r.append("- Single thread everywhere (lpgen, oneDNN with 1 OpenMP thread, OpenBLAS with 1 thread), except the "
+             "\"all threads\" section (lpgen `set_num_threads(0)`, peers with as many threads).")
     r.append("- GOPS = 2 x MACs / median time over 5 repetitions; ratios divide medians of the same process run.")
-    r.append("- Commands (with OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1):\n\n```\n%s\n%s\n```\n" %
-             (" ".join(bs_cmd), " ".join(mx_cmd)))
+    r.append("- Commands (OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set to the thread count):\n\n```\n%s\n```\n" %
+             "\n".join(" ".join(c) for c in (bs_cmd, mx_cmd, bs_all_cmd, mx_all_cmd)))
     if args.quick:
         r.append("**Quick run (`--quick`): plumbing check only, figures are not meaningful.**\n")
 
@@ -245,6 +262,19 @@ def main():
     r.append("\nSpeedup over oneDNN int8 (same run):\n")
     r.append(table(mx, GEMMS + ["gemv14336x4096"] + LAYERS, MX_PAIRS,
                    lambda w, v: ratio(gops(mx, w, v), gops(mx, w, "onednn_s8"))))
+
+    r.append("\n## All threads (%d), GOPS\n" % all_threads)
+    r.append("lpgen splits each call's output rows (GEMV: columns) between threads; the peers use their own "
+             "threading with the same count.\n")
+    bs_all_variants = ["1A1W", "2A1W", "2A2W", "1A1W+pack", "2A1W+pack", "int8", "onednn_s8", "onednn_f32",
+                       "openblas_f32"]
+    r.append(table(bs_all, LAYERS + ["gemm1024"], bs_all_variants, lambda w, v: gops(bs_all, w, v)))
+    r.append("\nSpeedup over oneDNN int8 with the same threads:\n")
+    r.append(table(bs_all, LAYERS + ["gemm1024"], bs_all_variants,
+                   lambda w, v: ratio(gops(bs_all, w, v), gops(bs_all, w, "onednn_s8"))))
+    r.append("\nMX, all threads:\n")
+    r.append(table(mx_all, ["gemm1024", "gemv4096"] + LAYERS, ["MXFP4", "MXINT8", "deq_sgemm", "onednn_s8"],
+                   lambda w, v: gops(mx_all, w, v)))
 
     r.append("\n## Cortex-A53 (modeled, not measured)\n")
     r.append("`llvm-mca -mcpu=cortex-a53` over the steady-state inner loop of each arm64 kernel "

@@ -112,6 +112,12 @@ const char *baseline_conv2d(const Conv2dShape &shape, const int16_t *a, size_t a
 const char *baseline_conv2d(const Conv2dShape &shape, const float *a, size_t a_count, const float *w,
                             size_t w_count, float *out, size_t out_count);
 
+// Threads each call may use, process-wide: 1 (the default) runs on the calling thread, 0 means
+// every hardware thread. Calls split their output rows (GEMV: columns) between threads; results
+// are bit-identical to one thread.
+void set_num_threads(int count);
+int num_threads();
+
 // The instruction-set variant the dispatcher picked for this CPU ("x86_avx512", "arm64_a53", ...).
 const char *active_isa();
 

@@ -1,0 +1,48 @@
+// Running one kernel call on several threads: the output is cut into slices along one of its
+// dimensions (GEMM rows, conv output rows) and each thread runs the kernel on its slice, which
+// a Halide kernel computes from the whole inputs. Results are bit-identical to one call: every
+// output element is computed by the same code with the same summation order.
+#pragma once
+
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include "halide_call.h"
+
+namespace lpgen {
+
+// Threads a call may use (lpgen::set_num_threads; 1 by default).
+int thread_count();
+
+// Slices worth running in parallel for `extent` rows: at most thread_count(), and none
+// thinner than `min_rows`.
+int slice_count(int extent, int min_rows);
+
+// run_kernel(kernel, args..., out) with `out` cut along `dim` into slice_count() pieces.
+template <typename Fn, typename T, typename... Args>
+const char *run_kernel_sliced(const Kernel<Fn> &kernel, View<T> &out, int dim, int min_rows, Args... args) {
+    const int extent = out.dim(dim).extent(), slices = slice_count(extent, min_rows);
+    if (slices <= 1) return run_kernel(kernel, args..., out.raw_buffer());
+    std::vector<std::exception_ptr> errors(slices);
+    auto run_slice = [&](int i) {
+        const int begin = out.dim(dim).min() + int(int64_t(extent) * i / slices);
+        const int end = out.dim(dim).min() + int(int64_t(extent) * (i + 1) / slices);
+        try {
+            View<T> slice = out.cropped(dim, begin, end - begin);
+            run_kernel(kernel, args..., slice.raw_buffer());
+        } catch (...) {
+            errors[i] = std::current_exception();
+        }
+    };
+    std::vector<std::thread> workers;
+    for (int i = 1; i < slices; ++i) workers.emplace_back(run_slice, i);
+    run_slice(0);
+    for (std::thread &t : workers) t.join();
+    for (const std::exception_ptr &e : errors) {
+        if (e) std::rethrow_exception(e);
+    }
+    return kernel.name;
+}
+
+}  // namespace lpgen
