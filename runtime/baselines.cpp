@@ -44,7 +44,7 @@ const char *gemm(const Kernel<BaseGemmFn> &kernel, const GemmShape &s, const In 
     auto av = dense_view(ap.data(), {ap.k(), s.m});
     auto wv = dense_view(wp.data(), {wp.k(), s.n});
     auto ov = dense_view(out, {s.n, s.m});
-    return run_kernel_sliced(kernel, ov, 1, 16, av.raw_buffer(), wv.raw_buffer());
+    return run_kernel_sliced(kernel, ov, 1, 16, Work{double(s.m) * s.n * s.k}, av.raw_buffer(), wv.raw_buffer());
 }
 
 template <typename In, typename Out>
@@ -60,7 +60,8 @@ const char *conv2d(const Kernel<BaseConvFn> &kernel, const Conv2dShape &s, const
     auto av = dense_view(ap.data(), {ap.k(), s.width, s.height, s.batch});
     auto wv = dense_view(wp.data(), {wp.k(), s.kernel_w, s.kernel_h, s.out_channels});
     auto ov = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
-    return run_kernel_sliced(kernel, ov, 2, 2, av.raw_buffer(), wv.raw_buffer(), s.stride_w, s.stride_h,
+    const Work work{double(conv_output_count(s)) * s.kernel_h * s.kernel_w * s.channels};
+    return run_kernel_sliced(kernel, ov, 2, 2, work, av.raw_buffer(), wv.raw_buffer(), s.stride_w, s.stride_h,
                              s.dilation_w, s.dilation_h, s.pad_left, s.pad_top);
 }
 

@@ -10,6 +10,10 @@ namespace {
 // Output rows per thread below which splitting a conv2d costs more than it saves.
 constexpr int kMinSliceRows = 2;
 
+Work work(const Conv2dShape &s, const Operand &a, const Operand &w) {
+    return {double(conv_output_count(s)) * s.kernel_h * s.kernel_w * s.channels * a.bits * w.bits / 8};
+}
+
 struct ConvViews {
     View<const uint64_t> a, w;
 };
@@ -60,7 +64,7 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     for (const SpecializedBitserial &sp : set.specialized) {
         if (sp.abits == a_op.bits && sp.wbits == w_op.bits) kernel = sp.conv2d_i32;
     }
-    return run_kernel_sliced(kernel, result, 2, kMinSliceRows, v.a.raw_buffer(), v.w.raw_buffer(),
+    return run_kernel_sliced(kernel, result, 2, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(),
                              LPGEN_CONV_GEOMETRY(s), LPGEN_OPERANDS(a_op, w_op));
 }
 
@@ -74,7 +78,7 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);
     auto bias = per_channel_view(e.bias, e.bias_count, s.out_channels);
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
-    return run_kernel_sliced(kernels().conv2d_f32, result, 2, kMinSliceRows, v.a.raw_buffer(), v.w.raw_buffer(),
+    return run_kernel_sliced(kernels().conv2d_f32, result, 2, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(),
                              LPGEN_CONV_GEOMETRY(s), LPGEN_OPERANDS(a_op, w_op), scale.raw_buffer(), bias.raw_buffer(),
                              e.clamp_min, e.clamp_max);
 }

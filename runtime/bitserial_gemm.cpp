@@ -9,6 +9,10 @@ namespace {
 // Rows per thread below which splitting a GEMM costs more than it saves.
 constexpr int kMinSliceRows = 16;
 
+Work work(const GemmShape &s, const Operand &a, const Operand &w) {
+    return {double(s.m) * s.n * s.k * a.bits * w.bits / 8};
+}
+
 struct GemmViews {
     View<const uint64_t> a, w;
 };
@@ -40,7 +44,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     for (const SpecializedBitserial &sp : set.specialized) {
         if (sp.abits == a_op.bits && sp.wbits == w_op.bits) kernel = sp.gemm_i32;
     }
-    return run_kernel_sliced(kernel, result, 1, kMinSliceRows, v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits,
+    return run_kernel_sliced(kernel, result, 1, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits,
                              w_op.bits, static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding),
                              a_op.zero_point, w_op.zero_point);
 }
@@ -54,7 +58,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     auto scale = per_channel_view(e.scale, e.scale_count, s.n);
     auto bias = per_channel_view(e.bias, e.bias_count, s.n);
     auto result = dense_view(out, {s.n, s.m});
-    return run_kernel_sliced(kernels().gemm_f32, result, 1, kMinSliceRows, v.a.raw_buffer(), v.w.raw_buffer(), s.k,
+    return run_kernel_sliced(kernels().gemm_f32, result, 1, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k,
                              a_op.bits, w_op.bits, static_cast<int32_t>(a_op.encoding),
                              static_cast<int32_t>(w_op.encoding), a_op.zero_point, w_op.zero_point,
                              scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max);

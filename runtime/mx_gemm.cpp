@@ -35,6 +35,8 @@ struct MxCall {
     int a_bits, w_bits;
 };
 
+Work work(const MxCall &c) { return {double(c.m) * c.n * c.blocks * kMxBlock}; }
+
 const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
                      View<float> &out) {
     const int k32 = c.blocks * kMxBlock;
@@ -53,7 +55,7 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
     // Threads split the rows of a GEMM, the columns of a GEMV.
     const bool gemv = c.m < kMxGemvRows;
     return run_kernel_sliced(gemv ? set.mx_gemv_i8 : set.mx_gemm_i8, out, gemv ? 0 : 1, gemv ? kMxRowPadding : 16,
-                             av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(), wo.raw_buffer(), ws.raw_buffer(),
+                             work(c), av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(), wo.raw_buffer(), ws.raw_buffer(),
                              scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
 }
 
@@ -90,7 +92,7 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w) {
     const MxWeights::Prepared::Int16 &weights = w.int16();
     auto wv = dense_view(weights.values.data(), {k32, c.n});
     auto wn = dense_view(weights.nan.data(), {c.blocks, c.n});
-    return run_kernel_sliced(set.mx_gemm_i16, c.out, 1, 16, av.raw_buffer(), c.a_scales.raw_buffer(), wv.raw_buffer(),
+    return run_kernel_sliced(set.mx_gemm_i16, c.out, 1, 16, work(c), av.raw_buffer(), c.a_scales.raw_buffer(), wv.raw_buffer(),
                              c.w_scales.raw_buffer(), an.raw_buffer(), wn.raw_buffer(), c.at.shift + c.wt.shift,
                              c.scale.raw_buffer(), c.bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
 }
@@ -107,7 +109,7 @@ const char *run_generic(MxCall &c) {
     auto w_special = dense_view(c.wt.special.data(), {256});
     const KernelSet &set = kernels();
     return run_kernel_sliced(fits_int32 ? set.mx_gemm_exact32 : exact ? set.mx_gemm_exact : set.mx_gemm_fp32, c.out, 1,
-                             16, c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), c.w_codes.raw_buffer(),
+                             16, work(c), c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), c.w_codes.raw_buffer(),
                              c.w_scales.raw_buffer(), a_int.raw_buffer(), a_real.raw_buffer(), a_special.raw_buffer(),
                              w_int.raw_buffer(), w_real.raw_buffer(), w_special.raw_buffer(), c.a_bits, c.w_bits,
                              exact ? c.at.shift : 0, exact ? c.wt.shift : 0, c.scale.raw_buffer(), c.bias.raw_buffer(),

@@ -15,14 +15,24 @@ namespace lpgen {
 // Threads a call may use (lpgen::set_num_threads; 1 by default).
 int thread_count();
 
-// Slices worth running in parallel for `extent` rows: at most thread_count(), and none
-// thinner than `min_rows`.
-int slice_count(int extent, int min_rows);
+// How much work a call is, in int8 multiply-accumulates (bit-serial: MACs x a_bits x w_bits / 8,
+// a popcount word doing about 8 times an int8 vector's MACs).
+struct Work {
+    double int8_macs;
+};
+
+// Slices worth running in parallel: at most thread_count(), none thinner than `min_rows`, and
+// none with less work than starting a thread costs (a slice of a few tens of microseconds).
+int slice_count(int extent, int min_rows, Work work);
+
+// Tests split small calls too: the least work per slice (<= 0 restores the default).
+void set_min_slice_work(double int8_macs);
 
 // run_kernel(kernel, args..., out) with `out` cut along `dim` into slice_count() pieces.
 template <typename Fn, typename T, typename... Args>
-const char *run_kernel_sliced(const Kernel<Fn> &kernel, View<T> &out, int dim, int min_rows, Args... args) {
-    const int extent = out.dim(dim).extent(), slices = slice_count(extent, min_rows);
+const char *run_kernel_sliced(const Kernel<Fn> &kernel, View<T> &out, int dim, int min_rows, Work work,
+                              Args... args) {
+    const int extent = out.dim(dim).extent(), slices = slice_count(extent, min_rows, work);
     if (slices <= 1) return run_kernel(kernel, args..., out.raw_buffer());
     std::vector<std::exception_ptr> errors(slices);
     auto run_slice = [&](int i) {

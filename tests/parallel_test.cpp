@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "mx_test_support.h"
+#include "parallel.h"
 #include "test_support.h"
 
 namespace lpgen {
@@ -11,10 +12,17 @@ namespace {
 using test::MxMatrix;
 using test::random_codes;
 
-// Restores one thread when a test ends, whatever happens in it.
+// Restores one thread when a test ends, whatever happens in it. Small test shapes are split
+// too: the work threshold that keeps real calls from paying for threads they cannot use is off.
 struct ThreadCount {
-    explicit ThreadCount(int n) { set_num_threads(n); }
-    ~ThreadCount() { set_num_threads(1); }
+    explicit ThreadCount(int n) {
+        set_num_threads(n);
+        set_min_slice_work(1);
+    }
+    ~ThreadCount() {
+        set_num_threads(1);
+        set_min_slice_work(0);
+    }
 };
 
 // Runs `call(out)` with 1 thread and with `threads`, and expects the same bytes.
