@@ -1,4 +1,8 @@
 // Entry points of the bit-serial conv2d kernels: validate, wrap, dispatch.
+#include <cstring>
+#include <optional>
+#include <vector>
+
 #include "conv_shape.h"
 #include "halide_call.h"
 #include "parallel.h"
@@ -40,15 +44,37 @@ ConvViews check_and_wrap(const Conv2dShape &s, const uint64_t *a, size_t a_words
     (a_op).bits, (w_op).bits, static_cast<int32_t>((a_op).encoding), static_cast<int32_t>((w_op).encoding), \
         (a_op).zero_point, (w_op).zero_point
 
-// A 1x1, stride-1, unpadded conv2d is a GEMM over the same memory: pixels are rows (M =
-// N*H*W), channels the reduction, and the packed NHWC layouts are the GEMM layouts. The GEMM
-// kernel runs it without the window bookkeeping (about 2.5x faster on ResNet-18 C3).
-bool is_pointwise(const Conv2dShape &s) {
-    return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
-           s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
-}
+// A 1x1 unpadded conv2d is a GEMM: output pixels are rows (M = N*OH*OW), channels the
+// reduction. At stride 1 the packed NHWC activations are the GEMM rows as they are; at larger
+// strides (ResNet's downsampling shortcuts) every stride-th pixel's words are copied out
+// first. The GEMM kernel runs it without the window bookkeeping (about 2.5x faster on C3).
+struct PointwiseRows {
+    GemmShape shape;
+    const uint64_t *a;
+    size_t a_words;
+    std::vector<uint64_t> subsampled;
+};
 
-GemmShape pointwise_gemm(const Conv2dShape &s) { return {s.batch * s.height * s.width, s.out_channels, s.channels}; }
+std::optional<PointwiseRows> as_gemm(const Conv2dShape &s, const uint64_t *a, size_t a_words, int bits) {
+    if (s.kernel_h != 1 || s.kernel_w != 1 || s.pad_top != 0 || s.pad_left != 0 || s.pad_bottom != 0 ||
+        s.pad_right != 0) {
+        return std::nullopt;
+    }
+    PointwiseRows rows{{s.batch * s.out_height() * s.out_width(), s.out_channels, s.channels}, a, a_words, {}};
+    if (s.stride_h == 1 && s.stride_w == 1) return rows;
+    const size_t row_words = size_t(bits) * words_for(s.channels);
+    rows.subsampled.resize(size_t(rows.shape.m) * row_words);
+    uint64_t *dst = rows.subsampled.data();
+    for (int n = 0; n < s.batch; ++n)
+        for (int oy = 0; oy < s.out_height(); ++oy)
+            for (int ox = 0; ox < s.out_width(); ++ox, dst += row_words) {
+                const size_t pixel = (size_t(n) * s.height + size_t(oy) * s.stride_h) * s.width + size_t(ox) * s.stride_w;
+                std::memcpy(dst, a + pixel * row_words, row_words * sizeof(uint64_t));
+            }
+    rows.a = rows.subsampled.data();
+    rows.a_words = rows.subsampled.size();
+    return rows;
+}
 
 }  // namespace
 
@@ -57,7 +83,9 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     ConvViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
     check_buffer(out, out_count, conv_output_count(s), "output");
     check_int32_range(int64_t(s.channels) * s.kernel_h * s.kernel_w, a_op, w_op);
-    if (is_pointwise(s)) return bitserial_gemm(pointwise_gemm(s), a, a_words, a_op, w, w_words, w_op, out, out_count);
+    if (auto g = as_gemm(s, a, a_words, a_op.bits)) {
+        return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, out, out_count);
+    }
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
     const KernelSet &set = kernels();
     Kernel<BsConvI32Fn> kernel = set.conv2d_i32;
@@ -74,7 +102,9 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     ConvViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
     check_epilogue(e, s.out_channels);
     check_buffer(out, out_count, conv_output_count(s), "output");
-    if (is_pointwise(s)) return bitserial_gemm(pointwise_gemm(s), a, a_words, a_op, w, w_words, w_op, e, out, out_count);
+    if (auto g = as_gemm(s, a, a_words, a_op.bits)) {
+        return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, e, out, out_count);
+    }
     auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);
     auto bias = per_channel_view(e.bias, e.bias_count, s.out_channels);
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
@@ -93,8 +123,8 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     check_buffer(out, out_words,
                  checked_product({size_t(s.batch), size_t(s.out_height()), size_t(s.out_width()), size_t(next.bits), size_t(ocw)}, "output"),
                  "output");
-    if (is_pointwise(s)) {
-        return bitserial_gemm(pointwise_gemm(s), a, a_words, a_op, w, w_words, w_op, e, next, out, out_words);
+    if (auto g = as_gemm(s, a, a_words, a_op.bits)) {
+        return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, e, next, out, out_words);
     }
     auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);
     auto bias = per_channel_view(e.bias, e.bias_count, s.out_channels);

@@ -41,7 +41,7 @@ Conv2dShape conv(int batch, int h, int w, int c, int oc, int k, int stride, int 
 
 const Conv2dShape kShapes[] = {
     conv(1, 5, 5, 64, 16, 1, 1, 1, 0, 0, 0, 0),    // 1x1 (runs as a GEMM)
-    conv(2, 7, 6, 65, 12, 1, 2, 1, 0, 0, 0, 0),    // 1x1 stride 2 (runs as a conv2d)
+    conv(2, 7, 6, 65, 12, 1, 2, 1, 0, 0, 0, 0),    // 1x1 stride 2 (subsampled rows, then the GEMM)
     conv(1, 4, 5, 20, 6, 1, 1, 1, 1, 0, 0, 1),     // 1x1 with padding
     conv(1, 7, 9, 70, 20, 3, 1, 1, 1, 1, 1, 1),    // 3x3 same, C not a multiple of 64
     conv(2, 9, 7, 33, 9, 3, 2, 1, 1, 1, 1, 1),     // stride 2, batch 2, odd sizes
@@ -131,7 +131,7 @@ TEST_P(BitserialConv2d, requantize_and_pack_chains_two_layers) {
     EXPECT_EQ(d.run_i32(), narrow(d.expected()));
 }
 
-TEST_P(BitserialConv2d, pointwise_conv2d_runs_on_the_gemm_kernel_and_others_on_conv2d) {
+TEST_P(BitserialConv2d, unpadded_1x1_conv2d_runs_on_the_gemm_kernel_and_others_on_conv2d) {
     std::mt19937 rng(16);
     ConvCase pointwise(kShapes[0], {1, Encoding::Unsigned, 0}, {1, Encoding::Unsigned, 0}, rng);
     std::vector<int32_t> out(pointwise.out_count());
@@ -143,6 +143,12 @@ TEST_P(BitserialConv2d, pointwise_conv2d_runs_on_the_gemm_kernel_and_others_on_c
     out.resize(strided.out_count());
     name = bitserial_conv2d(strided.shape, strided.a_packed.data(), strided.a_packed.size(), strided.a,
                             strided.w_packed.data(), strided.w_packed.size(), strided.w, out.data(), out.size());
+    EXPECT_NE(name.find("bs_gemm_i32_a1w1"), std::string::npos) << name;
+    EXPECT_EQ(out, narrow(strided.expected()));
+    ConvCase window(kShapes[3], {1, Encoding::Unsigned, 0}, {1, Encoding::Unsigned, 0}, rng);
+    out.resize(window.out_count());
+    name = bitserial_conv2d(window.shape, window.a_packed.data(), window.a_packed.size(), window.a,
+                            window.w_packed.data(), window.w_packed.size(), window.w, out.data(), out.size());
     EXPECT_NE(name.find("bs_conv2d_i32_a1w1"), std::string::npos) << name;
 }
 
