@@ -14,26 +14,14 @@
 
 #include "bench_main.h"
 #include "peers.h"
+#include "random_values.h"
 #include "workloads.h"
 
 namespace lpgen::bench {
 namespace {
 
 std::vector<uint8_t> random_codes(size_t count, int bits, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> dist(0, (1 << bits) - 1);
-    std::vector<uint8_t> v(count);
-    for (auto &x : v) x = uint8_t(dist(rng));
-    return v;
-}
-
-template <typename T>
-std::vector<T> random_ints(size_t count, int lo, int hi, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> dist(lo, hi);
-    std::vector<T> v(count);
-    for (auto &x : v) x = T(dist(rng));
-    return v;
+    return random_values<uint8_t>(count, 0, (1 << bits) - 1, seed);
 }
 
 std::vector<uint64_t> packed(const std::vector<uint8_t> &codes, int rows, int k, int bits) {
@@ -73,8 +61,8 @@ void bitserial_gemm_bench(benchmark::State &state, GemmShape s, Precision p) {
 template <typename T>
 void baseline_conv(benchmark::State &state, Conv2dShape s) {
     const int lim = sizeof(T) == 1 ? 127 : 32767;
-    auto a = random_ints<T>(size_t(s.batch) * s.height * s.width * s.channels, -lim, lim, 5);
-    auto w = random_ints<T>(size_t(s.out_channels) * s.kernel_h * s.kernel_w * s.channels, -lim, lim, 6);
+    auto a = random_values<T>(size_t(s.batch) * s.height * s.width * s.channels, -lim, lim, 5);
+    auto w = random_values<T>(size_t(s.out_channels) * s.kernel_h * s.kernel_w * s.channels, -lim, lim, 6);
     std::vector<int32_t> out(size_t(s.batch) * s.out_height() * s.out_width() * s.out_channels);
     const char *kernel = "";
     for (auto _ : state) {
@@ -87,8 +75,8 @@ void baseline_conv(benchmark::State &state, Conv2dShape s) {
 template <typename T>
 void baseline_gemm_bench(benchmark::State &state, GemmShape s) {
     const int lim = sizeof(T) == 1 ? 127 : 32767;
-    auto a = random_ints<T>(size_t(s.m) * s.k, -lim, lim, 7);
-    auto w = random_ints<T>(size_t(s.n) * s.k, -lim, lim, 8);
+    auto a = random_values<T>(size_t(s.m) * s.k, -lim, lim, 7);
+    auto w = random_values<T>(size_t(s.n) * s.k, -lim, lim, 8);
     std::vector<int32_t> out(size_t(s.m) * s.n);
     const char *kernel = "";
     for (auto _ : state) {

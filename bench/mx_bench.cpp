@@ -11,6 +11,7 @@
 #include "bench_main.h"
 #include "lpgen/mx.hpp"
 #include "peers.h"
+#include "random_values.h"
 #include "workloads.h"
 
 namespace lpgen::bench {
@@ -33,27 +34,16 @@ struct MxOperand {
 const float kOne = 1.0f;
 const Fp32Epilogue kIdentity{&kOne, 1};
 
-void mx(benchmark::State &state, GemmShape s, MxFormat af, MxFormat wf) {
+// MX activations; with `dropin`, fp32 activations quantized to `af` inside each call.
+void mx(benchmark::State &state, GemmShape s, MxFormat af, MxFormat wf, bool dropin = false) {
     MxOperand a(s.m, s.k, af, 1), w(s.n, s.k, wf, 2);
     const MxWeights weights(s.n, s.k, wf, w.codes.data(), w.codes.size(), w.scales.data(), w.scales.size());
     std::vector<float> out(size_t(s.m) * s.n);
     const char *kernel = "";
     for (auto _ : state) {
-        kernel = mx_gemm(s, a.codes.data(), a.codes.size(), a.scales.data(), a.scales.size(), af, weights, kIdentity,
-                         out.data(), out.size());
-        benchmark::DoNotOptimize(out.data());
-    }
-    report(state, macs(s), kernel);
-}
-
-// Drop-in mode: fp32 activations quantized to `af` inside each call.
-void mx_dropin(benchmark::State &state, GemmShape s, MxFormat af, MxFormat wf) {
-    MxOperand a(s.m, s.k, af, 1), w(s.n, s.k, wf, 2);
-    const MxWeights weights(s.n, s.k, wf, w.codes.data(), w.codes.size(), w.scales.data(), w.scales.size());
-    std::vector<float> out(size_t(s.m) * s.n);
-    const char *kernel = "";
-    for (auto _ : state) {
-        kernel = mx_gemm(s, a.values.data(), a.values.size(), af, weights, kIdentity, out.data(), out.size());
+        kernel = dropin ? mx_gemm(s, a.values.data(), a.values.size(), af, weights, kIdentity, out.data(), out.size())
+                        : mx_gemm(s, a.codes.data(), a.codes.size(), a.scales.data(), a.scales.size(), af, weights,
+                                  kIdentity, out.data(), out.size());
         benchmark::DoNotOptimize(out.data());
     }
     report(state, macs(s), kernel);
@@ -93,18 +83,10 @@ void mx_conv(benchmark::State &state, Conv2dShape s, MxFormat af, MxFormat wf) {
     report(state, macs(s), kernel);
 }
 
-template <typename T>
-std::vector<T> random_values(size_t count, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> dist(-100, 100);
-    std::vector<T> v(count);
-    for (auto &x : v) x = T(dist(rng));
-    return v;
-}
-
 template <typename T, typename Acc>
 void baseline(benchmark::State &state, GemmShape s) {
-    const std::vector<T> a = random_values<T>(size_t(s.m) * s.k, 3), w = random_values<T>(size_t(s.n) * s.k, 4);
+    const std::vector<T> a = random_values<T>(size_t(s.m) * s.k, -100, 100, 3),
+                         w = random_values<T>(size_t(s.n) * s.k, -100, 100, 4);
     std::vector<Acc> out(size_t(s.m) * s.n);
     const char *kernel = "";
     for (auto _ : state) {
@@ -116,8 +98,8 @@ void baseline(benchmark::State &state, GemmShape s) {
 
 template <typename T, typename Acc>
 void baseline_conv(benchmark::State &state, Conv2dShape s) {
-    const std::vector<T> a = random_values<T>(size_t(s.height) * s.width * s.channels, 3);
-    const std::vector<T> w = random_values<T>(size_t(s.out_channels) * s.kernel_h * s.kernel_w * s.channels, 4);
+    const std::vector<T> a = random_values<T>(size_t(s.height) * s.width * s.channels, -100, 100, 3);
+    const std::vector<T> w = random_values<T>(size_t(s.out_channels) * s.kernel_h * s.kernel_w * s.channels, -100, 100, 4);
     std::vector<Acc> out(size_t(s.out_height()) * s.out_width() * s.out_channels);
     const char *kernel = "";
     for (auto _ : state) {
@@ -143,7 +125,7 @@ void register_all() {
         for (const auto &p : kPairs) add(g.name + "/" + p.name, [=](benchmark::State &st) { mx(st, g.shape, p.a, p.w); });
         // fp32 activations quantized to MXFP4 in the call, against MXFP4 weights.
         add(g.name + "/f32aFP4w", [=](benchmark::State &st) {
-            mx_dropin(st, g.shape, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1);
+            mx(st, g.shape, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1, /*dropin=*/true);
         });
         add(g.name + "/deq_sgemm", [=](benchmark::State &st) { dequantized_sgemm(st, g.shape, MxFormat::Fp4E2M1); });
         add(g.name + "/int8", [=](benchmark::State &st) { baseline<int8_t, int32_t>(st, g.shape); });

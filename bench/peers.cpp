@@ -1,14 +1,14 @@
 #include "peers.h"
 
-#include "bench_main.h"
-
 #include <cblas.h>
 #include <omp.h>
 
-#include <oneapi/dnnl/dnnl.hpp>
 #include <algorithm>
-#include <random>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
+
+#include "bench_main.h"
+#include "random_values.h"
 
 namespace lpgen::bench {
 namespace {
@@ -16,15 +16,6 @@ namespace {
 using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
-
-template <typename T>
-std::vector<T> random_values(size_t count, int lo, int hi, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> dist(lo, hi);
-    std::vector<T> v(count);
-    for (auto &x : v) x = T(dist(rng));
-    return v;
-}
 
 dnnl::engine &cpu() {
     static dnnl::engine engine(dnnl::engine::kind::cpu, 0);

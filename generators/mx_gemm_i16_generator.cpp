@@ -88,9 +88,7 @@ public:
 
     void generate() {
         Var k("k"), b("b"), row("row");
-        // No clamping: the schedule specializes on `bits`, and each width reads only its bytes.
-        auto at = [&](const Expr &i) { return cast<uint32_t>(codes(i, row)); };
-        code(k, row) = clamp(unpack_code(at, bits, k), 0, 255);
+        code(k, row) = unpack_row_code(codes, bits, k, row);
         values(k, row) = cast<int16_t>(table(code(k, row)));
         RDom i(0, kMxBlock, "i");
         nan(b, row) = cast<uint8_t>(scales(b, row) == 255 || sum(special(code(b * kMxBlock + i, row))) > 0);

@@ -88,9 +88,7 @@ public:
 
     void generate() {
         Var k("k"), b("b"), row("row");
-        // No clamping: the schedule specializes on `bits`, and each width reads only its bytes.
-        auto at = [&](const Expr &i) { return cast<uint32_t>(codes(i, row)); };
-        code(k, row) = clamp(unpack_code(at, bits, k), 0, 255);
+        code(k, row) = unpack_row_code(codes, bits, k, row);
         values(k, row) = cast<uint8_t>(table(code(k, row)) + offset);
         Expr e8m0 = cast<int32_t>(scales(b, row));
         block_scales(b, row) = select(e8m0 == 255, cast<float>(NAN), exact_pow2(e8m0 - 127 - shift));

@@ -24,4 +24,14 @@ inline Halide::Expr unpack_code(const std::function<Halide::Expr(Halide::Expr)> 
     return cast<int32_t>(select(bits == 8, c8, bits == 4, c4, c6));
 }
 
+// Code k of `row` in a (byte, row) buffer of packed codes, for decode kernels whose schedule
+// specializes on `bits` so that each width reads only its own bytes (no clamped reads).
+template <typename Codes>
+Halide::Expr unpack_row_code(const Codes &codes, const Halide::Expr &bits, const Halide::Expr &k,
+                             const Halide::Expr &row) {
+    using namespace Halide;
+    auto at = [&](const Expr &i) { return cast<uint32_t>(codes(i, row)); };
+    return clamp(unpack_code(at, bits, k), 0, 255);
+}
+
 }  // namespace lpgen

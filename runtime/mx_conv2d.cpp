@@ -49,6 +49,13 @@ Gathered gather_windows(const Conv2dShape &s, const uint8_t *codes, const uint8_
     return g;
 }
 
+// N*H*W, the rows the activations are MX-packed as.
+int input_pixels(const Conv2dShape &s) {
+    const size_t pixels = checked_product({size_t(s.batch), size_t(s.height), size_t(s.width)}, "input pixels");
+    LPGEN_REQUIRE(pixels <= size_t(INT_MAX), "too many input pixels");
+    return int(pixels);
+}
+
 void check_conv_operands(const Conv2dShape &s, const uint8_t *a_codes, size_t a_code_bytes,
                          const uint8_t *a_scales, size_t a_scale_count, MxFormat a_format,
                          const MxWeights::Prepared &w, const Fp32Epilogue &e, const float *out, size_t out_count) {
@@ -60,10 +67,9 @@ void check_conv_operands(const Conv2dShape &s, const uint8_t *a_codes, size_t a_
                   "the conv2d shape does not match the weights' [" + std::to_string(w.rows) + "][" +
                       std::to_string(w.kernel_h) + "][" + std::to_string(w.kernel_w) + "][" +
                       std::to_string(w.channels) + "]");
-    const size_t pixels = checked_product({size_t(s.batch), size_t(s.height), size_t(s.width)}, "input pixels");
-    LPGEN_REQUIRE(pixels <= size_t(INT_MAX), "too many input pixels");
-    check_buffer(a_codes, a_code_bytes, mx_code_bytes(a_format, int(pixels), s.channels), "a codes");
-    check_buffer(a_scales, a_scale_count, mx_scale_count(int(pixels), s.channels), "a scales");
+    const int pixels = input_pixels(s);
+    check_buffer(a_codes, a_code_bytes, mx_code_bytes(a_format, pixels, s.channels), "a codes");
+    check_buffer(a_scales, a_scale_count, mx_scale_count(pixels, s.channels), "a scales");
     check_epilogue(e, s.out_channels);
     const size_t out_rows = size_t(s.batch) * s.out_height() * s.out_width();
     LPGEN_REQUIRE(out_rows <= size_t(INT_MAX), "too many output pixels");
@@ -92,13 +98,12 @@ const char *mx_conv2d(const Conv2dShape &s, const float *a, size_t a_count, MxFo
                       const MxWeights &weights, const Fp32Epilogue &e, float *out, size_t out_count) {
     const MxWeights::Prepared &w = weights.prepared();
     check_conv_shape(s);
-    const size_t pixels = checked_product({size_t(s.batch), size_t(s.height), size_t(s.width)}, "input pixels");
-    LPGEN_REQUIRE(pixels <= size_t(INT_MAX), "too many input pixels");
-    std::vector<uint8_t> codes(mx_code_bytes(a_format, int(pixels), s.channels));
-    std::vector<uint8_t> scales(mx_scale_count(int(pixels), s.channels));
+    const int pixels = input_pixels(s);
+    std::vector<uint8_t> codes(mx_code_bytes(a_format, pixels, s.channels));
+    std::vector<uint8_t> scales(mx_scale_count(pixels, s.channels));
     // Checked before quantizing, so a bad call writes nothing anywhere.
     check_conv_operands(s, codes.data(), codes.size(), scales.data(), scales.size(), a_format, w, e, out, out_count);
-    mx_quantize(a, a_count, int(pixels), s.channels, a_format, codes.data(), codes.size(), scales.data(),
+    mx_quantize(a, a_count, pixels, s.channels, a_format, codes.data(), codes.size(), scales.data(),
                 scales.size());
     return run_conv(s, codes.data(), scales.data(), a_format, w, e, out);
 }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
+#include <cstdint>
 
 namespace lpgen {
 namespace {
@@ -15,8 +15,7 @@ MxDecodeTables make_tables(MxFormat format) {
     const MxFormatInfo &f = mx_info(format);
     MxDecodeTables t;
     t.shift = kShift[static_cast<int>(format)];
-    int32_t largest = 0;
-    t.max_magnitude = 0;
+    int32_t lowest = 0, highest = 0;
     for (int code = 0; code < (1 << f.bits); ++code) {
         double value;
         bool special = false;
@@ -33,12 +32,13 @@ MxDecodeTables make_tables(MxFormat format) {
         t.special[code] = special;
         t.real[code] = special ? 0.0f : static_cast<float>(value);
         t.integer[code] = special || t.shift < 0 ? 0 : static_cast<int32_t>(std::ldexp(value, t.shift));
-        largest = std::max(largest, std::abs(t.integer[code]) - (t.integer[code] < 0 ? 1 : 0));
-        t.max_magnitude = std::max<int64_t>(t.max_magnitude, std::abs(t.integer[code]));
+        lowest = std::min(lowest, t.integer[code]);
+        highest = std::max(highest, t.integer[code]);
     }
-    const bool has_special = f.has_inf_nan;
-    t.fits_int16 = t.shift >= 0 && !has_special && largest <= 448;
-    t.fits_int8 = t.shift >= 0 && !has_special && largest <= 127;
+    t.max_magnitude = std::max(-int64_t(lowest), int64_t(highest));
+    const bool integers = t.shift >= 0 && !f.has_inf_nan;
+    t.fits_int16 = integers && t.max_magnitude <= 448;
+    t.fits_int8 = integers && lowest >= INT8_MIN && highest <= INT8_MAX;
     return t;
 }
 

@@ -10,7 +10,7 @@
 
 #include "halide_call.h"
 #include "parallel.h"
-#include "mx_decode_tables.h"
+#include "mx_decode.h"
 #include "mx_weights.h"
 #include "validate.h"
 
@@ -33,6 +33,7 @@ struct MxCall {
     const Fp32Epilogue &e;
     const MxDecodeTables &at, &wt;
     int a_bits, w_bits;
+    MxFormat a_format;
 };
 
 Work work(const MxCall &c) { return {double(c.m) * c.n * c.blocks * kMxBlock}; }
@@ -42,12 +43,11 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
     const int k32 = c.blocks * kMxBlock;
     auto a_values = uninitialized<uint8_t>(size_t(c.m) * k32);
     auto a_block_scales = uninitialized<float>(size_t(c.m) * c.blocks);
-    auto av = dense_view(a_values.get(), {k32, c.m});
-    auto as = dense_view(a_block_scales.get(), {c.blocks, c.m});
-    auto table = dense_view(c.at.integer.data(), {256});
+    decode_int8(c.a_codes.data(), c.a_scales.data(), c.a_format, c.m, c.blocks, 128, c.at.shift + c.wt.shift,
+                a_values.get(), a_block_scales.get());
+    auto av = dense_view(static_cast<const uint8_t *>(a_values.get()), {k32, c.m});
+    auto as = dense_view(static_cast<const float *>(a_block_scales.get()), {c.blocks, c.m});
     const KernelSet &set = kernels();
-    run_kernel(set.mx_decode_i8, c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), table.raw_buffer(), c.a_bits, 128,
-               c.at.shift + c.wt.shift, av.raw_buffer(), as.raw_buffer());
     auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
     auto wo = dense_view(w.offsets.data(), {w.padded_rows, c.blocks});
     auto ws = dense_view(w.block_scales.data(), {w.padded_rows, c.blocks});
@@ -82,13 +82,10 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w) {
     const int k32 = c.blocks * kMxBlock;
     auto a_values = uninitialized<int16_t>(size_t(c.m) * k32);
     auto a_nan = uninitialized<uint8_t>(size_t(c.m) * c.blocks);
-    auto table = dense_view(c.at.integer.data(), {256});
-    auto special = dense_view(c.at.special.data(), {256});
-    auto av = dense_view(a_values.get(), {k32, c.m});
-    auto an = dense_view(a_nan.get(), {c.blocks, c.m});
+    decode_int16(c.a_codes.data(), c.a_scales.data(), c.a_format, c.m, c.blocks, a_values.get(), a_nan.get());
+    auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {k32, c.m});
+    auto an = dense_view(static_cast<const uint8_t *>(a_nan.get()), {c.blocks, c.m});
     const KernelSet &set = kernels();
-    run_kernel(set.mx_decode_i16, c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), table.raw_buffer(),
-               special.raw_buffer(), c.a_bits, av.raw_buffer(), an.raw_buffer());
     const MxWeights::Prepared::Int16 &weights = w.int16();
     auto wv = dense_view(weights.values.data(), {k32, c.n});
     auto wn = dense_view(weights.nan.data(), {c.blocks, c.n});
@@ -154,7 +151,8 @@ const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_
              mx_tables(a_format),
              mx_tables(w.format),
              a_bits,
-             w_bits};
+             w_bits,
+             a_format};
     const bool int8_ok = c.at.fits_int8 && w.has_int8(), int16_ok = c.at.fits_int16 && c.wt.fits_int16;
     if (path == MxPath::Fastest) path = int8_ok ? MxPath::Int8 : int16_ok ? MxPath::Int16 : MxPath::Generic;
     switch (path) {

@@ -3,8 +3,7 @@
 
 #include <climits>
 
-#include "halide_call.h"
-#include "mx_decode_tables.h"
+#include "mx_decode.h"
 #include "validate.h"
 
 namespace lpgen {
@@ -29,16 +28,10 @@ void prepare_int8(MxWeights::Prepared &p) {
     for (uint8_t s : p.scales) {
         if (s != 0xFF && s > kLargestInt8PathScale) return;
     }
-    const int n = p.rows, blocks = p.blocks, k32 = blocks * kMxBlock, bits = mx_info(p.format).bits;
+    const int n = p.rows, blocks = p.blocks, k32 = blocks * kMxBlock;
     std::vector<uint8_t> values(size_t(k32) * n);
     std::vector<float> scales(size_t(blocks) * n);
-    auto code_view = dense_view(p.codes.data(), {k32 * bits / 8, n});
-    auto scale_view = dense_view(p.scales.data(), {blocks, n});
-    auto table_view = dense_view(table.integer.data(), {256});
-    auto value_view = dense_view(values.data(), {k32, n});
-    auto block_scale_view = dense_view(scales.data(), {blocks, n});
-    run_kernel(kernels().mx_decode_i8, code_view.raw_buffer(), scale_view.raw_buffer(), table_view.raw_buffer(), bits,
-               0, 0, value_view.raw_buffer(), block_scale_view.raw_buffer());
+    decode_int8(p.codes.data(), p.scales.data(), p.format, n, blocks, 0, 0, values.data(), scales.data());
 
     // Guarded column tiles (GEMV) start below n and read one whole tile: room for one more.
     const int padded = (n + 2 * kMxRowPadding - 1) / kMxRowPadding * kMxRowPadding;
@@ -111,18 +104,9 @@ MxWeights MxWeights::conv2d(int out_channels, int kernel_h, int kernel_w, int ch
 
 const MxWeights::Prepared::Int16 &MxWeights::Prepared::int16() const {
     std::call_once(int16_once_, [this] {
-        const MxDecodeTables &table = mx_tables(format);
-        const int k32 = blocks * kMxBlock, bits = mx_info(format).bits;
-        int16_.values.resize(size_t(k32) * rows);
+        int16_.values.resize(size_t(blocks) * kMxBlock * rows);
         int16_.nan.resize(size_t(blocks) * rows);
-        auto code_view = dense_view(codes.data(), {k32 * bits / 8, rows});
-        auto scale_view = dense_view(scales.data(), {blocks, rows});
-        auto table_view = dense_view(table.integer.data(), {256});
-        auto special_view = dense_view(table.special.data(), {256});
-        auto value_view = dense_view(int16_.values.data(), {k32, rows});
-        auto nan_view = dense_view(int16_.nan.data(), {blocks, rows});
-        run_kernel(kernels().mx_decode_i16, code_view.raw_buffer(), scale_view.raw_buffer(), table_view.raw_buffer(),
-                   special_view.raw_buffer(), bits, value_view.raw_buffer(), nan_view.raw_buffer());
+        decode_int16(codes.data(), scales.data(), format, rows, blocks, int16_.values.data(), int16_.nan.data());
     });
     return int16_;
 }

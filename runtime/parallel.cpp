@@ -23,13 +23,12 @@ void set_num_threads(int count) {
 }
 
 int num_threads() { return threads; }
-int thread_count() { return threads; }
 
 void set_min_slice_work(double int8_macs) { min_slice_work = int8_macs > 0 ? int8_macs : kDefaultMinSliceWork; }
 
 int slice_count(int extent, int min_rows, Work work) {
     const int by_work = int(std::min(1e6, work.int8_macs / min_slice_work));
-    return std::max(1, std::min({thread_count(), extent / std::max(1, min_rows), by_work}));
+    return std::max(1, std::min({num_threads(), extent / std::max(1, min_rows), by_work}));
 }
 
 }  // namespace lpgen

@@ -12,16 +12,13 @@
 
 namespace lpgen {
 
-// Threads a call may use (lpgen::set_num_threads; 1 by default).
-int thread_count();
-
 // How much work a call is, in int8 multiply-accumulates (bit-serial: MACs x a_bits x w_bits / 8,
 // a popcount word doing about 8 times an int8 vector's MACs).
 struct Work {
     double int8_macs;
 };
 
-// Slices worth running in parallel: at most thread_count(), none thinner than `min_rows`, and
+// Slices worth running in parallel: at most num_threads() (lpgen::set_num_threads, 1 by default), none thinner than `min_rows`, and
 // none with less work than starting a thread costs (a slice of a few tens of microseconds).
 int slice_count(int extent, int min_rows, Work work);
 

@@ -50,11 +50,23 @@ const KnobSpace &block_tile_knob_space() {
     return space;
 }
 
-}  // namespace
-
-const KnobSpace &mx_gemm_i16_knob_space() { return block_tile_knob_space(); }
-
-namespace {
+// One block's integer dot products, computed at `at`: lanes along n, `group` products per
+// 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd), the 32 elements unrolled.
+void schedule_block_sums(Func block_sum, const LoopLevel &at, int group, int lanes) {
+    Var bn = block_sum.args()[0], bb = block_sum.args()[1], bm = block_sum.args()[2], bno("bno");
+    RVar i = block_sum.rvars(0)[0], ig("ig"), kk("kk");
+    block_sum.compute_at(at).vectorize(bn, lanes).unroll(bm);
+    block_sum.update()
+        .split(i, ig, kk, group)
+        .reorder(kk, bn, bm, bb, ig)
+        .split(bn, bno, bn, lanes)
+        .atomic()
+        .vectorize(kk)
+        .vectorize(bn)
+        .unroll(bno)
+        .unroll(bm)
+        .unroll(ig);
+}
 
 // Register tiles of tile_m rows x tile_vecs vectors of n; per tile the fp32 sums stay in
 // registers, blocks in order, and each block's integer dot products are computed right where
@@ -88,23 +100,12 @@ void schedule_block_tiles(Func output, Func dot, Func block_sum, int group, bool
     dot.compute_at(output, mo).vectorize(dn, lanes).unroll(dm);
     RVar rb = dot.rvars(0)[0];
     dot.update().reorder(dn, dm, rb).split(dn, dno, dn, lanes).vectorize(dn).unroll(dno).unroll(dm);
-
-    Var bn = block_sum.args()[0], bb = block_sum.args()[1], bm = block_sum.args()[2], bno("bno");
-    RVar i = block_sum.rvars(0)[0], ig("ig"), kk("kk");
-    block_sum.compute_at(dot, rb).vectorize(bn, lanes).unroll(bm);
-    block_sum.update()
-        .split(i, ig, kk, group)
-        .reorder(kk, bn, bm, bb, ig)
-        .split(bn, bno, bn, lanes)
-        .atomic()
-        .vectorize(kk)
-        .vectorize(bn)
-        .unroll(bno)
-        .unroll(bm)
-        .unroll(ig);
+    schedule_block_sums(block_sum, LoopLevel(dot, rb), group, lanes);
 }
 
 }  // namespace
+
+const KnobSpace &mx_gemm_i16_knob_space() { return block_tile_knob_space(); }
 
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
     schedule_block_tiles(f.output, f.dot, f.block_sum, 2, true, knobs);
@@ -145,19 +146,7 @@ void apply_mx_gemv_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target
         .split(ni, nv, ni, lanes)
         .vectorize(ni)
         .unroll(nv);
-
-    Var bn = f.block_sum.args()[0], bm = f.block_sum.args()[2], bno("bno");
-    RVar i = f.block_sum.rvars(0)[0], ig("ig"), kk("kk");
-    f.block_sum.compute_at(f.dot, no).vectorize(bn, lanes).unroll(bm);
-    f.block_sum.update()
-        .split(i, ig, kk, 4)
-        .reorder(kk, bn, bm, ig)
-        .split(bn, bno, bn, lanes)
-        .atomic()
-        .vectorize(kk)
-        .vectorize(bn)
-        .unroll(bno)
-        .unroll(ig);
+    schedule_block_sums(f.block_sum, LoopLevel(f.dot, no), 4, lanes);
     (void)target;
 }
 

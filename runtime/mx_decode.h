@@ -1,0 +1,21 @@
+// Calls of the MX decode kernels over `rows` rows of `blocks` blocks of packed codes (the
+// layout of generators/mx_formats.h), shared by the per-call activations and the once-per-handle
+// weights.
+#pragma once
+
+#include <cstdint>
+
+#include "mx_decode_tables.h"
+
+namespace lpgen {
+
+// mx_decode_i16: values (k, row) = element * 2^shift; nan (block, row) = 1 for NaN blocks.
+void decode_int16(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks,
+                  int16_t *values, uint8_t *nan);
+
+// mx_decode_i8: values (k, row) = element * 2^shift + offset as uint8; block_scales (block, row)
+// = 2^(E8M0 - 127 - scale_shift), NaN for 0xFF.
+void decode_int8(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks, int offset,
+                 int scale_shift, uint8_t *values, float *block_scales);
+
+}  // namespace lpgen
