@@ -4,6 +4,7 @@ set(LPGEN_KERNELS
     "bitpack_u8 bitpack_u8"
     "bitpack_f32 bitpack_f32"
     "bitpack_groups bitpack_groups"
+    "quantize_u8 quantize_u8"
     # Generic bit-serial kernels: bit widths and encodings are runtime inputs.
     "bs_gemm_i32 bitserial_gemm_i32"
     "bs_gemm_f32 bitserial_gemm_f32"
@@ -22,6 +23,17 @@ set(LPGEN_KERNELS
     "bs_conv2d_i32_a2w2 bitserial_conv2d_i32 fixed_abits=2 fixed_wbits=2"
     "bs_conv2d_i32_a3w3 bitserial_conv2d_i32 fixed_abits=3 fixed_wbits=3"
     "bs_conv2d_i32_a4w4 bitserial_conv2d_i32 fixed_abits=4 fixed_wbits=4"
+    # The same widths with the fp32 epilogue (scale, bias, clamp): what a network layer calls.
+    "bs_gemm_f32_a1w1 bitserial_gemm_f32 fixed_abits=1 fixed_wbits=1"
+    "bs_gemm_f32_a2w1 bitserial_gemm_f32 fixed_abits=2 fixed_wbits=1"
+    "bs_gemm_f32_a2w2 bitserial_gemm_f32 fixed_abits=2 fixed_wbits=2"
+    "bs_gemm_f32_a3w3 bitserial_gemm_f32 fixed_abits=3 fixed_wbits=3"
+    "bs_gemm_f32_a4w4 bitserial_gemm_f32 fixed_abits=4 fixed_wbits=4"
+    "bs_conv2d_f32_a1w1 bitserial_conv2d_f32 fixed_abits=1 fixed_wbits=1"
+    "bs_conv2d_f32_a2w1 bitserial_conv2d_f32 fixed_abits=2 fixed_wbits=1"
+    "bs_conv2d_f32_a2w2 bitserial_conv2d_f32 fixed_abits=2 fixed_wbits=2"
+    "bs_conv2d_f32_a3w3 bitserial_conv2d_f32 fixed_abits=3 fixed_wbits=3"
+    "bs_conv2d_f32_a4w4 bitserial_conv2d_f32 fixed_abits=4 fixed_wbits=4"
     # Baselines through the same machinery (the paper's 16-bit baseline among them).
     "base_gemm_i8 baseline_gemm element=int8"
     "base_gemm_i16 baseline_gemm element=int16"
@@ -42,9 +54,9 @@ set(LPGEN_KERNELS
     "mx_dequantize_fp6_e2m3 mx_dequantize format=fp6_e2m3"
     "mx_dequantize_fp4_e2m1 mx_dequantize format=fp4_e2m1"
     "mx_dequantize_int8 mx_dequantize format=int8"
-    # Generic MX GEMM: any pair of formats; exact int64 (or, where they fit, int32) block sums,
+    # Generic MX GEMM: any pair of formats; exact block sums in fp64 (or, where they fit, int32),
     # fp32 ones for E5M2.
-    "mx_gemm_exact mx_gemm block_sums=int64"
+    "mx_gemm_exact mx_gemm block_sums=fp64"
     "mx_gemm_exact32 mx_gemm block_sums=int32"
     "mx_gemm_fp32 mx_gemm block_sums=fp32"
     # Fast path for FP4, FP6 and INT8 pairs: elements decoded to int16, blocks as pair dot products.

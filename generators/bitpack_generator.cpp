@@ -1,6 +1,7 @@
 // bitpack: values -> bit-planes (DESIGN.md "Packing"), in two forms:
 //   bitpack_u8   uint8 codes already quantized by the caller;
-//   bitpack_f32  fp32 values quantized (scale, zero point, encoding) and packed in one pass.
+//   bitpack_f32  fp32 values quantized (scale, zero point, encoding) and packed in one pass;
+//   quantize_u8  the quantizing step alone (the runtime packs its codes with bitpack_groups).
 // Rows are whatever the caller flattens: GEMM rows, or N*H*W pixels of an NHWC tensor.
 #include "Halide.h"
 #include "bitplane_pack.h"
@@ -63,6 +64,26 @@ public:
     void schedule() { apply_bitpack_groups_schedule(packed, get_target()); }
 };
 
+// The quantizing half of bitpack_f32 on its own: fp32 values -> uint8 codes. The runtime
+// follows it with bitpack_groups when K is a multiple of 8, which packs far faster than
+// building 8-code groups from single bytes inside one kernel.
+class QuantizeU8 : public Generator<QuantizeU8> {
+public:
+    Input<Buffer<float>> values{"values", 2};     // real values, indexed by (k, row)
+    Input<float> scale{"scale"};                  // real value of one quantization step
+    Input<int32_t> zero_point{"zero_point"};      // code of real 0 (unsigned/signed encodings)
+    Input<int32_t> bits{"bits"};                  // 1..8
+    Input<int32_t> encoding{"encoding"};          // lpgen::Encoding
+    Output<Buffer<uint8_t>> codes{"codes", 2};    // (k, row)
+
+    void generate() {
+        Var k, row;
+        codes(k, row) = cast<uint8_t>(requantize_code(strict_float(values(k, row) / scale), bits, encoding, zero_point));
+    }
+
+    void schedule() { apply_quantize_u8_schedule(codes, get_target()); }
+};
+
 class BitpackF32 : public Generator<BitpackF32> {
 public:
     GeneratorParam<std::string> knobs{"knobs", ""};
@@ -92,3 +113,4 @@ private:
 HALIDE_REGISTER_GENERATOR(lpgen::BitpackU8, bitpack_u8)
 HALIDE_REGISTER_GENERATOR(lpgen::BitpackF32, bitpack_f32)
 HALIDE_REGISTER_GENERATOR(lpgen::BitpackGroups, bitpack_groups)
+HALIDE_REGISTER_GENERATOR(lpgen::QuantizeU8, quantize_u8)

@@ -136,10 +136,14 @@ public:
     Output<Buffer<float>> output{"output", 4};  // (oc, x, y, batch)
 
     void generate() {
-        define_dot(Int(64));
+        // Fixed widths accumulate in 32 bits (the runtime sends them only calls whose sums fit
+        // int32): AVX2 has no int64 -> fp32 conversion, which made the epilogue cost more than
+        // the dot products on short rows. The generic kernel keeps int64 for any K.
+        const bool narrow = fixed_abits > 0 && fixed_wbits > 0;
+        define_dot(narrow ? kModular32 : Int(64));
         require_shapes();
         allow_broadcast(scale, bias);
-        output(oc, x, y, b) = fp32_epilogue(dot(oc, x, y, b), scale(oc), bias(oc), clamp_min, clamp_max);
+        output(oc, x, y, b) = fp32_epilogue(narrow ? reinterpret<int32_t>(dot(oc, x, y, b)) : Expr(dot(oc, x, y, b)), scale(oc), bias(oc), clamp_min, clamp_max);
     }
     void schedule() {
         apply_bitserial_conv2d_schedule(funcs(output, Func(), Func(), output.dim(1).extent()),

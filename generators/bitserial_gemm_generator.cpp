@@ -118,10 +118,14 @@ public:
     Output<Buffer<float>> output{"output", 2};  // (n, m)
 
     void generate() {
-        define_dot(Int(64));
+        // Fixed widths accumulate in 32 bits (the runtime sends them only calls whose sums fit
+        // int32): AVX2 has no int64 -> fp32 conversion, which made the epilogue cost more than
+        // the dot products on short rows. The generic kernel keeps int64 for any K.
+        const bool narrow = fixed_abits > 0 && fixed_wbits > 0;
+        define_dot(narrow ? kModular32 : Int(64));
         require_bit_widths();
         allow_broadcast(scale, bias);
-        output(n, m) = fp32_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
+        output(n, m) = fp32_epilogue(narrow ? reinterpret<int32_t>(dot(n, m)) : Expr(dot(n, m)), scale(n), bias(n), clamp_min, clamp_max);
     }
     void schedule() {
         apply_bitserial_gemm_schedule(funcs(output, Func(), Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),

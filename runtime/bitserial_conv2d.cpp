@@ -88,10 +88,7 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     }
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
     const KernelSet &set = kernels();
-    Kernel<BsConvI32Fn> kernel = set.conv2d_i32;
-    for (const SpecializedBitserial &sp : set.specialized) {
-        if (sp.abits == a_op.bits && sp.wbits == w_op.bits) kernel = sp.conv2d_i32;
-    }
+    const auto kernel = for_widths(set, &SpecializedBitserial::conv2d_i32, set.conv2d_i32, a_op.bits, w_op.bits);
     return run_kernel_sliced(kernel, result, 2, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(),
                              LPGEN_CONV_GEOMETRY(s), LPGEN_OPERANDS(a_op, w_op));
 }
@@ -108,7 +105,12 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);
     auto bias = per_channel_view(e.bias, e.bias_count, s.out_channels);
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
-    return run_kernel_sliced(kernels().conv2d_f32, result, 2, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(),
+    const KernelSet &set = kernels();
+    // The fixed-width fp32 kernels accumulate in int32; sums that may not fit take the generic one.
+    const auto kernel = fits_int32(int64_t(s.channels) * s.kernel_h * s.kernel_w, a_op, w_op)
+                            ? for_widths(set, &SpecializedBitserial::conv2d_f32, set.conv2d_f32, a_op.bits, w_op.bits)
+                            : set.conv2d_f32;
+    return run_kernel_sliced(kernel, result, 2, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(),
                              LPGEN_CONV_GEOMETRY(s), LPGEN_OPERANDS(a_op, w_op), scale.raw_buffer(), bias.raw_buffer(),
                              e.clamp_min, e.clamp_max);
 }

@@ -40,10 +40,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     check_int32_range(s.k, a_op, w_op);
     auto result = dense_view(out, {s.n, s.m});
     const KernelSet &set = kernels();
-    Kernel<BsGemmI32Fn> kernel = set.gemm_i32;
-    for (const SpecializedBitserial &sp : set.specialized) {
-        if (sp.abits == a_op.bits && sp.wbits == w_op.bits) kernel = sp.gemm_i32;
-    }
+    const auto kernel = for_widths(set, &SpecializedBitserial::gemm_i32, set.gemm_i32, a_op.bits, w_op.bits);
     return run_kernel_sliced(kernel, result, 1, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits,
                              w_op.bits, static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding),
                              a_op.zero_point, w_op.zero_point);
@@ -58,7 +55,12 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     auto scale = per_channel_view(e.scale, e.scale_count, s.n);
     auto bias = per_channel_view(e.bias, e.bias_count, s.n);
     auto result = dense_view(out, {s.n, s.m});
-    return run_kernel_sliced(kernels().gemm_f32, result, 1, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k,
+    const KernelSet &set = kernels();
+    // The fixed-width fp32 kernels accumulate in int32; sums that may not fit take the generic one.
+    const auto kernel = fits_int32(s.k, a_op, w_op)
+                            ? for_widths(set, &SpecializedBitserial::gemm_f32, set.gemm_f32, a_op.bits, w_op.bits)
+                            : set.gemm_f32;
+    return run_kernel_sliced(kernel, result, 1, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k,
                              a_op.bits, w_op.bits, static_cast<int32_t>(a_op.encoding),
                              static_cast<int32_t>(w_op.encoding), a_op.zero_point, w_op.zero_point,
                              scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max);

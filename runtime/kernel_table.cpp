@@ -13,14 +13,20 @@
 #define LPGEN_KERNEL_SET(suffix)                                                                       \
     KernelSet {                                                                                        \
         #suffix, LPGEN_K(bitpack_u8, suffix), LPGEN_K(bitpack_f32, suffix), LPGEN_K(bitpack_groups, suffix), \
+            LPGEN_K(quantize_u8, suffix), \
             LPGEN_K(bs_gemm_i32, suffix),                                                              \
             LPGEN_K(bs_gemm_f32, suffix), LPGEN_K(bs_gemm_packed, suffix), LPGEN_K(bs_conv2d_i32, suffix), \
             LPGEN_K(bs_conv2d_f32, suffix), LPGEN_K(bs_conv2d_packed, suffix),                         \
-            {{1, 1, LPGEN_K(bs_gemm_i32_a1w1, suffix), LPGEN_K(bs_conv2d_i32_a1w1, suffix)},           \
-             {2, 1, LPGEN_K(bs_gemm_i32_a2w1, suffix), LPGEN_K(bs_conv2d_i32_a2w1, suffix)},           \
-             {2, 2, LPGEN_K(bs_gemm_i32_a2w2, suffix), LPGEN_K(bs_conv2d_i32_a2w2, suffix)},           \
-             {3, 3, LPGEN_K(bs_gemm_i32_a3w3, suffix), LPGEN_K(bs_conv2d_i32_a3w3, suffix)},           \
-             {4, 4, LPGEN_K(bs_gemm_i32_a4w4, suffix), LPGEN_K(bs_conv2d_i32_a4w4, suffix)}},          \
+            {{1, 1, LPGEN_K(bs_gemm_i32_a1w1, suffix), LPGEN_K(bs_conv2d_i32_a1w1, suffix),     \
+              LPGEN_K(bs_gemm_f32_a1w1, suffix), LPGEN_K(bs_conv2d_f32_a1w1, suffix)},           \
+             {2, 1, LPGEN_K(bs_gemm_i32_a2w1, suffix), LPGEN_K(bs_conv2d_i32_a2w1, suffix),     \
+              LPGEN_K(bs_gemm_f32_a2w1, suffix), LPGEN_K(bs_conv2d_f32_a2w1, suffix)},           \
+             {2, 2, LPGEN_K(bs_gemm_i32_a2w2, suffix), LPGEN_K(bs_conv2d_i32_a2w2, suffix),     \
+              LPGEN_K(bs_gemm_f32_a2w2, suffix), LPGEN_K(bs_conv2d_f32_a2w2, suffix)},           \
+             {3, 3, LPGEN_K(bs_gemm_i32_a3w3, suffix), LPGEN_K(bs_conv2d_i32_a3w3, suffix),     \
+              LPGEN_K(bs_gemm_f32_a3w3, suffix), LPGEN_K(bs_conv2d_f32_a3w3, suffix)},           \
+             {4, 4, LPGEN_K(bs_gemm_i32_a4w4, suffix), LPGEN_K(bs_conv2d_i32_a4w4, suffix),     \
+              LPGEN_K(bs_gemm_f32_a4w4, suffix), LPGEN_K(bs_conv2d_f32_a4w4, suffix)}},          \
             LPGEN_K(base_gemm_i8, suffix), LPGEN_K(base_gemm_i16, suffix), LPGEN_K(base_gemm_f32, suffix), \
             LPGEN_K(base_conv2d_i8, suffix), LPGEN_K(base_conv2d_i16, suffix),                         \
             LPGEN_K(base_conv2d_f32, suffix),                                                          \

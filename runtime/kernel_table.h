@@ -17,6 +17,7 @@ struct Kernel {
 
 using Buf = halide_buffer_t *;
 using BitpackU8Fn = int (*)(Buf values, Buf packed);
+using QuantizeU8Fn = int (*)(Buf values, float scale, int32_t zero_point, int32_t bits, int32_t encoding, Buf codes);
 using BitpackF32Fn = int (*)(Buf values, float scale, int32_t zero_point, int32_t bits, int32_t encoding, Buf packed);
 
 // Shared leading arguments: operands, then k (GEMM) or channels + geometry (conv), bits,
@@ -52,6 +53,8 @@ struct SpecializedBitserial {
     int abits, wbits;
     Kernel<BsGemmI32Fn> gemm_i32;
     Kernel<BsConvI32Fn> conv2d_i32;
+    Kernel<BsGemmF32Fn> gemm_f32;
+    Kernel<BsConvF32Fn> conv2d_f32;
 };
 
 struct KernelSet {
@@ -59,6 +62,7 @@ struct KernelSet {
     Kernel<BitpackU8Fn> bitpack_u8;
     Kernel<BitpackF32Fn> bitpack_f32;
     Kernel<BitpackU8Fn> bitpack_groups;
+    Kernel<QuantizeU8Fn> quantize_u8;
     Kernel<BsGemmI32Fn> gemm_i32;
     Kernel<BsGemmF32Fn> gemm_f32;
     Kernel<BsGemmPackedFn> gemm_packed;
@@ -76,6 +80,17 @@ struct KernelSet {
     Kernel<MxDecodeI8Fn> mx_decode_i8;
     Kernel<MxGemmI8Fn> mx_gemm_i8, mx_gemv_i8;
 };
+
+// The kernel of `set` compiled for these bit widths (member of SpecializedBitserial), else
+// `generic`, which takes the widths as arguments.
+template <typename Fn>
+Kernel<Fn> for_widths(const KernelSet &set, Kernel<Fn> SpecializedBitserial::*member, const Kernel<Fn> &generic,
+                      int abits, int wbits) {
+    for (const SpecializedBitserial &sp : set.specialized) {
+        if (sp.abits == abits && sp.wbits == wbits) return sp.*member;
+    }
+    return generic;
+}
 
 // The variant for this process: the most specialised one the CPU supports, unless
 // select_isa() or the LPGEN_ISA environment variable named another.

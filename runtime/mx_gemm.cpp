@@ -96,8 +96,11 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w) {
 
 const char *run_generic(MxCall &c) {
     const bool exact = c.at.shift >= 0 && c.wt.shift >= 0;
-    // int32 block sums where 32 products cannot overflow them (E4M3 with FP4, FP6 or INT8).
-    const bool fits_int32 = exact && kMxBlock * c.at.max_magnitude * c.wt.max_magnitude <= INT32_MAX;
+    // int32 block sums where 32 products cannot overflow them (E4M3 with FP4, FP6 or INT8),
+    // else fp64 ones, exact below 2^53 (every pair of formats: E4M3 x E4M3 reaches 2^41).
+    const double block_bound = double(kMxBlock) * c.at.max_magnitude * c.wt.max_magnitude;
+    const bool fits_int32 = exact && block_bound <= INT32_MAX;
+    LPGEN_REQUIRE(!exact || block_bound <= 9007199254740992.0, "internal: an MX block sum would not be exact in fp64");
     auto a_int = dense_view(c.at.integer.data(), {256});
     auto a_real = dense_view(c.at.real.data(), {256});
     auto a_special = dense_view(c.at.special.data(), {256});

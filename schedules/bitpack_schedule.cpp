@@ -35,4 +35,13 @@ void apply_bitpack_groups_schedule(Func packed, const Target &target) {
     packed.reorder(row, kw, plane).vectorize(row, lanes, TailStrategy::GuardWithIf);
 }
 
+void apply_quantize_u8_schedule(Func codes, const Target &target) {
+    const int lanes = target.natural_vector_size<uint8_t>();
+    Var k = codes.args()[0], row = codes.args()[1];
+    OutputImageParam out = codes.output_buffer();
+    codes.specialize(out.dim(0).extent() >= lanes).vectorize(k, lanes, TailStrategy::ShiftInwards);
+    // Rows shorter than a vector: vectorize across rows instead (the whole tensor is dense).
+    codes.vectorize(row, target.natural_vector_size<float>(), TailStrategy::GuardWithIf);
+}
+
 }  // namespace lpgen

@@ -20,4 +20,7 @@ void apply_bitpack_schedule(BitpackFuncs funcs, const Knobs &knobs, const Halide
 // rows (small channel counts: one word per plane at C = 64).
 void apply_bitpack_groups_schedule(Halide::Func packed, const Halide::Target &target);
 
+// quantize_u8: codes vectorized along k (one vector of uint8 per step), rows sequential.
+void apply_quantize_u8_schedule(Halide::Func codes, const Halide::Target &target);
+
 }  // namespace lpgen

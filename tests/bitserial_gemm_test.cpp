@@ -106,6 +106,24 @@ TEST_P(BitserialGemm, int32_output_refuses_sums_that_could_overflow_and_fp32_car
     EXPECT_EQ(real[0], 255.0f * 255.0f * 65536.0f);
 }
 
+// The fixed-width fp32 kernels accumulate in int32: sums that could leave it (here 4A4W with
+// zero points, 271 * 271 * 40000 > 2^31) must go to the generic int64 kernel and stay exact.
+TEST_P(BitserialGemm, fp32_output_of_specialized_widths_falls_back_when_int32_could_overflow) {
+    std::mt19937 rng(12);
+    GemmCase c({1, 2, 40000}, {4, Encoding::Unsigned, -256}, {4, Encoding::Unsigned, -256}, rng);
+    std::fill(c.a_codes.begin(), c.a_codes.end(), 15);
+    std::fill(c.w_codes.begin(), c.w_codes.end(), 15);
+    c.repack();
+    const float one = 1.0f;
+    const Fp32Epilogue e{&one, 1};
+    std::vector<float> real(2);
+    const std::string kernel = bitserial_gemm(c.shape, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(),
+                                              c.w_packed.size(), c.w, e, real.data(), real.size());
+    EXPECT_NE(kernel.find("lpgen_bs_gemm_f32__"), std::string::npos) << kernel;
+    EXPECT_EQ(real, ref::fp32_epilogue(c.expected(), 2, e));
+    EXPECT_EQ(real[0], float(271.0 * 271.0 * 40000.0));
+}
+
 TEST_P(BitserialGemm, fp32_epilogue_matches_reference_bit_for_bit) {
     std::mt19937 rng(8);
     std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
@@ -156,6 +174,11 @@ TEST_P(BitserialGemm, specialized_kernels_serve_their_widths) {
     std::string name = bitserial_gemm(c.shape, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(),
                                       c.w_packed.size(), c.w, out.data(), out.size());
     EXPECT_NE(name.find("a1w1"), std::string::npos) << name;
+    const float one = 1.0f;
+    std::vector<float> real(32);
+    name = bitserial_gemm(c.shape, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(), c.w_packed.size(),
+                          c.w, Fp32Epilogue{&one, 1}, real.data(), real.size());
+    EXPECT_NE(name.find("lpgen_bs_gemm_f32_a1w1__"), std::string::npos) << name;
     GemmCase g({4, 8, 64}, {3, Encoding::Unsigned, 0}, {1, Encoding::Unsigned, 0}, rng);
     name = bitserial_gemm(g.shape, g.a_packed.data(), g.a_packed.size(), g.a, g.w_packed.data(), g.w_packed.size(),
                           g.w, out.data(), out.size());
