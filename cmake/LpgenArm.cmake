@@ -22,7 +22,7 @@ function(lpgen_add_arm_profile PROFILE TOOLCHAIN EMULATOR)
             -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}
             -DLPGEN_PROFILE=${PROFILE}
             -DLPGEN_PREBUILT_KERNEL_DIR=${LPGEN_KERNEL_DIR}/${PROFILE}
-        BUILD_COMMAND ${CMAKE_COMMAND} --build "${build_dir}" --target lpgen_tests
+        BUILD_COMMAND ${CMAKE_COMMAND} --build "${build_dir}" --target lpgen_tests lpgen
         INSTALL_COMMAND ""
         BUILD_ALWAYS ON
         DEPENDS ${kernel_targets} lpgen_halide_runtime__${LPGEN_SUFFIX_${PROFILE}}_gen)

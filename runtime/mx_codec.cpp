@@ -9,11 +9,12 @@
 namespace lpgen {
 namespace {
 
-int padded_k(int k) { return (k + kMxBlock - 1) / kMxBlock * kMxBlock; }
+// K rounded up to whole blocks, in size_t: k may be anything up to INT_MAX before it is checked.
+size_t padded_k(int k) { return (size_t(k) + kMxBlock - 1) / kMxBlock * kMxBlock; }
 
 int checked_format(MxFormat format) {
     const int index = static_cast<int>(format);
-    LPGEN_REQUIRE(index >= 0 && index < 6, "MX format " + std::to_string(index) + " does not exist");
+    if (index < 0 || index >= 6) fail_unsupported("MX format " + std::to_string(index) + " does not exist");
     return index;
 }
 
@@ -23,7 +24,7 @@ MxFormat mx_format(const char *name) {
     for (int i = 0; i < 6; ++i) {
         if (name != nullptr && std::strcmp(name, kMxFormats[i].name) == 0) return static_cast<MxFormat>(i);
     }
-    fail(std::string("unknown MX format '") + (name ? name : "(null)") +
+    fail_unsupported(std::string("unknown MX format '") + (name ? name : "(null)") +
          "'; expected fp8_e4m3, fp8_e5m2, fp6_e3m2, fp6_e2m3, fp4_e2m1 or int8");
 }
 
@@ -33,13 +34,13 @@ size_t mx_code_bytes(MxFormat format, int rows, int k) {
     checked_format(format);
     check_positive(rows, "rows");
     check_positive(k, "k");
-    return checked_product({size_t(rows), size_t(padded_k(k)) * size_t(mx_info(format).bits) / 8}, "MX codes");
+    return checked_product({size_t(rows), padded_k(k) * size_t(mx_info(format).bits) / 8}, "MX codes");
 }
 
 size_t mx_scale_count(int rows, int k) {
     check_positive(rows, "rows");
     check_positive(k, "k");
-    return checked_product({size_t(rows), size_t(padded_k(k) / kMxBlock)}, "MX scales");
+    return checked_product({size_t(rows), padded_k(k) / kMxBlock}, "MX scales");
 }
 
 const char *mx_quantize(const float *values, size_t value_count, int rows, int k, MxFormat format, uint8_t *codes,
@@ -49,10 +50,10 @@ const char *mx_quantize(const float *values, size_t value_count, int rows, int k
     check_buffer(values, value_count, checked_product({size_t(rows), size_t(k)}, "values"), "values");
     check_buffer(codes, code_bytes, needed_code_bytes, "codes");
     check_buffer(scales, scale_count, mx_scale_count(rows, k), "scales");
-    const int row_bytes = padded_k(k) * mx_info(format).bits / 8;
+    const int row_bytes = static_cast<int>(padded_k(k) * mx_info(format).bits / 8);
     auto in = dense_view(values, {k, rows});
     auto code_view = dense_view(codes, {row_bytes, rows});
-    auto scale_view = dense_view(scales, {padded_k(k) / kMxBlock, rows});
+    auto scale_view = dense_view(scales, {static_cast<int>(padded_k(k) / kMxBlock), rows});
     return run_kernel(kernels().mx_quantize[index], in.raw_buffer(), code_view.raw_buffer(), scale_view.raw_buffer());
 }
 
@@ -62,9 +63,9 @@ const char *mx_dequantize(const uint8_t *codes, size_t code_bytes, const uint8_t
     check_buffer(codes, code_bytes, mx_code_bytes(format, rows, k), "codes");
     check_buffer(scales, scale_count, mx_scale_count(rows, k), "scales");
     check_buffer(out, out_count, checked_product({size_t(rows), size_t(k)}, "output"), "output");
-    const int row_bytes = padded_k(k) * mx_info(format).bits / 8;
+    const int row_bytes = static_cast<int>(padded_k(k) * mx_info(format).bits / 8);
     auto code_view = dense_view(codes, {row_bytes, rows});
-    auto scale_view = dense_view(scales, {padded_k(k) / kMxBlock, rows});
+    auto scale_view = dense_view(scales, {static_cast<int>(padded_k(k) / kMxBlock), rows});
     auto result = dense_view(out, {k, rows});
     return run_kernel(kernels().mx_dequantize[index], code_view.raw_buffer(), scale_view.raw_buffer(),
                       result.raw_buffer());

@@ -28,13 +28,17 @@ void check_positive(int value, const char *name) {
 
 static void check_encoding(Encoding e, const char *name) {
     const int v = static_cast<int>(e);
-    LPGEN_REQUIRE(v >= 0 && v <= 2, std::string(name) + ".encoding " + std::to_string(v) +
-                                  " is not unsigned (0), signed (1) or bipolar (2)");
+    if (v < 0 || v > 2) {
+        fail_unsupported(std::string(name) + ".encoding " + std::to_string(v) +
+                         " is not unsigned (0), signed (1) or bipolar (2)");
+    }
 }
 
 void check_operand(const Operand &op, const char *name) {
-    LPGEN_REQUIRE(op.bits >= 1 && op.bits <= 8,
-            std::string(name) + ".bits is " + std::to_string(op.bits) + "; bit-serial operands have 1 to 8 bits");
+    if (op.bits < 1 || op.bits > 8) {
+        fail_unsupported(std::string(name) + ".bits is " + std::to_string(op.bits) +
+                         "; bit-serial operands have 1 to 8 bits");
+    }
     check_encoding(op.encoding, name);
     LPGEN_REQUIRE(op.zero_point >= -256 && op.zero_point <= 256,
             std::string(name) + ".zero_point " + std::to_string(op.zero_point) + " is outside [-256, 256]");
@@ -71,9 +75,13 @@ int64_t max_magnitude(const Operand &op) {
     return std::max(std::abs(lo - op.zero_point), std::abs(hi - op.zero_point));
 }
 
-void check_int32_range(int64_t terms, const Operand &a, const Operand &w) {
+bool fits_int32(int64_t terms, const Operand &a, const Operand &w) {
     const long double bound = static_cast<long double>(terms) * max_magnitude(a) * max_magnitude(w);
-    LPGEN_REQUIRE(bound <= std::numeric_limits<int32_t>::max(),
+    return bound <= std::numeric_limits<int32_t>::max();
+}
+
+void check_int32_range(int64_t terms, const Operand &a, const Operand &w) {
+    LPGEN_REQUIRE(fits_int32(terms, a, w),
             "int32 output could overflow: " + std::to_string(terms) + " products of " + std::to_string(a.bits) +
                 "-bit by " + std::to_string(w.bits) + "-bit values; use the fp32 epilogue");
 }

@@ -11,6 +11,7 @@
 namespace lpgen {
 
 [[noreturn]] inline void fail(const std::string &message) { throw Error("lpgen: " + message); }
+[[noreturn]] inline void fail_unsupported(const std::string &message) { throw Unsupported("lpgen: " + message); }
 
 // Checks a condition; the message is only built when the check fails (calls stay cheap).
 #define LPGEN_REQUIRE(condition, message)          \
@@ -35,12 +36,14 @@ void check_buffer(const T *data, size_t have, size_t needed, const char *name) {
                                 std::to_string(needed));
 }
 
-inline int words_for(int k) { return (k + 63) / 64; }
+inline int words_for(int k) { return static_cast<int>((int64_t(k) + 63) / 64); }
 
 // Largest |decoded value - zero point| an operand can take.
 int64_t max_magnitude(const Operand &op);
 
-// Throws when K products at these widths could exceed int32 output.
+// Whether every sum of `terms` products at these widths fits int32 (so 32-bit accumulators
+// are exact); check_int32_range throws when it does not.
+bool fits_int32(int64_t terms, const Operand &a, const Operand &w);
 void check_int32_range(int64_t terms, const Operand &a, const Operand &w);
 
 }  // namespace lpgen

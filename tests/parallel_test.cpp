@@ -113,9 +113,11 @@ TEST(Threads, mx_gemm_gemv_and_conv2d_give_the_same_bits) {
         const MxMatrix a(shape.m, shape.k, af, rng), w(shape.n, shape.k, wf, rng);
         const MxWeights weights(shape.n, shape.k, wf, w.codes.data(), w.codes.size(), w.scales.data(), w.scales.size());
         const size_t count = size_t(shape.m) * shape.n;
+        const GemmShape gemm = shape;  // structured bindings cannot be captured before C++20
+        const MxFormat a_format = af;
         expect_same_with_threads<float>(count, 3, [&](float *out) {
-            mx_gemm(shape, a.codes.data(), a.codes.size(), a.scales.data(), a.scales.size(), af, weights, kIdentity,
-                    out, count);
+            mx_gemm(gemm, a.codes.data(), a.codes.size(), a.scales.data(), a.scales.size(), a_format, weights,
+                    kIdentity, out, count);
         });
     }
     const Conv2dShape s = conv_3x3(10, 9, 40, 6, 1);

@@ -19,6 +19,12 @@ public:
     using std::invalid_argument::invalid_argument;
 };
 
+// A bit width, encoding or format that lpgen does not offer (a kind of Error).
+class Unsupported : public Error {
+public:
+    using Error::Error;
+};
+
 // DESIGN.md, "Encodings". For bipolar operands the uint8 code u stands for 2u - (2^bits - 1).
 enum class Encoding : int { Unsigned = 0, Signed = 1, Bipolar = 2 };
 

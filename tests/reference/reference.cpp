@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace lpgen::ref {
 
@@ -55,6 +56,12 @@ std::vector<int64_t> gemm(const std::vector<uint8_t> &a, const std::vector<uint8
     return c;
 }
 
+// Integer sums run in int64 and are then cut to Acc: the baselines' int32 accumulators wrap
+// modulo 2^32 (full-range int16 operands overflow them), and signed overflow in the reference
+// itself would be undefined.
+template <typename Acc>
+using WideSum = std::conditional_t<std::is_integral_v<Acc>, int64_t, Acc>;
+
 template <typename T, typename Acc, typename Value>
 static std::vector<Acc> conv_loop(const std::vector<T> &a, const std::vector<T> &w, const Conv2dShape &s, Value value_of) {
     const int oh = s.out_height(), ow = s.out_width();
@@ -63,7 +70,7 @@ static std::vector<Acc> conv_loop(const std::vector<T> &a, const std::vector<T> 
         for (int y = 0; y < oh; ++y)
             for (int x = 0; x < ow; ++x)
                 for (int o = 0; o < s.out_channels; ++o) {
-                    Acc sum = 0;
+                    WideSum<Acc> sum = 0;
                     for (int ky = 0; ky < s.kernel_h; ++ky)
                         for (int kx = 0; kx < s.kernel_w; ++kx) {
                             const int iy = y * s.stride_h - s.pad_top + ky * s.dilation_h;
@@ -75,7 +82,7 @@ static std::vector<Acc> conv_loop(const std::vector<T> &a, const std::vector<T> 
                                 sum += value_of(av, wv);
                             }
                         }
-                    out[((size_t(b) * oh + y) * ow + x) * s.out_channels + o] = sum;
+                    out[((size_t(b) * oh + y) * ow + x) * s.out_channels + o] = static_cast<Acc>(sum);
                 }
     return out;
 }
@@ -110,9 +117,9 @@ std::vector<Acc> dense_gemm(const std::vector<T> &a, const std::vector<T> &w, co
     std::vector<Acc> c(size_t(s.m) * s.n, Acc(0));
     for (int m = 0; m < s.m; ++m)
         for (int n = 0; n < s.n; ++n) {
-            Acc sum = 0;
+            WideSum<Acc> sum = 0;
             for (int k = 0; k < s.k; ++k) sum += Acc(a[size_t(m) * s.k + k]) * Acc(w[size_t(n) * s.k + k]);
-            c[size_t(m) * s.n + n] = sum;
+            c[size_t(m) * s.n + n] = static_cast<Acc>(sum);
         }
     return c;
 }
@@ -128,5 +135,6 @@ template std::vector<float> dense_gemm<float, float>(const std::vector<float> &,
 template std::vector<int32_t> dense_conv2d<int8_t, int32_t>(const std::vector<int8_t> &, const std::vector<int8_t> &, const Conv2dShape &);
 template std::vector<int32_t> dense_conv2d<int16_t, int32_t>(const std::vector<int16_t> &, const std::vector<int16_t> &, const Conv2dShape &);
 template std::vector<float> dense_conv2d<float, float>(const std::vector<float> &, const std::vector<float> &, const Conv2dShape &);
+template std::vector<double> dense_conv2d<double, double>(const std::vector<double> &, const std::vector<double> &, const Conv2dShape &);
 
 }  // namespace lpgen::ref

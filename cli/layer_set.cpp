@@ -1,0 +1,120 @@
+#include "layer_set.h"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "bench/workloads.h"
+#include "conv_shape.h"
+#include "validate.h"
+
+namespace lpgen::cli {
+namespace {
+
+std::vector<std::string> split(const std::string &text, char separator) {
+    std::vector<std::string> parts;
+    std::stringstream stream(text);
+    for (std::string part; std::getline(stream, part, separator);) {
+        if (!part.empty()) parts.push_back(part);
+    }
+    return parts;
+}
+
+std::vector<Layer> resnet18(const std::vector<std::string> &names) {
+    std::vector<Layer> all;
+    for (const auto &l : bench::resnet18_layers()) all.push_back({l.name, l.shape});
+    if (names.empty()) return all;
+    std::vector<Layer> chosen;
+    for (const std::string &name : names) {
+        auto it = std::find_if(all.begin(), all.end(), [&](const Layer &l) { return l.name == name; });
+        if (it == all.end()) throw Error("lpgen: resnet18 has no layer '" + name + "' (C2 to C12)");
+        chosen.push_back(*it);
+    }
+    return chosen;
+}
+
+int field(const nlohmann::json &layer, const char *key, int fallback, bool required) {
+    if (!layer.contains(key)) {
+        if (required) throw Error(std::string("lpgen: layer ") + layer.dump() + " has no '" + key + "'");
+        return fallback;
+    }
+    if (!layer[key].is_number_integer()) throw Error(std::string("lpgen: '") + key + "' must be an integer");
+    const auto value = layer[key].get<long long>();
+    if (value < 0 || value > (1 << 24)) throw Error(std::string("lpgen: '") + key + "' is out of range");
+    return static_cast<int>(value);
+}
+
+std::string text_field(const nlohmann::json &layer, const char *key, const std::string &fallback) {
+    if (!layer.contains(key)) return fallback;
+    if (!layer[key].is_string()) throw Error(std::string("lpgen: '") + key + "' must be a string");
+    return layer[key].get<std::string>();
+}
+
+Layer from_json(const nlohmann::json &j, size_t index) {
+    if (!j.is_object()) throw Error("lpgen: layer " + std::to_string(index) + " is not an object");
+    Layer layer;
+    layer.name = text_field(j, "name", "layer" + std::to_string(index));
+    const std::string op = text_field(j, "op", "conv2d");
+    Conv2dShape &s = layer.shape;
+    if (op == "gemm") {
+        s.height = field(j, "m", 0, true), s.width = 1;
+        s.out_channels = field(j, "n", 0, true), s.channels = field(j, "k", 0, true);
+    } else if (op == "conv2d") {
+        s.batch = field(j, "batch", 1, false);
+        s.height = field(j, "height", 0, true), s.width = field(j, "width", s.height, false);
+        s.channels = field(j, "channels", 0, true), s.out_channels = field(j, "out_channels", 0, true);
+        s.kernel_h = s.kernel_w = field(j, "kernel", 1, false);
+        s.stride_h = s.stride_w = field(j, "stride", 1, false);
+        s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = field(j, "pad", 0, false);
+    } else {
+        throw Error("lpgen: layer '" + layer.name + "' has op '" + op + "'; expected conv2d or gemm");
+    }
+    check_conv_shape(s);
+    checked_product({size_t(s.batch), size_t(s.height), size_t(s.width), size_t(s.channels)}, "the layer's input");
+    checked_product({size_t(s.out_channels), size_t(s.kernel_h), size_t(s.kernel_w), size_t(s.channels)},
+                    "the layer's weights");
+    conv_output_count(s);
+    return layer;
+}
+
+std::vector<Layer> from_file(const std::string &path) {
+    std::ifstream file(path);
+    if (!file) throw Error("lpgen: cannot read layer list '" + path + "'");
+    std::stringstream text;
+    text << file.rdbuf();
+    return parse_layer_list(text.str(), path);
+}
+
+}  // namespace
+
+std::vector<Layer> parse_layer_list(const std::string &json_text, const std::string &source) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(json_text);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error("lpgen: " + source + " is not valid JSON: " + e.what());
+    }
+    if (!j.is_object() || !j.contains("layers") || !j["layers"].is_array() || j["layers"].empty()) {
+        throw Error("lpgen: " + source + " needs a non-empty \"layers\" array");
+    }
+    std::vector<Layer> layers;
+    for (size_t i = 0; i < j["layers"].size(); ++i) layers.push_back(from_json(j["layers"][i], i));
+    return layers;
+}
+
+std::vector<Layer> load_layers(const std::string &spec) {
+    if (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".json") == 0) return from_file(spec);
+    if (spec == "resnet18") return resnet18({});
+    if (spec.rfind("resnet18:", 0) == 0) return resnet18(split(spec.substr(9), ','));
+    return resnet18(split(spec, ','));
+}
+
+std::string describe(const Conv2dShape &s) {
+    std::ostringstream out;
+    out << s.height << "x" << s.width << "x" << s.channels << " -> " << s.out_channels << ", " << s.kernel_h << "x"
+        << s.kernel_w << "/" << s.stride_h;
+    return out.str();
+}
+
+}  // namespace lpgen::cli

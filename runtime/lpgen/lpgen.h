@@ -1,0 +1,202 @@
+/* lpgen C API: bit-serial and OCP Microscaling (MX) GEMM and conv2d on CPUs.
+ *
+ * Every function returns an lpgen_status. On failure nothing has been written to the caller's
+ * output, and lpgen_last_error() holds a message naming the argument at fault (per thread,
+ * until the next call). On success lpgen_last_kernel() names the generated kernel that ran
+ * (e.g. "lpgen_bs_conv2d_f32_a1w1__x86_avx512"), so a program can see which variant served it.
+ *
+ * Weights are packed once into opaque handles; activations are packed per call (bit-serial:
+ * lpgen_quantize_pack, or the requantize-and-pack output of the previous layer; MX: codes and
+ * scales from lpgen_mx_quantize, or fp32 values quantized inside the call). Layouts follow
+ * DESIGN.md: NHWC activations, [OC][KH][KW][C] conv weights, [N][K] GEMM weights.
+ * No C++ exception crosses this boundary. The functions are safe to call from several threads;
+ * lpgen_set_num_threads is process-wide.
+ */
+#ifndef LPGEN_H
+#define LPGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lpgen_status {
+    LPGEN_OK = 0,
+    LPGEN_INVALID_ARGUMENT = 1, /* null pointer, short buffer, bad shape, mismatched handle */
+    LPGEN_UNSUPPORTED = 2,      /* a bit width, encoding or format lpgen does not offer */
+    LPGEN_OUT_OF_MEMORY = 3,
+    LPGEN_KERNEL_FAILED = 4,    /* a generated kernel reported an error (message says which) */
+    LPGEN_INTERNAL_ERROR = 5
+} lpgen_status;
+
+/* The message of the last failed call on this thread ("" after a success). */
+const char *lpgen_last_error(void);
+/* The generated kernel that served the last successful operator call on this thread. */
+const char *lpgen_last_kernel(void);
+const char *lpgen_version(void);
+/* The instruction-set variant chosen for this CPU: "x86_avx512", "x86_avx2", "arm64_a53", ... */
+const char *lpgen_active_isa(void);
+
+/* Threads per call, process-wide: 1 (default) = the calling thread only, 0 = every hardware
+ * thread. Results are bit-identical for every thread count. */
+lpgen_status lpgen_set_num_threads(int count);
+int lpgen_num_threads(void);
+
+/* ---- Shapes and epilogues ---------------------------------------------------------------- */
+
+typedef struct lpgen_gemm_shape {
+    int m, n, k; /* out[m][n] = sum over k of a[m][k] * w[n][k] */
+} lpgen_gemm_shape;
+
+typedef struct lpgen_conv2d_shape {
+    int batch, height, width, channels;
+    int out_channels, kernel_h, kernel_w;
+    int stride_h, stride_w, dilation_h, dilation_w;
+    int pad_top, pad_left, pad_bottom, pad_right;
+} lpgen_conv2d_shape;
+
+/* Output height and width of a conv2d, or -1 when the shape has none. */
+int lpgen_conv2d_out_height(const lpgen_conv2d_shape *shape);
+int lpgen_conv2d_out_width(const lpgen_conv2d_shape *shape);
+
+/* out = clamp(float(acc) * scale[c] + bias[c], clamp_min, clamp_max); scale_count and bias_count
+ * are 1 (per tensor) or the output channels; bias may be NULL. */
+typedef struct lpgen_epilogue {
+    const float *scale;
+    size_t scale_count;
+    const float *bias;
+    size_t bias_count;
+    float clamp_min, clamp_max;
+} lpgen_epilogue;
+
+/* scale 1, no bias, no clamp. *one must outlive the epilogue (it is its scale). */
+lpgen_epilogue lpgen_epilogue_identity(const float *one);
+
+/* ---- Bit-serial operands ------------------------------------------------------------------ */
+
+typedef enum lpgen_encoding {
+    LPGEN_UNSIGNED = 0, /* 0 .. 2^bits-1 */
+    LPGEN_SIGNED = 1,   /* two's complement */
+    LPGEN_BIPOLAR = 2   /* code u means 2u - (2^bits - 1): XNOR-style +-1 planes */
+} lpgen_encoding;
+
+/* How packed codes are read: 1..8 bits, encoding, zero point subtracted from each value. */
+typedef struct lpgen_operand {
+    int bits;
+    lpgen_encoding encoding;
+    int zero_point;
+} lpgen_operand;
+
+/* fp32 -> code: round(x / scale) + zero_point, clamped to the encoding's range. */
+typedef struct lpgen_quantization {
+    float scale;
+    int zero_point;
+    int bits;
+    lpgen_encoding encoding;
+} lpgen_quantization;
+
+/* uint64 words of `rows` rows of k values packed at `bits` bits: rows * bits * ceil(k / 64);
+ * 0 when the arguments are out of range. */
+size_t lpgen_packed_words(int rows, int k, int bits);
+/* codes[rows][k] (each < 2^bits) -> out[rows][bits][ceil(k/64)]. */
+lpgen_status lpgen_pack_bits(const uint8_t *codes, size_t code_count, int rows, int k, int bits, uint64_t *out,
+                             size_t out_words);
+/* values[rows][k] fp32 -> quantized and packed in one pass (NHWC activations: rows = N*H*W). */
+lpgen_status lpgen_quantize_pack(const float *values, size_t value_count, int rows, int k,
+                                 const lpgen_quantization *q, uint64_t *out, size_t out_words);
+
+/* Packed bit-serial weights: bit-planes of GEMM [N][K] or conv2d [OC][KH][KW][C] codes. */
+typedef struct lpgen_bs_weights lpgen_bs_weights;
+
+lpgen_status lpgen_bs_weights_gemm(const uint8_t *codes, size_t code_count, int n, int k,
+                                   const lpgen_operand *op, lpgen_bs_weights **weights);
+lpgen_status lpgen_bs_weights_conv2d(const uint8_t *codes, size_t code_count, int out_channels, int kernel_h,
+                                     int kernel_w, int channels, const lpgen_operand *op,
+                                     lpgen_bs_weights **weights);
+void lpgen_bs_weights_free(lpgen_bs_weights *weights); /* NULL is fine */
+
+/* a packed as [M][a_op.bits][ceil(K/64)]; out int32 [M][N] (exact), fp32 [M][N] through the
+ * epilogue, or requantized and packed as [M][next.bits][ceil(N/64)] for the next layer. */
+lpgen_status lpgen_bs_gemm_i32(const lpgen_gemm_shape *shape, const uint64_t *a, size_t a_words,
+                               const lpgen_operand *a_op, const lpgen_bs_weights *w, int32_t *out,
+                               size_t out_count);
+lpgen_status lpgen_bs_gemm_f32(const lpgen_gemm_shape *shape, const uint64_t *a, size_t a_words,
+                               const lpgen_operand *a_op, const lpgen_bs_weights *w, const lpgen_epilogue *epilogue,
+                               float *out, size_t out_count);
+lpgen_status lpgen_bs_gemm_packed(const lpgen_gemm_shape *shape, const uint64_t *a, size_t a_words,
+                                  const lpgen_operand *a_op, const lpgen_bs_weights *w,
+                                  const lpgen_epilogue *epilogue, const lpgen_quantization *next, uint64_t *out,
+                                  size_t out_words);
+
+/* a packed NHWC as [N][H][W][a_op.bits][ceil(C/64)]; out NHWC [N][OH][OW][OC] (int32 or fp32),
+ * or packed as [N][OH][OW][next.bits][ceil(OC/64)]. */
+lpgen_status lpgen_bs_conv2d_i32(const lpgen_conv2d_shape *shape, const uint64_t *a, size_t a_words,
+                                 const lpgen_operand *a_op, const lpgen_bs_weights *w, int32_t *out,
+                                 size_t out_count);
+lpgen_status lpgen_bs_conv2d_f32(const lpgen_conv2d_shape *shape, const uint64_t *a, size_t a_words,
+                                 const lpgen_operand *a_op, const lpgen_bs_weights *w,
+                                 const lpgen_epilogue *epilogue, float *out, size_t out_count);
+lpgen_status lpgen_bs_conv2d_packed(const lpgen_conv2d_shape *shape, const uint64_t *a, size_t a_words,
+                                    const lpgen_operand *a_op, const lpgen_bs_weights *w,
+                                    const lpgen_epilogue *epilogue, const lpgen_quantization *next, uint64_t *out,
+                                    size_t out_words);
+
+/* ---- OCP Microscaling (MX) ---------------------------------------------------------------- */
+
+typedef enum lpgen_mx_format {
+    LPGEN_MX_FP8_E4M3 = 0,
+    LPGEN_MX_FP8_E5M2 = 1,
+    LPGEN_MX_FP6_E3M2 = 2,
+    LPGEN_MX_FP6_E2M3 = 3,
+    LPGEN_MX_FP4_E2M1 = 4,
+    LPGEN_MX_INT8 = 5
+} lpgen_mx_format;
+
+/* "fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "fp6_e2m3", "fp4_e2m1", "int8". */
+lpgen_status lpgen_mx_format_from_name(const char *name, lpgen_mx_format *format);
+const char *lpgen_mx_format_name(lpgen_mx_format format); /* NULL for an unknown value */
+
+/* Bytes of packed codes and number of E8M0 scales for rows of k values (0 when out of range). */
+size_t lpgen_mx_code_bytes(lpgen_mx_format format, int rows, int k);
+size_t lpgen_mx_scale_count(int rows, int k);
+
+lpgen_status lpgen_mx_quantize(const float *values, size_t value_count, int rows, int k, lpgen_mx_format format,
+                               uint8_t *codes, size_t code_bytes, uint8_t *scales, size_t scale_count);
+lpgen_status lpgen_mx_dequantize(const uint8_t *codes, size_t code_bytes, const uint8_t *scales,
+                                 size_t scale_count, int rows, int k, lpgen_mx_format format, float *out,
+                                 size_t out_count);
+
+/* MX weights: a private copy of codes and scales plus the decodings the fast kernels read. */
+typedef struct lpgen_mx_weights lpgen_mx_weights;
+
+lpgen_status lpgen_mx_weights_gemm(int n, int k, lpgen_mx_format format, const uint8_t *codes, size_t code_bytes,
+                                   const uint8_t *scales, size_t scale_count, lpgen_mx_weights **weights);
+/* Conv2d weights [OC][KH][KW][C], quantized as OC*KH*KW rows of C values. */
+lpgen_status lpgen_mx_weights_conv2d(int out_channels, int kernel_h, int kernel_w, int channels,
+                                     lpgen_mx_format format, const uint8_t *codes, size_t code_bytes,
+                                     const uint8_t *scales, size_t scale_count, lpgen_mx_weights **weights);
+void lpgen_mx_weights_free(lpgen_mx_weights *weights); /* NULL is fine */
+
+/* a: MX codes and scales of M rows (GEMM) or N*H*W rows (conv2d) of K (C) values. */
+lpgen_status lpgen_mx_gemm(const lpgen_gemm_shape *shape, const uint8_t *a_codes, size_t a_code_bytes,
+                           const uint8_t *a_scales, size_t a_scale_count, lpgen_mx_format a_format,
+                           const lpgen_mx_weights *w, const lpgen_epilogue *epilogue, float *out, size_t out_count);
+lpgen_status lpgen_mx_conv2d(const lpgen_conv2d_shape *shape, const uint8_t *a_codes, size_t a_code_bytes,
+                             const uint8_t *a_scales, size_t a_scale_count, lpgen_mx_format a_format,
+                             const lpgen_mx_weights *w, const lpgen_epilogue *epilogue, float *out,
+                             size_t out_count);
+/* Drop-in mode: fp32 activations, quantized to a_format inside the call. */
+lpgen_status lpgen_mx_gemm_f32(const lpgen_gemm_shape *shape, const float *a, size_t a_count,
+                               lpgen_mx_format a_format, const lpgen_mx_weights *w, const lpgen_epilogue *epilogue,
+                               float *out, size_t out_count);
+lpgen_status lpgen_mx_conv2d_f32(const lpgen_conv2d_shape *shape, const float *a, size_t a_count,
+                                 lpgen_mx_format a_format, const lpgen_mx_weights *w,
+                                 const lpgen_epilogue *epilogue, float *out, size_t out_count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LPGEN_H */
