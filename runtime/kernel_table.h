@@ -37,9 +37,9 @@ using BaseGemmFn = int (*)(Buf, Buf, Buf);
 using BaseConvFn = int (*)(Buf, Buf, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, Buf);
 using MxQuantizeFn = int (*)(Buf values, Buf codes, Buf scales);
 using MxDequantizeFn = int (*)(Buf codes, Buf scales, Buf values);
-using MxGemmFn = int (*)(Buf a_codes, Buf a_scales, Buf w_codes, Buf w_scales, Buf a_int, Buf a_real, Buf a_special,
-                         Buf w_int, Buf w_real, Buf w_special, int32_t a_bits, int32_t w_bits, int32_t a_shift,
-                         int32_t w_shift, LPGEN_EPILOGUE_ARGS, Buf output);
+using MxGemmFn = int (*)(Buf a_codes, Buf a_scales, Buf w_scales, Buf a_int, Buf a_real, Buf a_special, Buf w_ints,
+                         Buf w_reals, Buf w_nan, int32_t a_bits, int32_t a_shift, int32_t w_shift, LPGEN_EPILOGUE_ARGS,
+                         Buf output);
 using MxDecodeI16Fn = int (*)(Buf codes, Buf scales, Buf table, Buf special, int32_t bits, Buf values, Buf nan);
 using MxGemmI16Fn = int (*)(Buf a_values, Buf a_scales, Buf w_values, Buf w_scales, Buf a_nan, Buf w_nan,
                             int32_t shift_sum, LPGEN_EPILOGUE_ARGS, Buf output);

@@ -1,7 +1,8 @@
 // MX GEMM entry points: validation, then the fastest kernel family the formats allow.
 //   int8  (FP4, FP6 E2M3, INT8 pairs): activations decoded per call to uint8, prepared weights.
 //   int16 (also FP6 E3M2): activations decoded per call to int16, weights once.
-//   generic (any pair): codes decoded inside the kernel through the tables.
+//   generic (any pair): activation codes decoded inside the kernel through the tables,
+//                       weights decoded once per handle.
 // All three give the same bits (the block sums are exact, the scaling one correctly rounded
 // product, the blocks added in order).
 #include <cstdint>
@@ -27,12 +28,12 @@ std::unique_ptr<T[]> uninitialized(size_t count) {  // every element is written 
 
 struct MxCall {
     int m, n, blocks;
-    View<const uint8_t> a_codes, a_scales, w_codes, w_scales;
+    View<const uint8_t> a_codes, a_scales, w_scales;
     View<const float> scale, bias;
     View<float> out;
     const Fp32Epilogue &e;
     const MxDecodeTables &at, &wt;
-    int a_bits, w_bits;
+    int a_bits;
     MxFormat a_format;
 };
 
@@ -94,7 +95,7 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w) {
                              c.scale.raw_buffer(), c.bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
 }
 
-const char *run_generic(MxCall &c) {
+const char *run_generic(MxCall &c, const MxWeights::Prepared &w) {
     const bool exact = c.at.shift >= 0 && c.wt.shift >= 0;
     // int32 block sums where 32 products cannot overflow them (E4M3 with FP4, FP6 or INT8),
     // else fp64 ones, exact below 2^53 (every pair of formats: E4M3 x E4M3 reaches 2^41).
@@ -104,16 +105,20 @@ const char *run_generic(MxCall &c) {
     auto a_int = dense_view(c.at.integer.data(), {256});
     auto a_real = dense_view(c.at.real.data(), {256});
     auto a_special = dense_view(c.at.special.data(), {256});
-    auto w_int = dense_view(c.wt.integer.data(), {256});
-    auto w_real = dense_view(c.wt.real.data(), {256});
-    auto w_special = dense_view(c.wt.special.data(), {256});
+    const MxWeights::Prepared::Generic &g = w.generic();
+    const int k32 = c.blocks * kMxBlock;
+    // E5M2 weights have no integer decoding; the fp32 kernel never reads w_ints then.
+    static const int32_t no_ints = 0;
+    auto w_ints = g.ints.empty() ? dense_view(&no_ints, {1, 1}) : dense_view(g.ints.data(), {c.n, k32});
+    auto w_reals = dense_view(g.reals.data(), {c.n, k32});
+    auto w_nan = dense_view(g.nan.data(), {c.n, c.blocks});
     const KernelSet &set = kernels();
     return run_kernel_sliced(fits_int32 ? set.mx_gemm_exact32 : exact ? set.mx_gemm_exact : set.mx_gemm_fp32, c.out, 1,
-                             16, work(c), c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), c.w_codes.raw_buffer(),
-                             c.w_scales.raw_buffer(), a_int.raw_buffer(), a_real.raw_buffer(), a_special.raw_buffer(),
-                             w_int.raw_buffer(), w_real.raw_buffer(), w_special.raw_buffer(), c.a_bits, c.w_bits,
-                             exact ? c.at.shift : 0, exact ? c.wt.shift : 0, c.scale.raw_buffer(), c.bias.raw_buffer(),
-                             c.e.clamp_min, c.e.clamp_max);
+                             16, work(c), c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), c.w_scales.raw_buffer(),
+                             a_int.raw_buffer(), a_real.raw_buffer(), a_special.raw_buffer(), w_ints.raw_buffer(),
+                             w_reals.raw_buffer(), w_nan.raw_buffer(), c.a_bits, exact ? c.at.shift : 0,
+                             exact ? c.wt.shift : 0, c.scale.raw_buffer(), c.bias.raw_buffer(), c.e.clamp_min,
+                             c.e.clamp_max);
 }
 
 // The activations' codes, scales and the output for m rows against prepared weights.
@@ -139,13 +144,12 @@ void check_gemm_operands(const GemmShape &s, const uint8_t *a_codes, size_t a_co
 const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_t *a_scales, MxFormat a_format,
                         const MxWeights::Prepared &w, const Fp32Epilogue &e, float *out) {
     const int blocks = w.blocks, n = w.rows;
-    const int a_bits = mx_info(a_format).bits, w_bits = mx_info(w.format).bits;
+    const int a_bits = mx_info(a_format).bits;
     MxCall c{m,
              n,
              blocks,
              dense_view(a_codes, {blocks * kMxBlock * a_bits / 8, m}),
              dense_view(a_scales, {blocks, m}),
-             dense_view(w.codes.data(), {blocks * kMxBlock * w_bits / 8, n}),
              dense_view(w.scales.data(), {blocks, n}),
              per_channel_view(e.scale, e.scale_count, n),
              per_channel_view(e.bias, e.bias_count, n),
@@ -154,7 +158,6 @@ const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_
              mx_tables(a_format),
              mx_tables(w.format),
              a_bits,
-             w_bits,
              a_format};
     const bool int8_ok = c.at.fits_int8 && w.has_int8(), int16_ok = c.at.fits_int16 && c.wt.fits_int16;
     if (path == MxPath::Fastest) path = int8_ok ? MxPath::Int8 : int16_ok ? MxPath::Int16 : MxPath::Generic;
@@ -166,7 +169,7 @@ const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_
         LPGEN_REQUIRE(int16_ok, "the int16 MX kernel does not take these formats");
         return run_int16(c, w);
     default:
-        return run_generic(c);
+        return run_generic(c, w);
     }
 }
 

@@ -4,10 +4,21 @@
 #include <climits>
 
 #include "mx_decode.h"
+#include "mx_decode_tables.h"
 #include "validate.h"
 
 namespace lpgen {
 namespace {
+
+// Element code k of a packed row (the layout of generators/mx_formats.h): 8-bit formats one
+// per byte, FP4 two per byte (low nibble first), FP6 four per three bytes (little-endian).
+int element_code(const uint8_t *row, int bits, int k) {
+    if (bits == 8) return row[k];
+    if (bits == 4) return (row[k / 2] >> (4 * (k % 2))) & 0xF;
+    const uint8_t *group = row + 3 * (k / 4);
+    const uint32_t word = uint32_t(group[0]) | (uint32_t(group[1]) << 8) | (uint32_t(group[2]) << 16);
+    return (word >> (6 * (k % 4))) & 0x3F;
+}
 
 // The int8 kernel scales each block as (sum * weight scale) * activation scale; |sum| <= 2^19,
 // so weight scales up to 2^108 keep the first product finite (and exact). Larger ones, which
@@ -109,6 +120,31 @@ const MxWeights::Prepared::Int16 &MxWeights::Prepared::int16() const {
         decode_int16(codes.data(), scales.data(), format, rows, blocks, int16_.values.data(), int16_.nan.data());
     });
     return int16_;
+}
+
+const MxWeights::Prepared::Generic &MxWeights::Prepared::generic() const {
+    std::call_once(generic_once_, [this] {
+        const MxDecodeTables &t = mx_tables(format);
+        const int bits = mx_info(format).bits, k32 = blocks * kMxBlock;
+        const size_t row_bytes = size_t(k32) * bits / 8;
+        if (t.shift >= 0) generic_.ints.resize(size_t(k32) * rows);
+        generic_.reals.resize(size_t(k32) * rows);
+        generic_.nan.assign(size_t(blocks) * rows, 0);
+        for (int n = 0; n < rows; ++n) {
+            const uint8_t *row = codes.data() + size_t(n) * row_bytes;
+            for (int k = 0; k < k32; ++k) {
+                const int code = element_code(row, bits, k);
+                const size_t at = size_t(k) * rows + n;
+                if (t.shift >= 0) generic_.ints[at] = t.integer[code];
+                generic_.reals[at] = t.real[code];
+                if (t.special[code]) generic_.nan[size_t(k / kMxBlock) * rows + n] = 1;
+            }
+            for (int b = 0; b < blocks; ++b) {
+                if (scales[size_t(n) * blocks + b] == 0xFF) generic_.nan[size_t(b) * rows + n] = 1;
+            }
+        }
+    });
+    return generic_;
 }
 
 MxFormat MxWeights::format() const { return prepared_->format; }

@@ -36,9 +36,20 @@ struct MxWeights::Prepared {
     };
     const Int16 &int16() const;
 
+    // The generic kernel's weights, decoded on first use: (k, n) with n innermost, each
+    // element's value * 2^shift as int32 (empty for E5M2, which has no integer decoding) and
+    // its fp32 value; (block, n) NaN flags (scale 0xFF or a NaN/Inf element).
+    struct Generic {
+        std::vector<int32_t> ints;
+        std::vector<float> reals;
+        std::vector<uint8_t> nan;
+    };
+    const Generic &generic() const;
+
 private:
-    mutable std::once_flag int16_once_;
+    mutable std::once_flag int16_once_, generic_once_;
     mutable Int16 int16_;
+    mutable Generic generic_;
 };
 
 // Which kernel family runs an MX GEMM (tests force each to compare their bits).

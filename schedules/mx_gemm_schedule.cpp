@@ -1,5 +1,8 @@
-// Generic MX GEMM schedule: elements decoded once per call; outputs vectorized across n (each
-// lane one output, so the fixed summation order of every output is kept).
+// Generic MX GEMM schedule: elements decoded once per call; outputs in register tiles of
+// (vec_lanes * tile_vecs) n by tile_m m, vectorized across n (each lane one output, so the
+// fixed summation order of every output is kept). Per tile, each block's 32 products run
+// unrolled with the tile's block sums in registers: one broadcast activation and one vector
+// of weights per product row (before: one load and one store of the sum per product).
 #include "mx_gemm_schedule.h"
 
 namespace lpgen {
@@ -9,30 +12,47 @@ using namespace Halide;
 const KnobSpace &mx_gemm_knob_space() {
     //                 name         allowed           avx512 avx2 a64 a32
     static const KnobSpace space = {
-        {"vec_lanes", {1, 4, 8, 16}, {16, 8, 4, 4}, "outputs (lanes of n) per vector"},
-        {"tile_n", {16, 32, 64, 128}, {64, 64, 32, 32}, "output channels per tile"},
-        {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over rows m"},
+        {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "outputs (lanes of n) per vector"},
+        {"tile_vecs", {1, 2}, {1, 1, 2, 1}, "vectors of n per register tile"},
+        {"tile_m", {1, 2, 4}, {4, 4, 2, 2}, "rows of m per register tile"},
+        {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over row tiles"},
     };
     return space;
 }
 
 void apply_mx_gemm_schedule(MxGemmFuncs f, const Knobs &knobs, const Target &target) {
-    const int lanes = knobs.at("vec_lanes");
-    Var n = f.output.args()[0], m = f.output.args()[1], no("no"), ni("ni");
-    f.output.compute_root().split(n, no, ni, knobs.at("tile_n"), TailStrategy::GuardWithIf).reorder(ni, no, m);
-    f.output.vectorize(ni, lanes, TailStrategy::GuardWithIf);
-    if (knobs.at("parallel")) f.output.parallel(m);
+    const int lanes = knobs.at("vec_lanes"), vecs = knobs.at("tile_vecs"), rows = knobs.at("tile_m");
+    const int tile_n = lanes * vecs;
+    Var n = f.output.args()[0], m = f.output.args()[1], no("no"), mo("mo"), ni("ni"), mi("mi");
+    OutputImageParam out = f.output.output_buffer();
+    auto tile = [&](Stage stage, int tile_rows, TailStrategy tail) {
+        stage.tile(n, m, no, mo, ni, mi, tile_n, tile_rows, tail).reorder(ni, mi, no, mo);
+        stage.vectorize(ni, lanes, TailStrategy::GuardWithIf).unroll(mi);
+        if (knobs.at("parallel")) stage.parallel(mo);
+    };
+    f.output.compute_root();
+    // Whole tiles (the last shifted inwards) where the output has them; else guarded ones.
+    tile(f.output.specialize(out.dim(0).extent() >= tile_n && out.dim(1).extent() >= rows), rows,
+         TailStrategy::ShiftInwards);
+    if (rows > 1) tile(f.output.specialize(out.dim(0).extent() >= tile_n), 1, TailStrategy::ShiftInwards);
+    tile(f.output, 1, TailStrategy::GuardWithIf);
+
+    // The tile's sums per block: n-vectors x m rows, the block's 32 products unrolled inside.
+    Var bb = f.block_sum.args()[0], bn = f.block_sum.args()[1], bm = f.block_sum.args()[2];
+    RVar i = f.block_sum.rvars(0)[0];
+    f.block_sum.compute_at(f.output, no).reorder_storage(bn, bm, bb);
+    f.block_sum.reorder(bn, bm, bb).vectorize(bn, lanes, TailStrategy::GuardWithIf);
+    f.block_sum.update()
+        .reorder(bn, bm, i, bb)
+        .vectorize(bn, lanes, TailStrategy::GuardWithIf)
+        .unroll(bn, vecs, TailStrategy::GuardWithIf)
+        .unroll(bm, rows, TailStrategy::GuardWithIf)
+        .unroll(i);
     f.dot.compute_at(f.output, no).vectorize(f.dot.args()[0], lanes, TailStrategy::GuardWithIf);
     f.dot.update().vectorize(f.dot.args()[0], lanes, TailStrategy::GuardWithIf);
-    f.block_sum.compute_at(f.output, no).reorder_storage(f.block_sum.args()[1], f.block_sum.args()[0], f.block_sum.args()[2]);
-    f.block_sum.update().reorder(f.block_sum.args()[1], f.block_sum.rvars(0)[0], f.block_sum.args()[0])
-        .vectorize(f.block_sum.args()[1], lanes, TailStrategy::GuardWithIf);
     f.a_value.compute_root();
-    // Stored n-innermost: a vector of outputs reads its weights with one load.
-    Var wk = f.w_value.args()[0], wn = f.w_value.args()[1];
-    f.w_value.compute_root().reorder_storage(wn, wk).reorder(wn, wk).vectorize(wn, lanes, TailStrategy::GuardWithIf);
     f.a_nan.compute_root();
-    f.w_nan.compute_root();
+    // w_value and w_nan stay inline: the runtime's decoded weights are n-innermost already.
     (void)target;
 }
 

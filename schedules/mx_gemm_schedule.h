@@ -15,7 +15,7 @@ struct MxGemmFuncs {
     Halide::Func a_nan, w_nan;    // (b, row) NaN blocks
 };
 
-// Knobs: vec_lanes, tile_n, parallel. No knob may reorder the block or element sums: the
+// Knobs: vec_lanes, tile_vecs, tile_m, parallel. No knob may reorder the block or element sums: the
 // results are the same for every configuration.
 const KnobSpace &mx_gemm_knob_space();
 
