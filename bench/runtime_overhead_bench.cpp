@@ -4,12 +4,15 @@
 //   <layer>.<p>/c_api    lpgen_bs_conv2d_f32 on a weights handle: argument checks, dispatch,
 //                        buffer views and threading decisions in every call.
 // The ratio table's "direct" column is the overhead (1.00x = none). For unpadded 1x1 layers the
-// runtime runs the GEMM kernel instead of the conv2d one, so there it can be faster.
+// runtime runs the GEMM kernel instead of the conv2d one, so there it can be faster. "tiny" (a
+// 3x3 conv of one 64-channel pixel) measures the runtime's fixed cost per call in microseconds,
+// which the shared machine's noise would hide in the ratios of the real layers.
 //
 //   runtime_overhead_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
 #include <limits>
+#include <vector>
 
 #include "bench_main.h"
 #include "halide_call.h"
@@ -89,7 +92,11 @@ void c_api(benchmark::State &state, Conv2dShape s, Precision p) {
 }
 
 void register_all() {
-    for (const ConvLayer &layer : resnet18_layers()) {
+    // A layer so small that the kernel's own work is negligible: the difference between its two
+    // times is the runtime's cost per call, to set against each layer's time below.
+    std::vector<ConvLayer> layers = {{"tiny", resnet_conv(1, 64, 64, 3, 1)}};
+    layers.insert(layers.end(), resnet18_layers().begin(), resnet18_layers().end());
+    for (const ConvLayer &layer : layers) {
         for (const Precision &p : {Precision{"1A1W", 1, 1}, Precision{"2A2W", 2, 2}}) {
             const std::string prefix = layer.name + "." + p.name + "/";
             add(prefix + "direct", [=](benchmark::State &st) { direct(st, layer.shape, p); });
