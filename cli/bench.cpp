@@ -132,6 +132,7 @@ int bench(const BenchOptions &o) {
                 "quantizing them (drop-in mode); baselines run on prepared int8/fp32 operands.\n");
     std::vector<Result> results;
     int failed = 0;
+    const bool interactive = isatty(STDOUT_FILENO);  // a progress line only on a terminal
     for (const Layer &layer : layers) {
         for (const Precision &p : all) {
             auto job = make_job(layer, p, o.seed);
@@ -144,13 +145,15 @@ int bench(const BenchOptions &o) {
             r.timing = measure(*job, o.samples);
             r.kernel = r.timing.kernel;
             results.push_back(r);
-            std::printf("\r  measured %zu of %zu (%s %s)        ", results.size(), layers.size() * all.size(),
-                        layer.name.c_str(), p.name.c_str());
-            std::fflush(stdout);
+            if (interactive) {
+                std::printf("\r  measured %zu of %zu (%s %s)        ", results.size(), layers.size() * all.size(),
+                            layer.name.c_str(), p.name.c_str());
+                std::fflush(stdout);
+            }
         }
     }
-    std::printf("\rverified %zu of %zu layer x precision results against the scalar reference%s\n",
-                results.size() - failed, results.size(), failed ? " (SEE FAILURES ABOVE)" : "");
+    std::printf("%sverified %zu of %zu layer x precision results against the scalar reference%s\n",
+                interactive ? "\r" : "", results.size() - failed, results.size(), failed ? " (SEE FAILURES ABOVE)" : "");
     print_table(results, baselines);
     print_totals(results, all, baselines);
 
@@ -162,10 +165,10 @@ int bench(const BenchOptions &o) {
         std::printf("\nresults: %s\n", json_path.c_str());
         const std::string script = plot_script(self_dir().c_str());
         const std::string png = o.out_dir + "/speedup.png";
-        // The python3 first on PATH may be a private one without matplotlib; Debian's has it
-        // once python3-matplotlib is installed.
+        // Debian's python3 first (python3-matplotlib is installed for it); the python3 on PATH
+        // may be another one without matplotlib.
         bool drawn = false;
-        for (const char *python : {"python3", "/usr/bin/python3"}) {
+        for (const char *python : {"/usr/bin/python3", "python3"}) {
             if (!drawn && !script.empty() && on_path(python)) drawn = run_process({python, script, json_path, png}) == 0;
         }
         std::printf(drawn ? "chart:   %s\n" : "chart: not drawn (%s needs python3 with python3-matplotlib)\n",

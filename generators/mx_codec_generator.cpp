@@ -33,7 +33,8 @@ public:
         // Elements past K are zeros (the padding of the last block).
         bits(k, row) = select(k < K, reinterpret<uint32_t>(values(min(k, K - 1), row)), cast<uint32_t>(0));
         RDom r(0, kMxBlock, "r");
-        amax(b, row) = maximum(bits(b * kMxBlock + r, row) & 0x7FFFFFFF);  // NaN/Inf sort above finite
+        amax(b, row) = cast<uint32_t>(0);  // an explicit update, so the schedule can vectorize it
+        amax(b, row) = max(amax(b, row), bits(b * kMxBlock + r, row) & 0x7FFFFFFF);  // NaN/Inf sort above finite
         Expr special = amax(b, row) >= 0x7F800000;                         // any NaN or Inf: NaN block
         scale_exp(b, row) = select(special, 128, amax(b, row) == 0, -127, shared_exponent(amax(b, row), f));
         scales(b, row) = cast<uint8_t>(scale_exp(b, row) + 127);

@@ -79,6 +79,27 @@ const lpgen_bs_weights &conv_weights(const lpgen_bs_weights *w, const Conv2dShap
     return h;
 }
 
+// The shared steps of the GEMM and conv2d calls: the shape, the activation operand and the
+// weights handle checked against each other, then `call` with them.
+template <typename Call>
+lpgen_status gemm_call(const lpgen_gemm_shape *shape, const lpgen_operand *a_op, const lpgen_bs_weights *w, Call &&call) {
+    return guarded([&] {
+        const GemmShape s = to_cpp(required(shape, "shape"));
+        const lpgen_bs_weights &h = gemm_weights(w, s);
+        return call(s, to_cpp(required(a_op, "a_op")), h);
+    });
+}
+
+template <typename Call>
+lpgen_status conv_call(const lpgen_conv2d_shape *shape, const lpgen_operand *a_op, const lpgen_bs_weights *w,
+                       Call &&call) {
+    return guarded([&] {
+        const Conv2dShape s = to_cpp(required(shape, "shape"));
+        const lpgen_bs_weights &h = conv_weights(w, s);
+        return call(s, to_cpp(required(a_op, "a_op")), h);
+    });
+}
+
 lpgen_status make_weights(const uint8_t *codes, size_t code_count, int rows, int k, int kernel_h, int kernel_w,
                           bool conv2d, const lpgen_operand *op, lpgen_bs_weights **weights) {
     return guarded([&] {
@@ -165,21 +186,16 @@ void lpgen_bs_weights_free(lpgen_bs_weights *weights) { delete weights; }
 lpgen_status lpgen_bs_gemm_i32(const lpgen_gemm_shape *shape, const uint64_t *a, size_t a_words,
                                const lpgen_operand *a_op, const lpgen_bs_weights *w, int32_t *out,
                                size_t out_count) {
-    return guarded([&] {
-        const GemmShape s = to_cpp(required(shape, "shape"));
-        const lpgen_bs_weights &h = gemm_weights(w, s);
-        return bitserial_gemm(s, a, a_words, to_cpp(required(a_op, "a_op")), h.words.data(), h.words.size(), h.op,
-                              out, out_count);
+    return gemm_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+        return bitserial_gemm(s, a, a_words, ao, h.words.data(), h.words.size(), h.op, out, out_count);
     });
 }
 
 lpgen_status lpgen_bs_gemm_f32(const lpgen_gemm_shape *shape, const uint64_t *a, size_t a_words,
                                const lpgen_operand *a_op, const lpgen_bs_weights *w, const lpgen_epilogue *epilogue,
                                float *out, size_t out_count) {
-    return guarded([&] {
-        const GemmShape s = to_cpp(required(shape, "shape"));
-        const lpgen_bs_weights &h = gemm_weights(w, s);
-        return bitserial_gemm(s, a, a_words, to_cpp(required(a_op, "a_op")), h.words.data(), h.words.size(), h.op,
+    return gemm_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+        return bitserial_gemm(s, a, a_words, ao, h.words.data(), h.words.size(), h.op,
                               to_cpp(required(epilogue, "epilogue")), out, out_count);
     });
 }
@@ -188,10 +204,8 @@ lpgen_status lpgen_bs_gemm_packed(const lpgen_gemm_shape *shape, const uint64_t 
                                   const lpgen_operand *a_op, const lpgen_bs_weights *w,
                                   const lpgen_epilogue *epilogue, const lpgen_quantization *next, uint64_t *out,
                                   size_t out_words) {
-    return guarded([&] {
-        const GemmShape s = to_cpp(required(shape, "shape"));
-        const lpgen_bs_weights &h = gemm_weights(w, s);
-        return bitserial_gemm(s, a, a_words, to_cpp(required(a_op, "a_op")), h.words.data(), h.words.size(), h.op,
+    return gemm_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+        return bitserial_gemm(s, a, a_words, ao, h.words.data(), h.words.size(), h.op,
                               to_cpp(required(epilogue, "epilogue")), to_cpp(required(next, "next")), out, out_words);
     });
 }
@@ -199,22 +213,17 @@ lpgen_status lpgen_bs_gemm_packed(const lpgen_gemm_shape *shape, const uint64_t 
 lpgen_status lpgen_bs_conv2d_i32(const lpgen_conv2d_shape *shape, const uint64_t *a, size_t a_words,
                                  const lpgen_operand *a_op, const lpgen_bs_weights *w, int32_t *out,
                                  size_t out_count) {
-    return guarded([&] {
-        const Conv2dShape s = to_cpp(required(shape, "shape"));
-        const lpgen_bs_weights &h = conv_weights(w, s);
-        return bitserial_conv2d(s, a, a_words, to_cpp(required(a_op, "a_op")), h.words.data(), h.words.size(),
-                                h.op, out, out_count);
+    return conv_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+        return bitserial_conv2d(s, a, a_words, ao, h.words.data(), h.words.size(), h.op, out, out_count);
     });
 }
 
 lpgen_status lpgen_bs_conv2d_f32(const lpgen_conv2d_shape *shape, const uint64_t *a, size_t a_words,
                                  const lpgen_operand *a_op, const lpgen_bs_weights *w,
                                  const lpgen_epilogue *epilogue, float *out, size_t out_count) {
-    return guarded([&] {
-        const Conv2dShape s = to_cpp(required(shape, "shape"));
-        const lpgen_bs_weights &h = conv_weights(w, s);
-        return bitserial_conv2d(s, a, a_words, to_cpp(required(a_op, "a_op")), h.words.data(), h.words.size(),
-                                h.op, to_cpp(required(epilogue, "epilogue")), out, out_count);
+    return conv_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+        return bitserial_conv2d(s, a, a_words, ao, h.words.data(), h.words.size(), h.op,
+                                to_cpp(required(epilogue, "epilogue")), out, out_count);
     });
 }
 
@@ -222,11 +231,9 @@ lpgen_status lpgen_bs_conv2d_packed(const lpgen_conv2d_shape *shape, const uint6
                                     const lpgen_operand *a_op, const lpgen_bs_weights *w,
                                     const lpgen_epilogue *epilogue, const lpgen_quantization *next, uint64_t *out,
                                     size_t out_words) {
-    return guarded([&] {
-        const Conv2dShape s = to_cpp(required(shape, "shape"));
-        const lpgen_bs_weights &h = conv_weights(w, s);
-        return bitserial_conv2d(s, a, a_words, to_cpp(required(a_op, "a_op")), h.words.data(), h.words.size(),
-                                h.op, to_cpp(required(epilogue, "epilogue")), to_cpp(required(next, "next")), out,
+    return conv_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+        return bitserial_conv2d(s, a, a_words, ao, h.words.data(), h.words.size(), h.op,
+                                to_cpp(required(epilogue, "epilogue")), to_cpp(required(next, "next")), out,
                                 out_words);
     });
 }

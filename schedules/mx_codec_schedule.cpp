@@ -21,13 +21,14 @@ void apply_mx_quantize_schedule(MxQuantizeFuncs f, const Knobs &knobs, const Tar
     // Block exponents are shared by the scales and the codes: one small array, computed first.
     f.scale_exp.compute_root();
     if (knobs.at("parallel")) f.scale_exp.parallel(f.scale_exp.args()[1]);
+    // Each block's maximum as one vector reduction over its 32 elements.
     f.amax.compute_at(f.scale_exp, f.scale_exp.args()[1]);
+    f.amax.update().atomic().vectorize(f.amax.rvars(0)[0]);
     f.scales.compute_root();
     if (knobs.at("parallel")) f.scales.parallel(row);
-    f.codes.compute_root();
+    f.codes.compute_root().vectorize(f.codes.args()[0], target.natural_vector_size<uint8_t>(), TailStrategy::GuardWithIf);
     if (knobs.at("parallel")) f.codes.parallel(f.codes.args()[1]);
     f.element.compute_at(f.codes, f.codes.args()[1]).vectorize(f.element.args()[0], lanes, TailStrategy::GuardWithIf);
-    (void)target;
 }
 
 void apply_mx_dequantize_schedule(Func values, const Knobs &knobs, const Target &target) {
