@@ -70,4 +70,8 @@ void apply_baseline_conv2d_schedule(BaselineConv2dFuncs f, const Knobs &knobs, c
     (void)target;
 }
 
+bool baseline_knobs_fit(const Knobs &k, Profile profile) {
+    return tile_fits(profile, k.at("tile_rows"), k.at("tile_cols"), 32 * k.at("vec_lanes"));
+}
+
 }  // namespace lpgen

@@ -20,6 +20,8 @@ struct BaselineConv2dFuncs {
 // Knobs: vec_lanes (partial-sum lanes), tile_cols, tile_rows, parallel.
 const KnobSpace &baseline_gemm_knob_space();
 const KnobSpace &baseline_conv2d_knob_space();
+// The int32/fp32 register tile fits the profile.
+bool baseline_knobs_fit(const Knobs &knobs, Profile profile);
 
 void apply_baseline_gemm_schedule(BaselineGemmFuncs funcs, const Knobs &knobs, const Halide::Target &target);
 void apply_baseline_conv2d_schedule(BaselineConv2dFuncs funcs, const Knobs &knobs,

@@ -9,7 +9,7 @@ using namespace Halide;
 const KnobSpace &bitpack_knob_space() {
     //                 name          allowed         avx512 avx2 a64 a32
     static const KnobSpace space = {
-        {"group_lanes", {1, 4, 8, 16}, {8, 4, 2, 2}, "8-code groups built per vector"},
+        {"group_lanes", {1, 2, 4, 8, 16}, {8, 4, 2, 2}, "8-code groups built per vector"},
         {"word_lanes", {1, 2, 4, 8}, {8, 4, 2, 2}, "packed words computed per vector"},
         {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over rows"},
     };

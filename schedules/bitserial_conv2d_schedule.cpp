@@ -93,4 +93,8 @@ void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs f, const Knobs &knobs,
     (void)target;
 }
 
+bool bitserial_conv2d_knobs_fit(const Knobs &k, Profile profile) {
+    return tile_fits(profile, k.at("tile_x"), k.at("tile_vecs"), 64 * k.at("vec_words"));
+}
+
 }  // namespace lpgen

@@ -25,6 +25,8 @@ struct BitserialConv2dFuncs {
 
 // Knobs: vec_words, tile_vecs, tile_x, unroll_c, pixels_inner, parallel (meanings in the .cpp).
 const KnobSpace &bitserial_conv2d_knob_space();
+// The register tile (tile_x x tile_vecs vectors of vec_words words) fits the profile.
+bool bitserial_conv2d_knobs_fit(const Knobs &knobs, Profile profile);
 
 void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs funcs, const Knobs &knobs,
                                      const Halide::Target &target);

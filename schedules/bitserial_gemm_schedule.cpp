@@ -99,4 +99,8 @@ void apply_bitserial_gemm_schedule(BitserialGemmFuncs f, const Knobs &knobs, con
     (void)target;
 }
 
+bool bitserial_gemm_knobs_fit(const Knobs &k, Profile profile) {
+    return tile_fits(profile, k.at("tile_m"), k.at("tile_vecs"), 64 * k.at("vec_words"));
+}
+
 }  // namespace lpgen

@@ -23,6 +23,8 @@ struct BitserialGemmFuncs {
 
 // Knobs: vec_words, tile_vecs, tile_m, unroll_k, rows_inner, parallel (meanings in the .cpp).
 const KnobSpace &bitserial_gemm_knob_space();
+// The register tile (tile_m x tile_vecs vectors of vec_words words) fits the profile.
+bool bitserial_gemm_knobs_fit(const Knobs &knobs, Profile profile);
 
 void apply_bitserial_gemm_schedule(BitserialGemmFuncs funcs, const Knobs &knobs,
                                    const Halide::Target &target);

@@ -1,5 +1,6 @@
 #include "knobs.h"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -10,6 +11,15 @@ Profile profile_of(const Halide::Target &target) {
         return target.bits == 64 ? Profile::Arm64A53 : Profile::Arm32A53;
     }
     return target.has_feature(Halide::Target::AVX512_Skylake) ? Profile::X86Avx512 : Profile::X86Avx2;
+}
+
+bool tile_fits(Profile profile, int rows, int vecs, int lanes_bits) {
+    //                        avx512 avx2 arm64 arm32
+    static const int registers[] = {32, 16, 32, 16};
+    static const int width[] = {512, 256, 128, 128};
+    const int p = static_cast<int>(profile);
+    const int per_vector = std::max(1, lanes_bits / width[p]);
+    return rows * vecs * per_vector * 4 <= registers[p] * 3;
 }
 
 Knobs parse_knobs(const KnobSpace &space, const std::string &text, const Halide::Target &target) {

@@ -29,6 +29,13 @@ struct KnobSpec {
 using KnobSpace = std::vector<KnobSpec>;
 using Knobs = std::map<std::string, int>;
 
+// A check that rejects configurations a profile cannot run well (before anything compiles).
+using KnobCheck = bool (*)(const Knobs &knobs, Profile profile);
+
+// A register tile of rows x vecs accumulators, each `lanes_bits` wide, fits in three quarters of
+// the profile's vector registers (the rest hold the operands being broadcast and loaded).
+bool tile_fits(Profile profile, int rows, int vecs, int lanes_bits);
+
 // Fills defaults for `target` and overrides them with "name:value,..." from `text`.
 // An unknown name or a value outside the allowed set is a generator error.
 Knobs parse_knobs(const KnobSpace &space, const std::string &text, const Halide::Target &target);

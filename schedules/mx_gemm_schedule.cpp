@@ -183,4 +183,12 @@ void apply_mx_decode_schedule(Func values, Func per_block, const Expr &bits, con
     per_block.specialize_fail("MX element width must be 4, 6 or 8 bits");
 }
 
+bool mx_gemm_knobs_fit(const Knobs &k, Profile profile) {
+    return tile_fits(profile, k.at("tile_m"), k.at("tile_vecs"), 64 * k.at("vec_lanes"));
+}
+
+bool mx_block_tile_knobs_fit(const Knobs &k, Profile profile) {
+    return tile_fits(profile, k.at("tile_m"), k.at("tile_vecs"), 32 * k.at("vec_lanes"));
+}
+
 }  // namespace lpgen

@@ -18,6 +18,8 @@ struct MxGemmFuncs {
 // Knobs: vec_lanes, tile_vecs, tile_m, parallel. No knob may reorder the block or element sums: the
 // results are the same for every configuration.
 const KnobSpace &mx_gemm_knob_space();
+// The register tile fits the profile with fp64 block sums (the widest).
+bool mx_gemm_knobs_fit(const Knobs &knobs, Profile profile);
 
 void apply_mx_gemm_schedule(MxGemmFuncs funcs, const Knobs &knobs, const Halide::Target &target);
 
@@ -44,6 +46,8 @@ struct MxGemmI8Funcs {
 
 // Knobs: vec_lanes, tile_vecs, tile_m, parallel; none changes a result bit.
 const KnobSpace &mx_gemm_i8_knob_space();
+// The int32 register tile of the int8 and int16 kernels fits the profile.
+bool mx_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
 
 void apply_mx_gemm_i8_schedule(MxGemmI8Funcs funcs, const Knobs &knobs, const Halide::Target &target);
 

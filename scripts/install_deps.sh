@@ -9,6 +9,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
     cmake ninja-build g++ make python3 \
     libhalide14-0-dev llvm-14 \
     libgtest-dev libbenchmark-dev libopenblas-dev libdnnl-dev python3-matplotlib \
-    nlohmann-json3-dev libcli11-dev clang-14 libclang-rt-14-dev \
+    nlohmann-json3-dev libcli11-dev libsqlite3-dev clang-14 libclang-rt-14-dev \
     g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user \
     >/dev/null

@@ -1,0 +1,59 @@
+// Tuning records in SQLite: one row per measured (or modeled) candidate. Each insert commits on
+// its own, so a tuner killed mid-run loses no finished record. Records carry a hash of the
+// generator and schedule sources; best() ignores stale ones (another hash). JSON lines export
+// and import let records be shared and committed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace lpgen::tune {
+
+struct Record {
+    std::string op;          // "bitserial_conv2d", "mx_gemm", ...
+    std::string shape;       // e.g. "56x56x64->64 k3 s1 p1" or "1024x1024x1024"
+    std::string precision;   // "1A1W", "mxfp4", ...
+    std::string profile;     // "x86-64-avx2", "arm64-a53", ...
+    std::string runner;      // "host", "command:<prefix>", "model:llvm-mca"
+    std::string knobs;       // "name:value,..."
+    double median_s = 0, spread_s = 0;  // measured (0 when modeled)
+    double modeled_cycles = 0;          // modeled (0 when measured)
+    std::string verdict;     // "ok", "wrong", "failed", "crashed", "timeout"
+    std::string tool_version;  // lpgen, Halide and LLVM versions
+    std::string sources_hash;  // of the generator and schedule sources
+    std::string timestamp;     // ISO 8601, UTC
+    bool operator==(const Record &o) const;
+};
+
+class Database {
+public:
+    explicit Database(const std::string &path);  // creates the file and table if needed
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    void insert(const Record &r);
+    std::vector<Record> all() const;
+    // The record of one candidate, if it was measured with these sources.
+    std::optional<Record> find(const Record &key) const;
+    // The fastest valid measured record of (op, shape, precision, profile) with these sources;
+    // modeled records never compete with measured ones.
+    std::optional<Record> best(const std::string &op, const std::string &shape, const std::string &precision,
+                               const std::string &profile, const std::string &sources_hash) const;
+    // Records of that key made from other sources.
+    int stale_count(const std::string &op, const std::string &shape, const std::string &precision,
+                    const std::string &profile, const std::string &sources_hash) const;
+
+    void export_jsonl(const std::string &path) const;
+    // Adds the records of a JSON lines file that this database does not hold yet; returns how many.
+    int import_jsonl(const std::string &path);
+
+private:
+    std::vector<Record> query(const std::string &where, const std::vector<std::string> &args) const;
+    sqlite3 *db_ = nullptr;
+};
+
+}  // namespace lpgen::tune

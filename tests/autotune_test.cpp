@@ -1,0 +1,188 @@
+// The autotuner's search space, strategy and tuning database.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "database.h"
+#include "lpgen/bitserial.hpp"
+#include "search_space.h"
+#include "strategy.h"
+
+namespace lpgen::tune {
+namespace {
+
+nlohmann::json knob_spaces() {
+    std::ifstream in(LPGEN_KNOB_SPACES);
+    return nlohmann::json::parse(in);
+}
+
+// A space of 4 x 3 x 2 configurations of which the check kept those with a * b <= 8.
+nlohmann::json small_space() {
+    nlohmann::json valid = nlohmann::json::array();
+    for (int a : {1, 2, 4, 8})
+        for (int b : {1, 2, 4})
+            for (int c : {0, 1})
+                if (a * b <= 8) valid.push_back({a, b, c});
+    return {{"templates",
+             {{"toy",
+               {{"knobs", {{{"name", "a"}}, {{"name", "b"}}, {{"name", "c"}}}},
+                {"profiles", {{"x86-64-avx2", {{"default", {2, 2, 0}}, {"valid", valid}}}}}}}}}};
+}
+
+std::string temp_path(const std::string &name) {
+    const std::string path = testing::TempDir() + name;
+    std::remove(path.c_str());
+    return path;
+}
+
+Record record(const std::string &knobs, double seconds, const std::string &hash = "h1") {
+    Record r;
+    r.op = "bitserial_conv2d", r.shape = "56x56x64->64 k3 s1 p1", r.precision = "1A1W", r.profile = "x86-64-avx2";
+    r.runner = "host", r.knobs = knobs, r.median_s = seconds, r.spread_s = seconds / 100, r.verdict = "ok";
+    r.tool_version = "lpgen 0.1.0, Halide 14", r.sources_hash = hash, r.timestamp = "2026-11-23T16:00:00Z";
+    return r;
+}
+
+TEST(SearchSpace, every_template_default_passes_its_own_check_on_every_profile) {
+    const auto spaces = knob_spaces();
+    for (const auto &[name, t] : spaces.at("templates").items()) {
+        for (const auto &[profile, p] : t.at("profiles").items()) {
+            const SearchSpace s = SearchSpace::load(spaces, name, profile);
+            EXPECT_TRUE(s.contains(s.default_config())) << name << " on " << profile;
+            EXPECT_FALSE(s.valid().empty());
+        }
+    }
+}
+
+TEST(SearchSpace, register_tile_check_rejects_tiles_the_profile_cannot_hold) {
+    const auto spaces = knob_spaces();
+    const SearchSpace avx2 = SearchSpace::load(spaces, "bitserial_gemm", "x86-64-avx2");
+    const SearchSpace avx512 = SearchSpace::load(spaces, "bitserial_gemm", "x86-64-avx512");
+    // 8 rows x 8 vectors of 512-bit accumulators: 64 registers, more than either profile has.
+    const std::string huge = "vec_words:8,tile_vecs:8,tile_m:8,unroll_k:1,rows_inner:0,parallel:0";
+    EXPECT_THROW(avx512.from_knobs(huge), Error);
+    EXPECT_THROW(avx2.from_knobs(huge), Error);
+    // 4 x 4 zmm accumulators fit AVX-512's 32 registers, not AVX2's 16 ymm (2 per 512-bit vector).
+    const std::string mid = "vec_words:8,tile_vecs:4,tile_m:4,unroll_k:1,rows_inner:0,parallel:0";
+    EXPECT_NO_THROW(avx512.from_knobs(mid));
+    EXPECT_THROW(avx2.from_knobs(mid), Error);
+    EXPECT_LT(avx2.valid().size(), avx512.valid().size());
+}
+
+TEST(SearchSpace, knob_strings_round_trip_and_bad_ones_are_refused) {
+    const SearchSpace s = SearchSpace::load(small_space(), "toy", "x86-64-avx2");
+    EXPECT_EQ(s.valid().size(), 18u);  // 24 combinations, 6 with a * b > 8
+    EXPECT_EQ(s.to_knobs({4, 2, 1}), "a:4,b:2,c:1");
+    EXPECT_EQ(s.from_knobs("c:1,a:4,b:2"), (Config{4, 2, 1}));
+    EXPECT_THROW(s.from_knobs("a:8,b:4,c:0"), Error);  // rejected by the check
+    EXPECT_THROW(s.from_knobs("a:4,b:2"), Error);      // a knob missing
+    EXPECT_THROW(s.from_knobs("a:4,b:2,c:1,d:3"), Error);
+    EXPECT_THROW(SearchSpace::load(small_space(), "toy", "arm64-a53"), Error);
+    EXPECT_THROW(SearchSpace::load(small_space(), "nope", "x86-64-avx2"), Error);
+}
+
+// A made-up cost so strategies can be run without compiling anything.
+double cost(const Config &c) { return 1.0 + std::abs(c[0] - 4) + std::abs(c[1] - 2) + 0.5 * c[2]; }
+
+std::vector<Config> run(const SearchSpace &s, StrategyOptions o) {
+    Strategy strategy(s, o);
+    std::vector<Config> order;
+    while (auto c = strategy.next()) {
+        order.push_back(*c);
+        strategy.report(*c, cost(*c));
+    }
+    return order;
+}
+
+TEST(Strategy, the_same_seed_repeats_the_search_and_another_seed_changes_it) {
+    const SearchSpace s = SearchSpace::load(knob_spaces(), "bitserial_conv2d", "x86-64-avx512");
+    ASSERT_GT(s.valid().size(), 200u);
+    StrategyOptions o;
+    o.trials = 40, o.seed = 7;
+    const auto first = run(s, o), again = run(s, o);
+    EXPECT_EQ(first, again);
+    EXPECT_EQ(first.size(), 40u);
+    EXPECT_EQ(first.front(), s.default_config());
+    o.seed = 8;
+    EXPECT_NE(run(s, o), first);
+    std::set<Config> distinct(first.begin(), first.end());
+    EXPECT_EQ(distinct.size(), first.size()) << "a configuration was proposed twice";
+    for (const Config &c : first) EXPECT_TRUE(s.contains(c));
+}
+
+TEST(Strategy, small_spaces_are_searched_exhaustively_and_the_best_is_found) {
+    const SearchSpace s = SearchSpace::load(small_space(), "toy", "x86-64-avx2");
+    StrategyOptions o;
+    o.trials = 100;
+    const auto order = run(s, o);
+    EXPECT_EQ(order.size(), s.valid().size());
+    double best = 1e9;
+    for (const Config &c : order) best = std::min(best, cost(c));
+    EXPECT_EQ(best, 1.0);
+}
+
+TEST(Database, a_killed_run_keeps_its_records_and_the_resumed_run_skips_them) {
+    const std::string path = temp_path("resume.sqlite");
+    const SearchSpace s = SearchSpace::load(small_space(), "toy", "x86-64-avx2");
+    StrategyOptions o;
+    o.trials = 10;
+    std::vector<Config> first_run;
+    {
+        Database db(path);
+        Strategy strategy(s, o);
+        for (int i = 0; i < 4; ++i) {  // "killed" after 4 of 10 trials: the database is dropped
+            const Config c = *strategy.next();
+            db.insert(record(s.to_knobs(c), cost(c)));
+            first_run.push_back(c);
+        }
+    }
+    Database db(path);
+    ASSERT_EQ(db.all().size(), 4u);
+    Strategy resumed(s, o);
+    for (const Record &r : db.all()) resumed.already_measured(s.from_knobs(r.knobs), r.median_s);
+    std::vector<Config> second_run;
+    while (auto c = resumed.next()) second_run.push_back(*c);
+    EXPECT_EQ(second_run.size(), 6u);  // the same budget in total
+    for (const Config &c : second_run) {
+        EXPECT_EQ(std::count(first_run.begin(), first_run.end(), c), 0) << s.to_knobs(c) << " measured twice";
+    }
+}
+
+TEST(Database, best_ignores_stale_wrong_and_modeled_records) {
+    Database db(temp_path("best.sqlite"));
+    db.insert(record("a:1,b:1,c:0", 3.0));
+    db.insert(record("a:2,b:1,c:0", 2.0));
+    Record wrong = record("a:4,b:1,c:0", 0.5);
+    wrong.verdict = "wrong";
+    db.insert(wrong);
+    Record modeled = record("a:4,b:2,c:0", 0.1);
+    modeled.runner = "model:llvm-mca";
+    db.insert(modeled);
+    db.insert(record("a:8,b:1,c:0", 0.2, "old-sources"));
+    const auto best = db.best("bitserial_conv2d", "56x56x64->64 k3 s1 p1", "1A1W", "x86-64-avx2", "h1");
+    ASSERT_TRUE(best);
+    EXPECT_EQ(best->knobs, "a:2,b:1,c:0");
+    EXPECT_EQ(db.stale_count("bitserial_conv2d", "56x56x64->64 k3 s1 p1", "1A1W", "x86-64-avx2", "h1"), 1);
+    EXPECT_FALSE(db.best("bitserial_conv2d", "56x56x64->64 k3 s1 p1", "1A1W", "x86-64-avx2", "h2"));
+}
+
+TEST(Database, json_lines_round_trip) {
+    Database db(temp_path("export.sqlite"));
+    db.insert(record("a:1,b:1,c:0", 3.0));
+    Record modeled = record("a:2,b:1,c:1", 0);
+    modeled.runner = "model:llvm-mca", modeled.modeled_cycles = 123456;
+    db.insert(modeled);
+    const std::string jsonl = temp_path("records.jsonl");
+    db.export_jsonl(jsonl);
+    Database copy(temp_path("import.sqlite"));
+    EXPECT_EQ(copy.import_jsonl(jsonl), 2);
+    EXPECT_EQ(copy.all(), db.all());
+    EXPECT_EQ(copy.import_jsonl(jsonl), 0);  // nothing twice
+    std::ofstream(jsonl, std::ios::app) << "{not json\n";
+    EXPECT_THROW(copy.import_jsonl(jsonl), Error);
+}
+
+}  // namespace
+}  // namespace lpgen::tune
