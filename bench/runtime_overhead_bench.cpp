@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bench_main.h"
+#include "c_api_convert.h"
 #include "halide_call.h"
 #include "lpgen/lpgen.h"
 #include "random_values.h"
@@ -65,9 +66,7 @@ void direct(benchmark::State &state, Conv2dShape s, Precision p) {
 
 void c_api(benchmark::State &state, Conv2dShape s, Precision p) {
     LayerOperands o(s, p);
-    const lpgen_conv2d_shape cs{s.batch,    s.height,    s.width,   s.channels, s.out_channels, s.kernel_h,
-                                s.kernel_w, s.stride_h,  s.stride_w, s.dilation_h, s.dilation_w, s.pad_top,
-                                s.pad_left, s.pad_bottom, s.pad_right};
+    const lpgen_conv2d_shape cs = capi::to_c(s);
     const lpgen_operand a_op{p.abits, LPGEN_UNSIGNED, 0}, w_op{p.wbits, LPGEN_UNSIGNED, 0};
     // The handle packs the same codes the direct call reads.
     const int taps = s.out_channels * s.kernel_h * s.kernel_w;

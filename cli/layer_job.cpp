@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "c_api_convert.h"
 #include "lpgen/lpgen.hpp"
 #include "lpgen/mx.hpp"
 #include "mx_test_support.h"
@@ -15,10 +16,7 @@
 namespace lpgen::cli {
 namespace {
 
-lpgen_conv2d_shape to_c(const Conv2dShape &s) {
-    return {s.batch,    s.height,   s.width,      s.channels,   s.out_channels, s.kernel_h, s.kernel_w, s.stride_h,
-            s.stride_w, s.dilation_h, s.dilation_w, s.pad_top, s.pad_left,     s.pad_bottom, s.pad_right};
-}
+using capi::to_c;
 
 size_t input_count(const Conv2dShape &s) { return size_t(s.batch) * s.height * s.width * s.channels; }
 size_t weight_count(const Conv2dShape &s) { return size_t(s.out_channels) * s.kernel_h * s.kernel_w * s.channels; }
@@ -133,18 +131,9 @@ public:
 private:
     // rows x C values through the reference codec: quantize, then each element's exact value.
     std::vector<double> dequantized(const std::vector<float> &values, int rows, lpgen_mx_format f) const {
-        const MxFormat format = static_cast<MxFormat>(f);
-        const int blocks = (s_.channels + 31) / 32;
-        const ref::MxBlocks q = ref::mx_quantize(values, rows, s_.channels, format);
-        std::vector<double> out;
-        out.reserve(values.size());
-        for (int r = 0; r < rows; ++r) {
-            for (int c = 0; c < s_.channels; ++c) {
-                out.push_back(ref::mx_dequantize(format, q.codes[size_t(r) * blocks * 32 + c],
-                                                 q.scales[size_t(r) * blocks + c / 32]));
-            }
-        }
-        return out;
+        const auto format = static_cast<MxFormat>(f);
+        return test::MxMatrix::element_values(ref::mx_quantize(values, rows, s_.channels, format), rows, s_.channels,
+                                              format);
     }
 
     Conv2dShape s_;

@@ -58,7 +58,8 @@ int conv_out_extent(const lpgen_conv2d_shape *shape, bool height) noexcept {
     }
 }
 
-const lpgen_bs_weights &gemm_weights(const lpgen_bs_weights *w, const GemmShape &s) {
+// The handle of a call, checked to hold weights packed for this operator and shape.
+const lpgen_bs_weights &matching_weights(const lpgen_bs_weights *w, const GemmShape &s) {
     const lpgen_bs_weights &h = required(w, "w (weights handle)");
     LPGEN_REQUIRE(!h.conv2d, "w holds conv2d weights; pack GEMM weights with lpgen_bs_weights_gemm");
     LPGEN_REQUIRE(h.rows == s.n && h.k == s.k, "w was packed for N=" + std::to_string(h.rows) + ", K=" +
@@ -67,7 +68,7 @@ const lpgen_bs_weights &gemm_weights(const lpgen_bs_weights *w, const GemmShape 
     return h;
 }
 
-const lpgen_bs_weights &conv_weights(const lpgen_bs_weights *w, const Conv2dShape &s) {
+const lpgen_bs_weights &matching_weights(const lpgen_bs_weights *w, const Conv2dShape &s) {
     const lpgen_bs_weights &h = required(w, "w (weights handle)");
     LPGEN_REQUIRE(h.conv2d, "w holds GEMM weights; pack conv2d weights with lpgen_bs_weights_conv2d");
     LPGEN_REQUIRE(h.rows == s.out_channels && h.kernel_h == s.kernel_h && h.kernel_w == s.kernel_w &&
@@ -81,21 +82,11 @@ const lpgen_bs_weights &conv_weights(const lpgen_bs_weights *w, const Conv2dShap
 
 // The shared steps of the GEMM and conv2d calls: the shape, the activation operand and the
 // weights handle checked against each other, then `call` with them.
-template <typename Call>
-lpgen_status gemm_call(const lpgen_gemm_shape *shape, const lpgen_operand *a_op, const lpgen_bs_weights *w, Call &&call) {
+template <typename CShape, typename Call>
+lpgen_status bitserial_call(const CShape *shape, const lpgen_operand *a_op, const lpgen_bs_weights *w, Call &&call) {
     return guarded([&] {
-        const GemmShape s = to_cpp(required(shape, "shape"));
-        const lpgen_bs_weights &h = gemm_weights(w, s);
-        return call(s, to_cpp(required(a_op, "a_op")), h);
-    });
-}
-
-template <typename Call>
-lpgen_status conv_call(const lpgen_conv2d_shape *shape, const lpgen_operand *a_op, const lpgen_bs_weights *w,
-                       Call &&call) {
-    return guarded([&] {
-        const Conv2dShape s = to_cpp(required(shape, "shape"));
-        const lpgen_bs_weights &h = conv_weights(w, s);
+        const auto s = to_cpp(required(shape, "shape"));
+        const lpgen_bs_weights &h = matching_weights(w, s);
         return call(s, to_cpp(required(a_op, "a_op")), h);
     });
 }
@@ -186,7 +177,7 @@ void lpgen_bs_weights_free(lpgen_bs_weights *weights) { delete weights; }
 lpgen_status lpgen_bs_gemm_i32(const lpgen_gemm_shape *shape, const uint64_t *a, size_t a_words,
                                const lpgen_operand *a_op, const lpgen_bs_weights *w, int32_t *out,
                                size_t out_count) {
-    return gemm_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+    return bitserial_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
         return bitserial_gemm(s, a, a_words, ao, h.words.data(), h.words.size(), h.op, out, out_count);
     });
 }
@@ -194,7 +185,7 @@ lpgen_status lpgen_bs_gemm_i32(const lpgen_gemm_shape *shape, const uint64_t *a,
 lpgen_status lpgen_bs_gemm_f32(const lpgen_gemm_shape *shape, const uint64_t *a, size_t a_words,
                                const lpgen_operand *a_op, const lpgen_bs_weights *w, const lpgen_epilogue *epilogue,
                                float *out, size_t out_count) {
-    return gemm_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+    return bitserial_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
         return bitserial_gemm(s, a, a_words, ao, h.words.data(), h.words.size(), h.op,
                               to_cpp(required(epilogue, "epilogue")), out, out_count);
     });
@@ -204,7 +195,7 @@ lpgen_status lpgen_bs_gemm_packed(const lpgen_gemm_shape *shape, const uint64_t 
                                   const lpgen_operand *a_op, const lpgen_bs_weights *w,
                                   const lpgen_epilogue *epilogue, const lpgen_quantization *next, uint64_t *out,
                                   size_t out_words) {
-    return gemm_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+    return bitserial_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
         return bitserial_gemm(s, a, a_words, ao, h.words.data(), h.words.size(), h.op,
                               to_cpp(required(epilogue, "epilogue")), to_cpp(required(next, "next")), out, out_words);
     });
@@ -213,7 +204,7 @@ lpgen_status lpgen_bs_gemm_packed(const lpgen_gemm_shape *shape, const uint64_t 
 lpgen_status lpgen_bs_conv2d_i32(const lpgen_conv2d_shape *shape, const uint64_t *a, size_t a_words,
                                  const lpgen_operand *a_op, const lpgen_bs_weights *w, int32_t *out,
                                  size_t out_count) {
-    return conv_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+    return bitserial_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
         return bitserial_conv2d(s, a, a_words, ao, h.words.data(), h.words.size(), h.op, out, out_count);
     });
 }
@@ -221,7 +212,7 @@ lpgen_status lpgen_bs_conv2d_i32(const lpgen_conv2d_shape *shape, const uint64_t
 lpgen_status lpgen_bs_conv2d_f32(const lpgen_conv2d_shape *shape, const uint64_t *a, size_t a_words,
                                  const lpgen_operand *a_op, const lpgen_bs_weights *w,
                                  const lpgen_epilogue *epilogue, float *out, size_t out_count) {
-    return conv_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+    return bitserial_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
         return bitserial_conv2d(s, a, a_words, ao, h.words.data(), h.words.size(), h.op,
                                 to_cpp(required(epilogue, "epilogue")), out, out_count);
     });
@@ -231,7 +222,7 @@ lpgen_status lpgen_bs_conv2d_packed(const lpgen_conv2d_shape *shape, const uint6
                                     const lpgen_operand *a_op, const lpgen_bs_weights *w,
                                     const lpgen_epilogue *epilogue, const lpgen_quantization *next, uint64_t *out,
                                     size_t out_words) {
-    return conv_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
+    return bitserial_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
         return bitserial_conv2d(s, a, a_words, ao, h.words.data(), h.words.size(), h.op,
                                 to_cpp(required(epilogue, "epilogue")), to_cpp(required(next, "next")), out,
                                 out_words);

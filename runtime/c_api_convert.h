@@ -1,4 +1,4 @@
-// C structs of lpgen.h -> the C++ runtime's structs (field for field; checks stay in the C++ layer).
+// C structs of lpgen.h <-> the C++ runtime's structs (field for field; checks stay in the C++ layer).
 #pragma once
 
 #include <cstring>
@@ -29,6 +29,11 @@ inline Conv2dShape to_cpp(const lpgen_conv2d_shape &s) {
     c.stride_h = s.stride_h, c.stride_w = s.stride_w, c.dilation_h = s.dilation_h, c.dilation_w = s.dilation_w;
     c.pad_top = s.pad_top, c.pad_left = s.pad_left, c.pad_bottom = s.pad_bottom, c.pad_right = s.pad_right;
     return c;
+}
+
+inline lpgen_conv2d_shape to_c(const Conv2dShape &s) {
+    return {s.batch,    s.height,     s.width,      s.channels, s.out_channels, s.kernel_h,   s.kernel_w, s.stride_h,
+            s.stride_w, s.dilation_h, s.dilation_w, s.pad_top,  s.pad_left,     s.pad_bottom, s.pad_right};
 }
 
 inline Operand to_cpp(const lpgen_operand &o) { return {o.bits, static_cast<Encoding>(raw(o.encoding)), o.zero_point}; }

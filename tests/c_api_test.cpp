@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "c_api_convert.h"
 #include "lpgen/lpgen.h"
 #include "lpgen/lpgen.hpp"
 #include "reference/mx_reference.h"
@@ -17,21 +18,13 @@
 
 namespace {
 
+using lpgen::capi::to_cpp;
 using lpgen::test::random_codes;
 
 constexpr float kSentinel = 12345.0f;
 
 lpgen_conv2d_shape conv_shape(int hw, int c, int oc, int k, int stride, int pad) {
     return {1, hw, hw, c, oc, k, k, stride, stride, 1, 1, pad, pad, pad, pad};
-}
-
-lpgen::Conv2dShape to_cpp(const lpgen_conv2d_shape &s) {
-    lpgen::Conv2dShape c;
-    c.batch = s.batch, c.height = s.height, c.width = s.width, c.channels = s.channels;
-    c.out_channels = s.out_channels, c.kernel_h = s.kernel_h, c.kernel_w = s.kernel_w;
-    c.stride_h = s.stride_h, c.stride_w = s.stride_w, c.dilation_h = s.dilation_h, c.dilation_w = s.dilation_w;
-    c.pad_top = s.pad_top, c.pad_left = s.pad_left, c.pad_bottom = s.pad_bottom, c.pad_right = s.pad_right;
-    return c;
 }
 
 // A 2A1W conv2d through the C API, with its operands kept for the checks.

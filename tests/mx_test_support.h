@@ -34,12 +34,19 @@ struct MxMatrix {
         ref::MxBlocks q = ref::mx_quantize(source, rows, k, format);
         codes = ref::mx_pack(q.codes, format);
         scales = q.scales;
+        values = element_values(q, rows, k, format);
+    }
+
+    // Each element's exact value, rows x k, from the reference codec's blocks (padding dropped).
+    static std::vector<double> element_values(const ref::MxBlocks &q, int rows, int k, MxFormat format) {
         const int blocks = (k + 31) / 32;
-        values.clear();
+        std::vector<double> out;
+        out.reserve(size_t(rows) * k);
         for (int r = 0; r < rows; ++r)
             for (int i = 0; i < k; ++i)
-                values.push_back(ref::mx_dequantize(format, q.codes[size_t(r) * blocks * 32 + i],
-                                                    q.scales[size_t(r) * blocks + i / 32]));
+                out.push_back(ref::mx_dequantize(format, q.codes[size_t(r) * blocks * 32 + i],
+                                                 q.scales[size_t(r) * blocks + i / 32]));
+        return out;
     }
 };
 
