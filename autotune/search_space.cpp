@@ -22,6 +22,16 @@ SearchSpace SearchSpace::load(const nlohmann::json &spaces, const std::string &t
     return s;
 }
 
+void SearchSpace::fix(const std::string &name, int value) {
+    auto it = std::find(names_.begin(), names_.end(), name);
+    if (it == names_.end()) return;
+    const size_t i = size_t(it - names_.begin());
+    valid_.erase(std::remove_if(valid_.begin(), valid_.end(), [&](const Config &c) { return c[i] != value; }),
+                 valid_.end());
+    default_[i] = value;
+    if (!contains(default_)) throw Error("lpgen: the default configuration is invalid with " + name + ":" + std::to_string(value));
+}
+
 bool SearchSpace::contains(const Config &config) const {
     return std::binary_search(valid_.begin(), valid_.end(), config);
 }

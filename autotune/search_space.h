@@ -22,6 +22,9 @@ public:
     const Config &default_config() const { return default_; }
     const std::vector<Config> &valid() const { return valid_; }
     bool contains(const Config &config) const;
+    // Keeps only the configurations with knob `name` at `value` (no-op for a knob the template
+    // lacks); throws lpgen::Error when the default does not survive.
+    void fix(const std::string &name, int value);
 
     // "name:value,..." as the generators take it, and back (throws lpgen::Error for an unknown
     // name, a missing knob or a configuration the template rejects).

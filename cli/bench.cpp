@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "chart.h"
 #include "commands.h"
 #include "cross_profiles.h"
 #include "layer_job.h"
@@ -27,24 +28,6 @@ struct Result {
     Verdict verdict;
     double gops() const { return 2 * macs / timing.median_s * 1e-9; }
 };
-
-std::string plot_script(const char *argv0_dir) {
-    const std::string installed = std::string(argv0_dir) + "/../share/lpgen/plot_demo.py";
-    if (access(installed.c_str(), R_OK) == 0) return installed;
-#ifdef LPGEN_SOURCE_DIR
-    const std::string in_tree = std::string(LPGEN_SOURCE_DIR) + "/scripts/plot_demo.py";
-    if (access(in_tree.c_str(), R_OK) == 0) return in_tree;
-#endif
-    return "";
-}
-
-std::string self_dir() {
-    char path[4096];
-    const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-    if (n <= 0) return ".";
-    std::string p(path, size_t(n));
-    return p.substr(0, p.rfind('/'));
-}
 
 nlohmann::json to_json(const std::vector<Result> &results, const BenchOptions &o) {
     nlohmann::json j;
@@ -163,16 +146,7 @@ int bench(const BenchOptions &o) {
         const std::string json_path = o.out_dir + "/results.json";
         std::ofstream(json_path) << to_json(results, o).dump(1) << "\n";
         std::printf("\nresults: %s\n", json_path.c_str());
-        const std::string script = plot_script(self_dir().c_str());
-        const std::string png = o.out_dir + "/speedup.png";
-        // Debian's python3 first (python3-matplotlib is installed for it); the python3 on PATH
-        // may be another one without matplotlib.
-        bool drawn = false;
-        for (const char *python : {"/usr/bin/python3", "python3"}) {
-            if (!drawn && !script.empty() && on_path(python)) drawn = run_process({python, script, json_path, png}) == 0;
-        }
-        std::printf(drawn ? "chart:   %s\n" : "chart: not drawn (%s needs python3 with python3-matplotlib)\n",
-                    drawn ? png.c_str() : "scripts/plot_demo.py");
+        draw_chart("plot_demo.py", json_path, o.out_dir + "/speedup.png");
     }
     if (o.verify_arm && verify_cross(o, precisions) != 0) status = 1;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

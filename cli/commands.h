@@ -2,6 +2,7 @@
 // problems on stderr.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,10 @@ int print_ops();
 struct VerifyOptions : RunOptions {
     std::string profile;  // empty: this machine's build
     std::string runner;   // command prefix for a cross profile
+    std::string bundle;   // a bundle directory from lpgen generate (host build only)
 };
 int verify(const VerifyOptions &options);
+int verify_bundle(const VerifyOptions &options);
 
 // lpgen bench / lpgen demo: verify, time against the baselines, print the table; demo also
 // writes the results as JSON and a PNG chart and verifies the arm64-a53 kernels under qemu.
@@ -35,6 +38,51 @@ struct BenchOptions : RunOptions {
     int samples = 5;
 };
 int bench(const BenchOptions &options);
+
+// lpgen measure-candidate (internal, started by the tuner): one layer at one precision with an
+// optional candidate kernel; prints one line, kMeasurementPrefix + JSON: verdict ("ok", "wrong",
+// "failed"), detail, kernel, and when ok median_s, min_s, max_s, samples. With plan, only the
+// family and shape the runtime dispatches the layer to.
+constexpr const char *kMeasurementPrefix = "lpgen-measurement: ";
+struct CandidateOptions {
+    std::string layer;      // one layer-list JSON object
+    std::string precision;  // "1A1W", "mxfp4", ...
+    std::string library, function, family, shape;  // the candidate; empty library: the default kernel
+    unsigned seed = 1;
+    int samples = 5;
+    double sample_seconds = 0.02;
+    bool plan = false;
+};
+int measure_candidate(const CandidateOptions &options);
+
+// lpgen tune: the autotuner over the layers and precisions (host build only).
+struct TuneCommandOptions : RunOptions {
+    std::string profile;           // empty: the host's best x86 profile
+    std::string runner = "host";   // host, model, or a command prefix ("ssh pi@rpi3", "qemu-aarch64 ...")
+    int trials = 64;
+    uint64_t tune_seed = 1;
+    int jobs = 0;
+    std::string db = "lpgen-tuning.db";
+    std::string out_dir = "lpgen-tune";
+    std::string import_path, export_path;
+    std::string catalog;           // empty: this build's
+    double build_limit_s = 300, run_limit_s = 120;
+    int samples = 5;
+    bool model_check = true;       // model runner: check correctness under qemu
+};
+int tune(const TuneCommandOptions &options);
+
+// lpgen generate: a bundle of the best-tuned kernels for the layers (host build only).
+struct GenerateOptions : RunOptions {
+    std::string profile;  // empty: the host's best x86 profile
+    std::string db = "lpgen-tuning.db";
+    std::string name = "lpgen_bundle";
+    std::string out_dir = "out";
+    std::string catalog;
+    int jobs = 0;
+    double build_limit_s = 300;
+};
+int generate(const GenerateOptions &options);
 
 // Runs a cross profile's lpgen through a runner prefix: returns its exit status.
 int run_cross(const std::string &profile, const std::string &runner, const std::vector<std::string> &args);

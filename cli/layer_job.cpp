@@ -56,8 +56,10 @@ public:
     std::string run() override {
         api::check(lpgen_quantize_pack(input_.data(), input_.size(), rows(), s_.channels, &q_, packed_.data(),
                                        packed_.size()));
-        return api::conv2d(c_shape_, packed_, a_op_, weights_, epilogue_, out_);
+        return run_operator();
     }
+
+    std::string run_operator() override { return api::conv2d(c_shape_, packed_, a_op_, weights_, epilogue_, out_); }
 
     Verdict verify() override {
         run();

@@ -22,6 +22,10 @@ public:
     virtual ~LayerJob() = default;
     // One call; returns the name of the kernel that ran.
     virtual std::string run() = 0;
+    // The operator call alone, on inputs run() already prepared (bit-serial: the activations
+    // packed by the last run()); what the tuner times. Jobs whose call prepares nothing extra
+    // run() it.
+    virtual std::string run_operator() { return run(); }
     // Runs once and compares the output with the independent scalar reference (tests/reference).
     virtual Verdict verify() = 0;
 };

@@ -64,9 +64,14 @@ Layer from_json(const nlohmann::json &j, size_t index) {
         s.batch = field(j, "batch", 1, false);
         s.height = field(j, "height", 0, true), s.width = field(j, "width", s.height, false);
         s.channels = field(j, "channels", 0, true), s.out_channels = field(j, "out_channels", 0, true);
-        s.kernel_h = s.kernel_w = field(j, "kernel", 1, false);
-        s.stride_h = s.stride_w = field(j, "stride", 1, false);
-        s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = field(j, "pad", 0, false);
+        // "kernel", "stride", "dilation" and "pad" set both sides; the _h/_w, top/left/... keys one.
+        const int kernel = field(j, "kernel", 1, false), stride = field(j, "stride", 1, false);
+        const int dilation = field(j, "dilation", 1, false), pad = field(j, "pad", 0, false);
+        s.kernel_h = field(j, "kernel_h", kernel, false), s.kernel_w = field(j, "kernel_w", kernel, false);
+        s.stride_h = field(j, "stride_h", stride, false), s.stride_w = field(j, "stride_w", stride, false);
+        s.dilation_h = field(j, "dilation_h", dilation, false), s.dilation_w = field(j, "dilation_w", dilation, false);
+        s.pad_top = field(j, "pad_top", pad, false), s.pad_left = field(j, "pad_left", pad, false);
+        s.pad_bottom = field(j, "pad_bottom", pad, false), s.pad_right = field(j, "pad_right", pad, false);
     } else {
         throw Error("lpgen: layer '" + layer.name + "' has op '" + op + "'; expected conv2d or gemm");
     }
@@ -108,6 +113,17 @@ std::vector<Layer> load_layers(const std::string &spec) {
     if (spec == "resnet18") return resnet18({});
     if (spec.rfind("resnet18:", 0) == 0) return resnet18(split(spec.substr(9), ','));
     return resnet18(split(spec, ','));
+}
+
+std::string layer_json(const Layer &layer) {
+    const Conv2dShape &s = layer.shape;
+    const nlohmann::json j = {{"name", layer.name},         {"op", "conv2d"},           {"batch", s.batch},
+                              {"height", s.height},         {"width", s.width},         {"channels", s.channels},
+                              {"out_channels", s.out_channels}, {"kernel_h", s.kernel_h}, {"kernel_w", s.kernel_w},
+                              {"stride_h", s.stride_h},     {"stride_w", s.stride_w},   {"dilation_h", s.dilation_h},
+                              {"dilation_w", s.dilation_w}, {"pad_top", s.pad_top},     {"pad_left", s.pad_left},
+                              {"pad_bottom", s.pad_bottom}, {"pad_right", s.pad_right}};
+    return j.dump();
 }
 
 std::string describe(const Conv2dShape &s) {

@@ -38,6 +38,10 @@ int main(int argc, char **argv) {
     verify->add_option("--runner", verify_options.runner,
                        "command prefix that runs the profile's binary (default: qemu with the profile's CPU)");
 
+#ifdef LPGEN_WITH_TUNER
+    verify->add_option("--bundle", verify_options.bundle, "verify a bundle directory from lpgen generate instead");
+#endif
+
     BenchOptions bench_options;
     auto *bench = app.add_subcommand("bench", "verify, then time layers against the baselines (single thread)");
     add_run_options(bench, bench_options, "1A1W,2A1W,2A2W,mxfp4,mxfp8");
@@ -54,13 +58,66 @@ int main(int argc, char **argv) {
     demo->add_flag("!--no-arm", demo_options.verify_arm, "skip the arm64-a53 check under qemu");
     demo_options.verify_arm = true;
 
+#ifdef LPGEN_WITH_TUNER
+    TuneCommandOptions tune_options;
+    auto *tune = app.add_subcommand("tune", "search schedule knobs per layer and precision; records go to a SQLite database");
+    add_run_options(tune, tune_options, "1A1W,2A2W");
+    tune->add_option("--profile", tune_options.profile, "target profile (default: this machine's best x86 one)");
+    tune->add_option("--runner", tune_options.runner,
+                     "host, model (llvm-mca Cortex-A53), or a command prefix: \"ssh pi@rpi3\", "
+                     "\"qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu\"")
+        ->capture_default_str();
+    tune->add_option("--trials", tune_options.trials, "candidates per layer x precision")->capture_default_str()->check(CLI::PositiveNumber);
+    tune->add_option("--tune-seed", tune_options.tune_seed, "seed of the search")->capture_default_str();
+    tune->add_option("--jobs", tune_options.jobs, "parallel compiles (0 = all cores)")->capture_default_str();
+    tune->add_option("--db", tune_options.db, "SQLite tuning database")->capture_default_str();
+    tune->add_option("--out", tune_options.out_dir, "directory for tuning.json, tuning.png and candidates")->capture_default_str();
+    tune->add_option("--import", tune_options.import_path, "JSON-lines records to add to the database first");
+    tune->add_option("--export", tune_options.export_path, "write every record as JSON lines at the end");
+    tune->add_option("--build-timeout", tune_options.build_limit_s, "seconds per compile step")->capture_default_str();
+    tune->add_option("--run-timeout", tune_options.run_limit_s, "seconds per candidate run")->capture_default_str();
+    tune->add_option("--samples", tune_options.samples, "timing samples per candidate")->capture_default_str()->check(CLI::PositiveNumber);
+    tune->add_flag("!--no-model-check", tune_options.model_check, "model runner: skip the correctness run under qemu");
+
+    GenerateOptions generate_options;
+    auto *generate = app.add_subcommand("generate", "a static-library bundle of tuned kernels for a layer list and profile");
+    add_run_options(generate, generate_options, "1A1W,2A1W,2A2W,mxfp4,mxfp8");
+    generate->add_option("--profile", generate_options.profile, "target profile (default: this machine's best x86 one)");
+    generate->add_option("--db", generate_options.db, "tuning database whose best records are applied")->capture_default_str();
+    generate->add_option("--name", generate_options.name, "bundle name (a C identifier)")->capture_default_str();
+    generate->add_option("--out", generate_options.out_dir, "output directory")->capture_default_str();
+    generate->add_option("--jobs", generate_options.jobs, "parallel compiles (0 = all cores)")->capture_default_str();
+#endif
+
+    CandidateOptions candidate;
+    auto *measure = app.add_subcommand("measure-candidate", "(internal) measure one tuning candidate");
+    measure->group("");  // started by lpgen tune, not listed in --help
+    measure->add_option("--layer", candidate.layer, "one layer-list JSON object")->required();
+    measure->add_option("--precision", candidate.precision)->required();
+    measure->add_option("--library", candidate.library, "candidate shared object");
+    measure->add_option("--function", candidate.function);
+    measure->add_option("--family", candidate.family);
+    measure->add_option("--shape", candidate.shape);
+    measure->add_option("--seed", candidate.seed);
+    measure->add_option("--samples", candidate.samples)->check(CLI::PositiveNumber);
+    measure->add_option("--sample-seconds", candidate.sample_seconds)->check(CLI::PositiveNumber);
+    measure->add_flag("--plan", candidate.plan, "print the kernel family and shape the layer dispatches to");
+
     CLI11_PARSE(app, argc, argv);
     try {
         if (*targets) return print_targets();
         if (*ops) return print_ops();
+#ifdef LPGEN_WITH_TUNER
+        if (*verify && !verify_options.bundle.empty()) return lpgen::cli::verify_bundle(verify_options);
+#endif
         if (*verify) return lpgen::cli::verify(verify_options);
         if (*bench) return lpgen::cli::bench(bench_options);
         if (*demo) return lpgen::cli::bench(demo_options);
+        if (*measure) return lpgen::cli::measure_candidate(candidate);
+#ifdef LPGEN_WITH_TUNER
+        if (*tune) return lpgen::cli::tune(tune_options);
+        if (*generate) return lpgen::cli::generate(generate_options);
+#endif
     } catch (const lpgen::Error &e) {
         std::fprintf(stderr, "%s\n", e.what());
         return 2;

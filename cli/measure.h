@@ -2,6 +2,7 @@
 // the median and spread of the per-call time across samples.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "layer_job.h"
@@ -16,5 +17,7 @@ struct Timing {
 };
 
 Timing measure(LayerJob &job, int samples = 5, double sample_seconds = 0.02);
+// The same for any call that returns the name of the kernel that ran.
+Timing measure(const std::function<std::string()> &call, int samples, double sample_seconds);
 
 }  // namespace lpgen::cli

@@ -30,7 +30,7 @@ function(lpgen_add_install_rules)
     install(FILES "${PROJECT_SOURCE_DIR}/runtime/lpgen/lpgen.h" "${PROJECT_SOURCE_DIR}/runtime/lpgen/lpgen.hpp"
             DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/lpgen)
     install(TARGETS lpgen RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-    install(FILES "${PROJECT_SOURCE_DIR}/scripts/plot_demo.py" DESTINATION ${CMAKE_INSTALL_DATADIR}/lpgen)
+    install(FILES "${PROJECT_SOURCE_DIR}/scripts/plot_demo.py" "${PROJECT_SOURCE_DIR}/scripts/plot_tuning.py" DESTINATION ${CMAKE_INSTALL_DATADIR}/lpgen)
 
     set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/lpgen)
     configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/lpgenConfig.cmake.in"

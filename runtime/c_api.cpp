@@ -6,6 +6,7 @@
 
 #include "c_api_convert.h"
 #include "conv_shape.h"
+#include "tuned_kernels.h"
 
 namespace lpgen::capi {
 
@@ -134,6 +135,33 @@ lpgen_status lpgen_set_num_threads(int count) {
 }
 
 int lpgen_num_threads(void) { return num_threads(); }
+
+lpgen_status lpgen_register_kernels(const lpgen_kernel_entry *entries, size_t count) {
+    return guarded([&] {
+        LPGEN_REQUIRE(count == 0 || entries != nullptr, "entries is null");
+        auto text = [](const char *field, size_t i, const char *what) {
+            LPGEN_REQUIRE(field != nullptr && *field != 0, "entry " + std::to_string(i) + ": " + what + " is null or empty");
+            return std::string(field);
+        };
+        for (size_t i = 0; i < count; ++i) {
+            const lpgen_kernel_entry &e = entries[i];
+            const std::string family = text(e.family, i, "family");
+            LPGEN_REQUIRE(lpgen::is_tunable_family(family),
+                          "entry " + std::to_string(i) + ": '" + family + "' is not a kernel family lpgen dispatches");
+            text(e.shape, i, "shape");
+            text(e.isa, i, "isa");
+            text(e.name, i, "name");
+            LPGEN_REQUIRE(e.function != nullptr, "entry " + std::to_string(i) + ": function is null");
+        }
+        for (size_t i = 0; i < count; ++i) {
+            const lpgen_kernel_entry &e = entries[i];
+            lpgen::register_tuned_kernel(e.family, e.shape, e.isa, e.function, e.name);
+        }
+        return "";
+    });
+}
+
+void lpgen_clear_kernels(void) { lpgen::clear_tuned_kernels(); }
 
 int lpgen_conv2d_out_height(const lpgen_conv2d_shape *shape) { return conv_out_extent(shape, true); }
 int lpgen_conv2d_out_width(const lpgen_conv2d_shape *shape) { return conv_out_extent(shape, false); }

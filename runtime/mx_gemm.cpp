@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "halide_call.h"
-#include "parallel.h"
 #include "mx_decode.h"
+#include "parallel.h"
+#include "tuned_kernels.h"
 #include "mx_weights.h"
 #include "validate.h"
 
@@ -35,6 +36,7 @@ struct MxCall {
     const MxDecodeTables &at, &wt;
     int a_bits;
     MxFormat a_format;
+    std::string shape;  // the registry key of tuned kernels
 };
 
 Work work(const MxCall &c) { return {double(c.m) * c.n * c.blocks * kMxBlock}; }
@@ -55,7 +57,7 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
     // A few rows: the GEMV schedule, which streams the weights by rows of k.
     // Threads split the rows of a GEMM, the columns of a GEMV.
     const bool gemv = c.m < kMxGemvRows;
-    return run_kernel_sliced(gemv ? set.mx_gemv_i8 : set.mx_gemm_i8, out, gemv ? 0 : 1, gemv ? kMxRowPadding : 16,
+    return run_kernel_sliced(tuned_or(gemv ? set.mx_gemv_i8 : set.mx_gemm_i8, c.shape), out, gemv ? 0 : 1, gemv ? kMxRowPadding : 16,
                              work(c), av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(), wo.raw_buffer(), ws.raw_buffer(),
                              scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
 }
@@ -90,7 +92,7 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w) {
     const MxWeights::Prepared::Int16 &weights = w.int16();
     auto wv = dense_view(weights.values.data(), {k32, c.n});
     auto wn = dense_view(weights.nan.data(), {c.blocks, c.n});
-    return run_kernel_sliced(set.mx_gemm_i16, c.out, 1, 16, work(c), av.raw_buffer(), c.a_scales.raw_buffer(), wv.raw_buffer(),
+    return run_kernel_sliced(tuned_or(set.mx_gemm_i16, c.shape), c.out, 1, 16, work(c), av.raw_buffer(), c.a_scales.raw_buffer(), wv.raw_buffer(),
                              c.w_scales.raw_buffer(), an.raw_buffer(), wn.raw_buffer(), c.at.shift + c.wt.shift,
                              c.scale.raw_buffer(), c.bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
 }
@@ -113,7 +115,8 @@ const char *run_generic(MxCall &c, const MxWeights::Prepared &w) {
     auto w_reals = dense_view(g.reals.data(), {c.n, k32});
     auto w_nan = dense_view(g.nan.data(), {c.n, c.blocks});
     const KernelSet &set = kernels();
-    return run_kernel_sliced(fits_int32 ? set.mx_gemm_exact32 : exact ? set.mx_gemm_exact : set.mx_gemm_fp32, c.out, 1,
+    const auto &kernel = fits_int32 ? set.mx_gemm_exact32 : exact ? set.mx_gemm_exact : set.mx_gemm_fp32;
+    return run_kernel_sliced(tuned_or(kernel, c.shape), c.out, 1,
                              16, work(c), c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), c.w_scales.raw_buffer(),
                              a_int.raw_buffer(), a_real.raw_buffer(), a_special.raw_buffer(), w_ints.raw_buffer(),
                              w_reals.raw_buffer(), w_nan.raw_buffer(), c.a_bits, exact ? c.at.shift : 0,
@@ -158,7 +161,8 @@ const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_
              mx_tables(a_format),
              mx_tables(w.format),
              a_bits,
-             a_format};
+             a_format,
+             shape_key(GemmShape{m, n, w.k})};
     const bool int8_ok = c.at.fits_int8 && w.has_int8(), int16_ok = c.at.fits_int16 && c.wt.fits_int16;
     if (path == MxPath::Fastest) path = int8_ok ? MxPath::Int8 : int16_ok ? MxPath::Int16 : MxPath::Generic;
     switch (path) {

@@ -44,6 +44,23 @@ const char *lpgen_active_isa(void);
 lpgen_status lpgen_set_num_threads(int count);
 int lpgen_num_threads(void);
 
+/* Kernels tuned for exact shapes. A bundle from `lpgen generate` holds them and a function
+ * <bundle>_register() that passes its table here; afterwards a call whose shape matches an
+ * entry runs that entry's kernel, and lpgen_last_kernel() names it. Entries for another
+ * instruction-set variant than lpgen_active_isa() are kept but never run. Registering the same
+ * (family, shape, isa) again replaces the entry. The strings are copied. */
+typedef struct lpgen_kernel_entry {
+    const char *family; /* default kernel it replaces, e.g. "bs_conv2d_f32_a1w1" */
+    const char *shape;  /* "conv2d 1x56x56x64->64 k3x3 s1x1 d1x1 p1,1,1,1" or "gemm 1x4096x4096" */
+    const char *isa;    /* "x86_avx2", "x86_avx512", "arm64_a53", "arm32_a53" */
+    void (*function)(void); /* the generated kernel, cast to this type */
+    const char *name;   /* its symbol, reported by lpgen_last_kernel() */
+} lpgen_kernel_entry;
+/* Checks every entry first: on failure none is registered. */
+lpgen_status lpgen_register_kernels(const lpgen_kernel_entry *entries, size_t count);
+/* Forgets every registered kernel (calls go back to the default kernels). */
+void lpgen_clear_kernels(void);
+
 /* ---- Shapes and epilogues ---------------------------------------------------------------- */
 
 typedef struct lpgen_gemm_shape {

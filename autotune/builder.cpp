@@ -1,0 +1,86 @@
+#include "builder.h"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "subprocess.h"
+
+namespace lpgen::tune {
+namespace {
+
+// Runs one step; on failure fills `result.error` and returns false.
+bool step(const char *what, const std::vector<std::string> &argv, double limit_s, BuildResult &result) {
+    const ProcessResult p = run_captured(argv, limit_s);
+    if (p.ok()) return true;
+    std::string out = p.output;
+    if (out.size() > 2000) out = "..." + out.substr(out.size() - 2000);
+    result.error = std::string(what) + " failed (" + p.describe() + "): " + out;
+    return false;
+}
+
+}  // namespace
+
+BuildResult build_candidate(const Catalog &catalog, const BuildRequest &r, double limit_s) {
+    const auto start = std::chrono::steady_clock::now();
+    BuildResult result;
+    const Family &family = catalog.family(r.family);
+    const ProfileInfo &profile = catalog.profile(r.profile);
+    std::filesystem::create_directories(r.dir);
+    const std::string base = r.dir + "/" + r.function;
+    std::vector<std::string> generate = {catalog.generators, "-g", family.generator, "-f", r.function, "-o", r.dir, "-e"};
+    const bool via_llc = !profile.llc_cpu.empty();
+    generate.push_back(via_llc ? "llvm_assembly,c_header" : "object,assembly,c_header");
+    generate.push_back("target=" + profile.halide_target + "-no_runtime");
+    for (const auto &p : family.params) generate.push_back(p);
+    if (!r.knobs.empty()) generate.push_back("knobs=" + r.knobs);
+
+    bool ok = step("generator", generate, limit_s, result);
+    if (ok && via_llc) {
+        // As in cmake/LpgenKernels.cmake: Halide lowers, llc compiles for exactly the profile's CPU.
+        const std::vector<std::string> llc = {catalog.llc, "-O3", "-mcpu=" + profile.llc_cpu, "-relocation-model=pic",
+                                              base + ".ll"};
+        auto with = [&](std::vector<std::string> extra) {
+            std::vector<std::string> argv = llc;
+            argv.insert(argv.end(), extra.begin(), extra.end());
+            return argv;
+        };
+        ok = step("llc", with({"-filetype=obj", "-o", base + ".o"}), limit_s, result) &&
+             step("llc", with({"-filetype=asm", "-o", base + ".s"}), limit_s, result);
+    }
+    ok = ok && step("link", {profile.cxx, "-shared", "-o", base + ".so", base + ".o"}, limit_s, result);
+    std::filesystem::remove(base + ".a");
+    ok = ok && step("ar", {"ar", "qc", base + ".a", base + ".o"}, limit_s, result);
+    result.ok = ok;
+    if (ok) {
+        result.shared_object = base + ".so";
+        result.static_library = base + ".a";
+        result.assembly = base + ".s";
+        result.header = base + ".h";
+    }
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+std::vector<BuildResult> build_all(const Catalog &catalog, const std::vector<BuildRequest> &requests, int jobs,
+                                   double limit_s) {
+    std::vector<BuildResult> results(requests.size());
+    if (jobs <= 0) jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+        for (size_t i; (i = next++) < requests.size();) {
+            try {
+                results[i] = build_candidate(catalog, requests[i], limit_s);
+            } catch (const std::exception &e) {
+                results[i].error = e.what();
+            }
+        }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < std::min<int>(jobs, static_cast<int>(requests.size())); ++t) threads.emplace_back(worker);
+    for (auto &t : threads) t.join();
+    return results;
+}
+
+}  // namespace lpgen::tune

@@ -1,0 +1,79 @@
+#include "catalog.h"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "lpgen/bitserial.hpp"
+
+namespace lpgen::tune {
+namespace {
+
+std::string read_text(const std::string &path, const char *what) {
+    std::ifstream in(path);
+    if (!in) throw Error(std::string("lpgen: cannot read the ") + what + " " + path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+std::string template_of(const std::string &generator, const std::vector<std::string> &params) {
+    if (generator.rfind("bitserial_conv2d", 0) == 0) return "bitserial_conv2d";
+    if (generator.rfind("bitserial_gemm", 0) == 0) return "bitserial_gemm";
+    if (generator == "mx_gemm_i8") {
+        const bool gemv = std::find(params.begin(), params.end(), "gemv=true") != params.end();
+        return gemv ? "mx_gemv_i8" : "mx_gemm_i8";
+    }
+    if (generator == "mx_gemm_i16" || generator == "mx_gemm") return generator;
+    if (generator == "baseline_gemm" || generator == "baseline_conv2d") return generator;
+    return "";  // packing and codec kernels are not tuned per shape
+}
+
+Catalog Catalog::load(const std::string &path_or_default) {
+    std::string path = path_or_default;
+#ifdef LPGEN_KERNEL_CATALOG
+    if (path.empty()) path = LPGEN_KERNEL_CATALOG;
+#endif
+    if (path.empty()) throw Error("lpgen: this build has no kernel catalog (the tuner needs a host build)");
+    Catalog c;
+    try {
+        const auto j = nlohmann::json::parse(read_text(path, "kernel catalog"));
+        c.generators = j.at("generators");
+        c.llc = j.at("llc");
+        c.knob_spaces_path = j.at("knob_spaces");
+        std::string hash = read_text(j.at("sources_hash_file"), "sources hash");
+        c.sources_hash = hash.substr(0, hash.find_first_of("\r\n"));
+        for (const auto &[name, f] : j.at("families").items()) {
+            Family family{name, f.at("generator"), f.at("params").get<std::vector<std::string>>(), ""};
+            family.schedule_template = template_of(family.generator, family.params);
+            c.families[name] = family;
+        }
+        for (const auto &[name, p] : j.at("profiles").items()) {
+            c.profiles[name] = {name, p.at("halide_target"), p.at("llc_cpu"), p.at("suffix"), p.at("cxx"), p.at("measurer")};
+        }
+    } catch (const nlohmann::json::exception &e) {
+        throw Error("lpgen: kernel catalog " + path + ": " + e.what());
+    }
+    return c;
+}
+
+const Family &Catalog::family(const std::string &name) const {
+    auto it = families.find(name);
+    if (it == families.end()) throw Error("lpgen: no kernel family '" + name + "' in this build");
+    return it->second;
+}
+
+const ProfileInfo &Catalog::profile(const std::string &name) const {
+    auto it = profiles.find(name);
+    if (it == profiles.end()) {
+        std::string known;
+        for (const auto &[n, p] : profiles) known += (known.empty() ? "" : ", ") + n;
+        throw Error("lpgen: profile '" + name + "' is not built here (have: " + known + ")");
+    }
+    return it->second;
+}
+
+}  // namespace lpgen::tune

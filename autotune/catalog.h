@@ -1,0 +1,37 @@
+// What compiling a candidate needs, as the build wrote it (build/autotune/kernel_catalog.json):
+// every kernel family's generator and parameters, every profile's Halide target, llc CPU,
+// linking compiler and measuring binary, and the hash of the generator and schedule sources.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lpgen::tune {
+
+struct Family {
+    std::string name;       // "bs_conv2d_f32_a1w1"
+    std::string generator;  // "bitserial_conv2d_f32"
+    std::vector<std::string> params;  // "fixed_abits=1", ...
+    std::string schedule_template;    // knob space it takes: "bitserial_conv2d"
+};
+
+struct ProfileInfo {
+    std::string name, halide_target, llc_cpu, suffix, cxx, measurer;
+};
+
+struct Catalog {
+    std::string generators, llc, knob_spaces_path, sources_hash;
+    std::map<std::string, Family> families;
+    std::map<std::string, ProfileInfo> profiles;
+
+    // The catalog of this build (LPGEN_KERNEL_CATALOG), or of `path`. Throws lpgen::Error.
+    static Catalog load(const std::string &path = "");
+    const Family &family(const std::string &name) const;
+    const ProfileInfo &profile(const std::string &name) const;
+};
+
+// The schedule template whose knobs a generator takes.
+std::string template_of(const std::string &generator, const std::vector<std::string> &params);
+
+}  // namespace lpgen::tune

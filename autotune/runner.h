@@ -1,0 +1,69 @@
+// Runners: how a built candidate is measured.
+//   host    - this machine: `lpgen measure-candidate` in its own process with a time limit;
+//   command - the profile's cross-built lpgen through a user-given prefix: "ssh user@board"
+//             (binary and candidate copied with scp first) or any local prefix such as
+//             "qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu" (emulated: correctness
+//             and plumbing only, its times say nothing about a board);
+//   model   - no execution: Cortex-A53 cycles from llvm-mca over the candidate's hottest inner
+//             loop (see model_runner.cpp); such records are marked modeled.
+// Every runner checks the candidate's output against the scalar reference before its time
+// counts (the model runner runs it under qemu for that).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lpgen::tune {
+
+struct Candidate {
+    std::string layer_json;  // one layer-list object
+    std::string precision;   // "1A1W", "mxfp4", ...
+    std::string family, shape;
+    std::string function;       // symbol in the shared object
+    std::string shared_object;  // empty: the build's default kernel
+    std::string assembly;
+    // The model runner's work count: popcount bits (bit-serial, K padded to 64) or
+    // multiply-accumulates (other families, K padded to 32).
+    double work = 0;
+};
+
+struct Measurement {
+    std::string verdict;  // "ok", "wrong", "failed", "crashed", "timeout"
+    double median_s = 0, spread_s = 0;  // measured
+    double modeled_cycles = 0;          // modeled
+    std::string detail;
+};
+
+class Runner {
+public:
+    virtual ~Runner() = default;
+    virtual Measurement measure(const Candidate &candidate) = 0;
+    // How records name it: "host", "command:<prefix>", "model:llvm-mca cortex-a53".
+    virtual std::string name() const = 0;
+    virtual bool modeled() const { return false; }
+    // A line for the user about what the numbers mean (empty when nothing to say).
+    virtual std::string caveat() const { return ""; }
+};
+
+struct RunnerOptions {
+    std::string measurer;  // the lpgen binary that measures (host or cross-built)
+    std::string prefix;    // command runner: the prefix
+    double limit_s = 60;   // per candidate
+    int samples = 5;
+    double sample_seconds = 0.02;
+    std::string llvm_mca = "llvm-mca-14";
+    std::string emulator;  // model runner: how to run the correctness check ("" skips it)
+    std::string isa;       // host runner: the variant the measuring process must run (LPGEN_ISA)
+};
+
+std::unique_ptr<Runner> make_host_runner(const RunnerOptions &options);
+std::unique_ptr<Runner> make_command_runner(const RunnerOptions &options);
+std::unique_ptr<Runner> make_model_runner(const RunnerOptions &options);
+
+// The arguments of `lpgen measure-candidate` for a candidate, and the parsing of its one result
+// line out of a process's output ("failed" when there is none).
+std::vector<std::string> measure_arguments(const Candidate &c, const std::string &library, const RunnerOptions &o);
+Measurement parse_measurement(const std::string &output);
+
+}  // namespace lpgen::tune

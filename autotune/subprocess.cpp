@@ -1,0 +1,99 @@
+#include "subprocess.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <sstream>
+
+#include "lpgen/bitserial.hpp"
+
+namespace lpgen::tune {
+
+std::string ProcessResult::describe() const {
+    if (timed_out) {
+        std::ostringstream s;
+        s << "timed out after " << limit_s << " s";
+        return s.str();
+    }
+    if (signal != 0) return "signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+    return "exit " + std::to_string(exit_code);
+}
+
+std::vector<std::string> split_words(const std::string &text) {
+    std::istringstream in(text);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+}
+
+ProcessResult run_captured(const std::vector<std::string> &args, double limit_s) {
+    if (args.empty()) throw Error("lpgen: empty command");
+    std::vector<std::string> copy = args;
+    std::vector<char *> argv;
+    for (auto &s : copy) argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(std::string("lpgen: pipe: ") + std::strerror(errno));
+    const pid_t child = fork();
+    if (child < 0) throw Error(std::string("lpgen: fork: ") + std::strerror(errno));
+    if (child == 0) {
+        setpgid(0, 0);  // its own group: a timeout kills what it started too
+        dup2(pipe_fds[1], STDOUT_FILENO);
+        dup2(pipe_fds[1], STDERR_FILENO);
+        execvp(argv[0], argv.data());
+        std::fprintf(stderr, "cannot run %s: %s\n", argv[0], std::strerror(errno));
+        _exit(127);
+    }
+    setpgid(child, child);
+    close(pipe_fds[1]);
+
+    ProcessResult r;
+    r.limit_s = limit_s;
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + std::chrono::duration<double>(limit_s > 0 ? limit_s : 1e9);
+    char buffer[4096];
+    for (;;) {
+        const double left = std::chrono::duration<double>(deadline - clock::now()).count();
+        if (left <= 0) {
+            r.timed_out = true;
+            kill(-child, SIGKILL);
+            break;
+        }
+        pollfd p{pipe_fds[0], POLLIN, 0};
+        const int ready = poll(&p, 1, static_cast<int>(std::min(left * 1000 + 1, 1000.0)));
+        if (ready < 0 && errno != EINTR) break;
+        if (ready <= 0) continue;
+        const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
+        if (n <= 0) break;  // every writer closed: the process ended (or closed its output)
+        r.output.append(buffer, size_t(n));
+    }
+    close(pipe_fds[0]);
+    int status = 0;
+    if (!r.timed_out) {
+        // Output closed; give the process until the deadline to exit.
+        while (waitpid(child, &status, WNOHANG) == 0) {
+            if (clock::now() >= deadline) {
+                r.timed_out = true;
+                kill(-child, SIGKILL);
+                break;
+            }
+            usleep(1000);
+        }
+        if (!r.timed_out) {
+            if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+            if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+            kill(-child, SIGKILL);  // anything it left behind in its group
+            return r;
+        }
+    }
+    waitpid(child, &status, 0);
+    return r;
+}
+
+}  // namespace lpgen::tune

@@ -1,0 +1,28 @@
+// Running a tool or a candidate in its own process, so that a crash or a hang costs one
+// candidate and never the tuner: a time limit (the whole process group is killed when it
+// passes) and the output captured.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lpgen::tune {
+
+struct ProcessResult {
+    int exit_code = -1;      // when it exited
+    int signal = 0;          // when a signal ended it (SIGSEGV, ...)
+    bool timed_out = false;  // killed at the time limit
+    std::string output;      // stdout and stderr together
+    bool ok() const { return exit_code == 0 && signal == 0 && !timed_out; }
+    // "exit 3", "signal 11 (Segmentation fault)", "timed out after 10 s"
+    std::string describe() const;
+    double limit_s = 0;
+};
+
+// Runs argv[0] (searched on PATH) in a new process group; limit_s <= 0 means no limit.
+ProcessResult run_captured(const std::vector<std::string> &argv, double limit_s);
+
+// Splits a command prefix such as "qemu-aarch64 -cpu cortex-a53" at spaces (no quoting).
+std::vector<std::string> split_words(const std::string &text);
+
+}  // namespace lpgen::tune

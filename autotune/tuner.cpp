@@ -1,0 +1,157 @@
+#include "tuner.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include "lpgen/bitserial.hpp"
+
+namespace lpgen::tune {
+namespace {
+
+std::string utc_now() {
+    const std::time_t t = std::time(nullptr);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return text;
+}
+
+// A symbol per (family, shape, knobs): candidates never clash in a directory or a process.
+std::string candidate_symbol(const std::string &family, const std::string &shape, const std::string &knobs) {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (char c : shape + "|" + knobs) h = (h ^ uint8_t(c)) * 1099511628211ull;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return "lpgen_tune_" + family + "_" + hex;
+}
+
+std::vector<double> numbers_in(const std::string &text) {
+    std::vector<double> out;
+    static const std::regex number(R"(\d+)");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), number); it != std::sregex_iterator(); ++it) {
+        out.push_back(std::stod(it->str()));
+    }
+    return out;
+}
+
+}  // namespace
+
+int TaskResult::count(const std::string &verdict) const {
+    int n = 0;
+    for (const Trial &t : trials) n += t.verdict == verdict;
+    return n;
+}
+
+std::vector<Config> nearest_shape_seeds(const Database &db, const Task &task, const SearchSpace &space,
+                                        const std::string &profile, const std::string &runner,
+                                        const std::string &sources_hash) {
+    const std::vector<double> here = numbers_in(task.base.shape);
+    std::map<std::string, Record> best_per_shape;
+    for (const Record &r : db.all()) {
+        if (r.op != task.base.family || r.precision != task.base.precision || r.profile != profile ||
+            r.runner != runner || r.sources_hash != sources_hash || r.verdict != "ok" || r.shape == task.base.shape) {
+            continue;
+        }
+        const double cost = r.modeled_cycles > 0 ? r.modeled_cycles : r.median_s;
+        auto it = best_per_shape.find(r.shape);
+        const double best = it == best_per_shape.end() ? 0 : (it->second.modeled_cycles > 0 ? it->second.modeled_cycles : it->second.median_s);
+        if (it == best_per_shape.end() || cost < best) best_per_shape[r.shape] = r;
+    }
+    double nearest = std::numeric_limits<double>::infinity();
+    std::vector<Config> seeds;
+    for (const auto &[shape, r] : best_per_shape) {
+        const std::vector<double> there = numbers_in(shape);
+        if (there.size() != here.size()) continue;
+        double distance = 0;
+        for (size_t i = 0; i < here.size(); ++i) distance += std::fabs(std::log((here[i] + 1) / (there[i] + 1)));
+        try {
+            const Config config = space.from_knobs(r.knobs);
+            if (distance < nearest) nearest = distance, seeds = {config};
+        } catch (const Error &) {  // a record from another version of the space
+        }
+    }
+    return seeds;
+}
+
+TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace &space, Runner &runner,
+                     Database &db, const TuneOptions &o, const Progress &progress) {
+    TaskResult result;
+    result.default_knobs = space.to_knobs(space.default_config());
+    const std::vector<Config> seeds =
+        nearest_shape_seeds(db, task, space, o.profile, runner.name(), catalog.sources_hash);
+    Strategy strategy(space, o.strategy, seeds);
+    const int total = std::min<int>(o.strategy.trials, static_cast<int>(space.valid().size()));
+
+    Record key;
+    key.op = task.base.family, key.shape = task.base.shape, key.precision = task.base.precision;
+    key.profile = o.profile, key.runner = runner.name(), key.sources_hash = catalog.sources_hash;
+    double best = std::numeric_limits<double>::infinity();
+    auto note = [&](const Trial &trial) {
+        if (trial.verdict == "ok") {
+            if (trial.knobs == result.default_knobs) result.default_time = trial.cost;
+            if (trial.cost < best) best = trial.cost, result.best_time = trial.cost, result.best_knobs = trial.knobs;
+        }
+        result.trials.push_back(trial);
+        result.best_so_far.push_back(std::isfinite(best) ? best : std::nan(""));
+        if (progress) progress(result, total);
+    };
+
+    // Resume: what an earlier run of this task recorded counts, and is not measured again.
+    for (const Config &config : space.valid()) {
+        key.knobs = space.to_knobs(config);
+        if (auto r = db.find(key)) {
+            const double cost = r->modeled_cycles > 0 ? r->modeled_cycles : r->median_s;
+            strategy.already_measured(config, r->verdict == "ok" ? std::optional<double>(cost) : std::nullopt);
+            note({r->knobs, r->verdict, "recorded earlier", cost, true});
+        }
+    }
+
+    const int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    for (;;) {
+        std::vector<Config> batch;
+        while (static_cast<int>(batch.size()) < jobs) {
+            auto next = strategy.next();
+            if (!next) break;
+            batch.push_back(*next);
+        }
+        if (batch.empty()) break;
+        std::vector<BuildRequest> requests;
+        for (const Config &config : batch) {
+            const std::string knobs = space.to_knobs(config);
+            const std::string symbol = candidate_symbol(task.base.family, task.base.shape, knobs);
+            requests.push_back({task.base.family, o.profile, knobs, symbol, o.work_dir + "/" + symbol});
+        }
+        const std::vector<BuildResult> built = build_all(catalog, requests, jobs, o.build_limit_s);
+        for (size_t i = 0; i < batch.size(); ++i) {
+            Measurement m;
+            if (!built[i].ok) {
+                m = {"failed", 0, 0, 0, "build: " + built[i].error};
+            } else {
+                Candidate c = task.base;
+                c.function = requests[i].function;
+                c.shared_object = built[i].shared_object;
+                c.assembly = built[i].assembly;
+                m = runner.measure(c);
+            }
+            Record r = key;
+            r.knobs = requests[i].knobs;
+            r.verdict = m.verdict;
+            r.median_s = m.median_s, r.spread_s = m.spread_s, r.modeled_cycles = m.modeled_cycles;
+            r.tool_version = o.tool_version;
+            r.timestamp = utc_now();
+            db.insert(r);  // committed before the next candidate: a killed tuner loses nothing finished
+            const double cost = runner.modeled() ? m.modeled_cycles : m.median_s;
+            strategy.report(batch[i], m.verdict == "ok" ? std::optional<double>(cost) : std::nullopt);
+            note({r.knobs, m.verdict, m.detail, cost, false});
+            if (built[i].ok) std::filesystem::remove_all(requests[i].dir);
+        }
+    }
+    return result;
+}
+
+}  // namespace lpgen::tune

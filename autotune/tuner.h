@@ -1,0 +1,60 @@
+// The tuning loop for one task (a layer at a precision on a profile): the strategy proposes
+// configurations, the builder compiles a batch of them in parallel, the runner measures them
+// one at a time, and every result, good or bad, becomes a database record at once. A resumed
+// run takes what the database already holds for the task and goes on from there.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "builder.h"
+#include "catalog.h"
+#include "database.h"
+#include "runner.h"
+#include "search_space.h"
+#include "strategy.h"
+
+namespace lpgen::tune {
+
+struct Task {
+    std::string layer_name;
+    Candidate base;  // layer, precision, family, shape, work; no library
+};
+
+struct TuneOptions {
+    std::string profile;
+    StrategyOptions strategy;
+    int jobs = 0;              // parallel compiles (0: every hardware thread)
+    double build_limit_s = 300;
+    std::string work_dir = "lpgen-tune";
+    std::string tool_version;
+};
+
+struct Trial {
+    std::string knobs, verdict, detail;
+    double cost = 0;  // median seconds, or modeled cycles
+    bool resumed = false;
+};
+
+struct TaskResult {
+    std::optional<double> default_time, best_time;  // seconds (cycles when modeled)
+    std::string default_knobs, best_knobs;
+    std::vector<Trial> trials;
+    std::vector<double> best_so_far;  // after each trial (NaN until one is valid)
+    int count(const std::string &verdict) const;
+};
+
+using Progress = std::function<void(const TaskResult &so_far, int total)>;
+
+TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace &space, Runner &runner,
+                     Database &db, const TuneOptions &options, const Progress &progress);
+
+// Seeds from the nearest tuned shape: the best knobs recorded for the same family, precision,
+// profile and runner at the shape closest to `shape` (by the log-ratio of their numbers).
+std::vector<Config> nearest_shape_seeds(const Database &db, const Task &task, const SearchSpace &space,
+                                        const std::string &profile, const std::string &runner,
+                                        const std::string &sources_hash);
+
+}  // namespace lpgen::tune

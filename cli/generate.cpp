@@ -1,0 +1,173 @@
+// lpgen generate: a static-library bundle for one target profile. For each layer x precision
+// it takes the best valid, non-stale tuning record of the kernel family and shape the runtime
+// dispatches the layer to, compiles that configuration, and writes
+//   <out>/<name>.a     the tuned kernels and <name>_register(), which hands their table to the
+//                      runtime (lpgen_register_kernels); link it with liblpgen.a
+//   <out>/<name>.h     declares <name>_register()
+//   <out>/<name>.so    the same, loadable: what `lpgen verify --bundle` runs
+//   <out>/manifest.json what is in the bundle and where each choice came from
+// Layers without a record keep the library's default kernel, and the manifest says so.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <tuple>
+
+#include "builder.h"
+#include "commands.h"
+#include "lpgen/bitserial.hpp"
+#include "lpgen/lpgen.h"
+#include "manifest.h"
+#include "subprocess.h"
+#include "tune_plan.h"
+
+namespace lpgen::cli {
+namespace {
+
+using namespace lpgen::tune;
+
+std::string identifier(const std::string &text) {
+    std::string out;
+    for (char c : text) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    return out;
+}
+
+// The best record to apply: measured first; modeled only where nothing was measured (a
+// profile tuned under the A53 model, with no board).
+std::optional<Record> best_record(const Database &db, const Task &t, const std::string &profile, const std::string &hash) {
+    if (auto r = db.best(t.base.family, t.base.shape, t.base.precision, profile, hash)) return r;
+    std::optional<Record> best;
+    for (const Record &r : db.all()) {
+        if (r.op == t.base.family && r.shape == t.base.shape && r.precision == t.base.precision && r.profile == profile &&
+            r.sources_hash == hash && r.verdict == "ok" && r.modeled_cycles > 0 &&
+            (!best || r.modeled_cycles < best->modeled_cycles)) {
+            best = r;
+        }
+    }
+    return best;
+}
+
+std::string describe_record(const Record &r) {
+    char cost[64];
+    if (r.modeled_cycles > 0) {
+        std::snprintf(cost, sizeof cost, "%.4g modeled cycles", r.modeled_cycles);
+    } else {
+        std::snprintf(cost, sizeof cost, "%.4f ms", r.median_s * 1e3);
+    }
+    return "tuned: " + r.runner + " record of " + r.timestamp + ", " + cost;
+}
+
+// Where lpgen/lpgen.h is: installed beside the binary, or in the source tree.
+std::string runtime_include_dir() {
+    char path[4096];
+    const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    if (n > 0) {
+        const std::string dir = std::filesystem::path(std::string(path, size_t(n))).parent_path().string();
+        if (access((dir + "/../include/lpgen/lpgen.h").c_str(), R_OK) == 0) return dir + "/../include";
+    }
+    return std::string(LPGEN_SOURCE_DIR) + "/runtime";
+}
+
+void write_registry(const std::string &path, const std::string &name, const Manifest &m) {
+    std::ofstream c(path);
+    c << "/* Written by lpgen generate: the kernel table of bundle " << name << ". */\n#include \"lpgen/lpgen.h\"\n\n";
+    std::map<std::string, bool> declared;
+    for (const ManifestEntry &e : m.entries) {
+        if (!e.function.empty() && !declared[e.function]) c << "extern int " << e.function << "();\n", declared[e.function] = true;
+    }
+    c << "\nstatic const lpgen_kernel_entry entries[] = {\n";
+    size_t count = 0;
+    for (const ManifestEntry &e : m.entries) {
+        if (e.function.empty()) continue;
+        c << "    {\"" << e.family << "\", \"" << e.shape << "\", \"" << m.isa << "\", (void (*)(void))" << e.function
+          << ", \"" << e.function << "\"},  /* " << e.layer << " " << e.precision << " */\n";
+        ++count;
+    }
+    if (count == 0) c << "    {0, 0, 0, 0, 0},\n";
+    c << "};\n\nlpgen_status " << name << "_register(void) { return lpgen_register_kernels(entries, " << count << "); }\n";
+}
+
+}  // namespace
+
+int generate(const GenerateOptions &o) {
+    const Catalog catalog = Catalog::load(o.catalog);
+    const std::string profile_name = o.profile.empty() ? host_profile() : o.profile;
+    const ProfileInfo &profile = catalog.profile(profile_name);
+    const std::string name = identifier(o.name);
+    if (access(o.db.c_str(), R_OK) != 0) std::printf("no tuning database at %s: every layer keeps its default kernel\n", o.db.c_str());
+    Database db(access(o.db.c_str(), R_OK) == 0 ? o.db : ":memory:");
+    const std::vector<PlannedTask> tasks = plan_tasks(o.layers, o.precisions, o.seed);
+
+    Manifest m{name, profile_name, profile.suffix, lpgen_version(), catalog.sources_hash, name + ".a", name + ".so",
+               name + ".h", {}};
+    std::filesystem::create_directories(o.out_dir);
+    const std::string work = o.out_dir + "/" + name + ".work";
+    std::map<std::tuple<std::string, std::string, std::string>, std::string> functions;  // family, shape, knobs
+    std::vector<BuildRequest> requests;
+    for (const PlannedTask &p : tasks) {
+        const Task &t = p.task;
+        ManifestEntry e{t.layer_name, t.base.layer_json, t.base.precision, t.base.family, t.base.shape, "", "", ""};
+        if (auto r = best_record(db, t, profile_name, catalog.sources_hash)) {
+            auto key = std::make_tuple(t.base.family, t.base.shape, r->knobs);
+            auto it = functions.find(key);
+            if (it == functions.end()) {
+                const std::string function = name + "_" + identifier(t.layer_name + "_" + t.base.precision + "_" + t.base.family);
+                it = functions.emplace(key, function).first;
+                requests.push_back({t.base.family, profile_name, r->knobs, function, work});
+            }
+            e.function = it->second;
+            e.knobs = r->knobs;
+            e.source = describe_record(*r);
+        } else {
+            const int stale = db.stale_count(t.base.family, t.base.shape, t.base.precision, profile_name, catalog.sources_hash);
+            e.source = "default: no valid record" + (stale ? " (" + std::to_string(stale) + " stale ones ignored)" : std::string());
+        }
+        m.entries.push_back(e);
+    }
+
+    const std::vector<BuildResult> built = build_all(catalog, requests, o.jobs, o.build_limit_s);
+    std::vector<std::string> objects;
+    for (size_t i = 0; i < built.size(); ++i) {
+        if (!built[i].ok) throw Error("lpgen: compiling " + requests[i].function + " failed: " + built[i].error);
+        objects.push_back(work + "/" + requests[i].function + ".o");
+    }
+    const std::string registry = work + "/" + name + "_registry.c";
+    write_registry(registry, name, m);
+    auto run = [&](const char *what, const std::vector<std::string> &argv) {
+        const ProcessResult r = run_captured(argv, o.build_limit_s);
+        if (!r.ok()) throw Error(std::string("lpgen: ") + what + " failed (" + r.describe() + "): " + r.output);
+    };
+    run("compiling the kernel table", {profile.cxx, "-x", "c", "-O2", "-fPIC", "-c", "-I" + runtime_include_dir(), registry,
+                                       "-o", work + "/" + name + "_registry.o"});
+    objects.push_back(work + "/" + name + "_registry.o");
+    const std::string library = o.out_dir + "/" + m.library;
+    std::filesystem::remove(library);
+    std::vector<std::string> ar = {"ar", "qc", library};
+    ar.insert(ar.end(), objects.begin(), objects.end());
+    run("ar", ar);
+    std::vector<std::string> link = {profile.cxx, "-shared", "-o", o.out_dir + "/" + m.shared_object};
+    link.insert(link.end(), objects.begin(), objects.end());
+    run("linking the shared object", link);
+    std::ofstream(o.out_dir + "/" + m.header)
+        << "/* Written by lpgen generate (" << profile_name << "): tuned kernels for " << tasks.size()
+        << " layer x precision calls. Call " << name << "_register() once before them; link " << m.library
+        << " and liblpgen.a. */\n#pragma once\n#include \"lpgen/lpgen.h\"\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n"
+        << "lpgen_status " << name << "_register(void);\n#ifdef __cplusplus\n}\n#endif\n";
+    std::ofstream(o.out_dir + "/manifest.json") << manifest_json(m);
+    std::filesystem::remove_all(work);
+
+    std::printf("bundle %s for %s in %s/: %s, %s, %s, manifest.json\n", name.c_str(), profile_name.c_str(),
+                o.out_dir.c_str(), m.library.c_str(), m.header.c_str(), m.shared_object.c_str());
+    std::printf("%-6s %-6s %-22s %s\n", "layer", "prec", "kernel family", "kernel (source)");
+    for (const ManifestEntry &e : m.entries) {
+        std::printf("%-6s %-6s %-22s %s (%s)\n", e.layer.c_str(), e.precision.c_str(), e.family.c_str(),
+                    e.function.empty() ? ("lpgen_" + e.family + "__" + profile.suffix).c_str() : e.function.c_str(),
+                    e.source.c_str());
+    }
+    return 0;
+}
+
+}  // namespace lpgen::cli

@@ -1,0 +1,29 @@
+// A bundle's manifest.json: what `lpgen generate` put in the bundle and why, read back by
+// `lpgen verify --bundle`. The parser checks every field (it reads files users edit and share;
+// tests/fuzz/manifest_fuzzer.cpp fuzzes it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lpgen::cli {
+
+struct ManifestEntry {
+    std::string layer, layer_json, precision, family, shape;
+    std::string function;  // the tuned kernel in the bundle; empty: the library's default serves it
+    std::string knobs;     // configuration it was generated with
+    std::string source;    // "tuned: <runner> record of <timestamp>, <median>" or "default: <why>"
+};
+
+struct Manifest {
+    std::string name, profile, isa, lpgen_version, sources_hash;
+    std::string library, shared_object, header;  // file names inside the bundle directory
+    std::vector<ManifestEntry> entries;
+};
+
+std::string manifest_json(const Manifest &m);
+// Throws lpgen::Error naming the field at fault.
+Manifest parse_manifest(const std::string &json_text, const std::string &source);
+Manifest load_manifest(const std::string &bundle_dir);
+
+}  // namespace lpgen::cli

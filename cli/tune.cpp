@@ -1,0 +1,194 @@
+// lpgen tune: for each layer x precision, the kernel family and shape the runtime dispatches
+// it to are tuned over their schedule template's knob space (autotune/), every candidate
+// recorded in the SQLite database; a live progress line, then a summary table, a JSON summary
+// and a PNG of best-so-far against trials.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "chart.h"
+#include "commands.h"
+#include "kernel_table.h"
+#include "layer_job.h"
+#include "lpgen/lpgen.h"
+#include "tune_plan.h"
+#include "tuned_kernels.h"
+#include "tuner.h"
+
+namespace lpgen::cli {
+namespace {
+
+using namespace lpgen::tune;
+
+std::unique_ptr<Runner> make_runner(const TuneCommandOptions &o, const Catalog &catalog, const ProfileInfo &profile) {
+    RunnerOptions r;
+    r.measurer = profile.measurer;
+    r.limit_s = o.run_limit_s;
+    r.samples = o.samples;
+    if (o.runner == "host") {
+        if (profile.name.rfind("x86", 0) != 0 || !cpu_supports_isa(profile.suffix.c_str())) {
+            throw Error("lpgen: this machine cannot run " + profile.name + " kernels; use --runner with a command "
+                        "prefix (e.g. \"ssh pi@rpi3\") or --runner model");
+        }
+        r.isa = profile.suffix;
+        return make_host_runner(r);
+    }
+    if (profile.name.rfind("arm", 0) == 0 && access(profile.measurer.c_str(), X_OK) != 0) {
+        throw Error("lpgen: this build has no cross-built lpgen for " + profile.name + " (" + profile.measurer + ")");
+    }
+    if (o.runner == "model") {
+        if (profile.name != "arm64-a53") throw Error("lpgen: the model runner models arm64-a53 (Cortex-A53) only");
+        r.emulator = o.model_check ? "qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu" : "";
+        return make_model_runner(r);
+    }
+    (void)catalog;
+    r.prefix = o.runner;
+    return make_command_runner(r);
+}
+
+std::string format_cost(double cost, bool modeled) {
+    char text[32];
+    if (modeled) {
+        std::snprintf(text, sizeof text, "%.3g Mcyc", cost * 1e-6);
+    } else {
+        std::snprintf(text, sizeof text, "%.4f ms", cost * 1e3);
+    }
+    return text;
+}
+
+std::string format_duration(double seconds) {
+    char text[32];
+    if (seconds >= 60) {
+        std::snprintf(text, sizeof text, "%dm%02ds", int(seconds) / 60, int(seconds) % 60);
+    } else {
+        std::snprintf(text, sizeof text, "%.0fs", seconds);
+    }
+    return text;
+}
+
+}  // namespace
+
+int tune(const TuneCommandOptions &o) {
+    const Catalog catalog = Catalog::load(o.catalog);
+    const std::string profile_name = o.profile.empty() ? host_profile() : o.profile;
+    const ProfileInfo &profile = catalog.profile(profile_name);
+    std::unique_ptr<Runner> runner = make_runner(o, catalog, profile);
+    Database db(o.db);
+    if (!o.import_path.empty()) std::printf("imported %d records from %s\n", db.import_jsonl(o.import_path), o.import_path.c_str());
+    const std::vector<PlannedTask> tasks = plan_tasks(o.layers, o.precisions, o.seed);
+    const nlohmann::json spaces = load_knob_spaces(catalog);
+
+    std::printf("tuning %zu layer x precision tasks for %s with the %s runner, at most %d trials each, seed %llu\n",
+                tasks.size(), profile_name.c_str(), runner->name().c_str(), o.trials,
+                static_cast<unsigned long long>(o.tune_seed));
+    if (!runner->caveat().empty()) std::printf("%s\n", runner->caveat().c_str());
+    std::printf("database: %s (%d stale records of other sources ignored)\n", o.db.c_str(),
+                count_stale(db, tasks, profile_name, catalog.sources_hash));
+
+    TuneOptions options;
+    options.profile = profile_name;
+    options.strategy.trials = o.trials;
+    options.strategy.seed = o.tune_seed;
+    options.jobs = o.jobs;
+    options.build_limit_s = o.build_limit_s;
+    options.work_dir = o.out_dir + "/candidates";
+    options.tool_version = tool_version();
+    const bool tty = isatty(STDOUT_FILENO);
+    const bool modeled = runner->modeled();
+    nlohmann::json summary = {{"profile", profile_name}, {"runner", runner->name()}, {"modeled", modeled},
+                              {"seed", o.tune_seed}, {"tasks", nlohmann::json::array()}};
+    const auto started = std::chrono::steady_clock::now();
+    struct Row {
+        std::string layer, precision, family, default_knobs, best_knobs;
+        std::optional<double> default_cost, best_cost;
+        int trials, bad;
+    };
+    std::vector<Row> rows;
+    for (size_t t = 0; t < tasks.size(); ++t) {
+        const PlannedTask &task = tasks[t];
+        const Family &family = catalog.family(task.task.base.family);
+        SearchSpace space = SearchSpace::load(spaces, family.schedule_template, profile_name);
+        // The runtime splits calls over its own threads (lpgen_set_num_threads); a schedule's
+        // Halide-parallel loops would add threads of their own behind its back.
+        space.fix("parallel", 0);
+        const auto task_start = std::chrono::steady_clock::now();
+        auto progress = [&](const TaskResult &r, int total) {
+            if (!tty) return;
+            const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - task_start).count();
+            const int done = static_cast<int>(r.trials.size());
+            const double eta = done > 0 ? elapsed / done * (total - done) : 0;
+            std::string best = r.best_time ? format_cost(*r.best_time, modeled) : "-";
+            if (r.best_time && r.default_time) {
+                char ratio[32];
+                std::snprintf(ratio, sizeof ratio, " (%.2fx default)", *r.default_time / *r.best_time);
+                best += ratio;
+            }
+            std::printf("\r[%zu/%zu %s %s] %d/%d trials, best %s, ETA %s   ", t + 1, tasks.size(),
+                        task.task.layer_name.c_str(), task.task.base.precision.c_str(), done, total, best.c_str(),
+                        format_duration(eta).c_str());
+            std::fflush(stdout);
+        };
+        const TaskResult r = tune_task(task.task, catalog, space, *runner, db, options, progress);
+        if (tty) std::printf("\n");
+        const int bad = static_cast<int>(r.trials.size()) - r.count("ok");
+        rows.push_back({task.task.layer_name, task.task.base.precision, task.task.base.family, r.default_knobs,
+                        r.best_knobs, r.default_time, r.best_time, static_cast<int>(r.trials.size()), bad});
+        if (!tty) {
+            std::printf("  %s %s: %d trials, best %s\n", task.task.layer_name.c_str(), task.task.base.precision.c_str(),
+                        static_cast<int>(r.trials.size()), r.best_time ? format_cost(*r.best_time, modeled).c_str() : "-");
+        }
+        nlohmann::json trials = nlohmann::json::array();
+        for (const Trial &trial : r.trials) {
+            trials.push_back({{"knobs", trial.knobs}, {"verdict", trial.verdict}, {"cost", trial.cost},
+                              {"detail", trial.detail}, {"resumed", trial.resumed}});
+        }
+        summary["tasks"].push_back({{"layer", task.task.layer_name}, {"precision", task.task.base.precision},
+                                    {"family", task.task.base.family}, {"shape", task.task.base.shape},
+                                    {"default_knobs", r.default_knobs}, {"best_knobs", r.best_knobs},
+                                    {"default_cost", r.default_time ? nlohmann::json(*r.default_time) : nlohmann::json()},
+                                    {"best_cost", r.best_time ? nlohmann::json(*r.best_time) : nlohmann::json()},
+                                    {"best_so_far", r.best_so_far}, {"trials", trials}});
+    }
+
+    std::printf("\n%-6s %-6s %-22s %13s %13s %8s %7s  %s\n", "layer", "prec", "kernel family", "default", "tuned",
+                "speedup", "trials", "best knobs");
+    double total_default = 0, total_best = 0;
+    bool complete = true;
+    for (const Row &row : rows) {
+        const bool both = row.default_cost && row.best_cost;
+        complete = complete && both;
+        if (both) total_default += *row.default_cost, total_best += *row.best_cost;
+        char speedup[16] = "-";
+        if (both) std::snprintf(speedup, sizeof speedup, "%.2fx", *row.default_cost / *row.best_cost);
+        std::printf("%-6s %-6s %-22s %13s %13s %8s %4d/%-2d  %s\n", row.layer.c_str(), row.precision.c_str(),
+                    row.family.c_str(), row.default_cost ? format_cost(*row.default_cost, modeled).c_str() : "-",
+                    row.best_cost ? format_cost(*row.best_cost, modeled).c_str() : "-", speedup, row.trials - row.bad,
+                    row.trials, row.best_knobs.c_str());
+    }
+    if (total_best > 0) {
+        std::printf("%-6s %-6s %-22s %13s %13s %7.2fx%s\n", "total", "", "", format_cost(total_default, modeled).c_str(),
+                    format_cost(total_best, modeled).c_str(), total_default / total_best,
+                    complete ? "" : "  (tasks without both times left out)");
+    }
+    std::printf("(trials: valid/all; default = the profile's hand-written configuration, compiled and measured the same way)\n");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary["seconds"] = seconds;
+    mkdir(o.out_dir.c_str(), 0755);
+    const std::string json_path = o.out_dir + "/tuning.json";
+    std::ofstream(json_path) << summary.dump(1) << "\n";
+    std::printf("\nsummary: %s\n", json_path.c_str());
+    draw_chart("plot_tuning.py", json_path, o.out_dir + "/tuning.png");
+    if (!o.export_path.empty()) {
+        db.export_jsonl(o.export_path);
+        std::printf("records exported to %s\n", o.export_path.c_str());
+    }
+    std::printf("done in %s\n", format_duration(seconds).c_str());
+    return 0;
+}
+
+}  // namespace lpgen::cli

@@ -1,0 +1,73 @@
+#include "tune_plan.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "kernel_table.h"
+#include "layer_job.h"
+#include "layer_set.h"
+#include "lpgen/lpgen.h"
+#include "precision.h"
+#include "tuned_kernels.h"
+
+namespace lpgen::cli {
+
+std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string &precisions, unsigned seed) {
+    std::vector<PlannedTask> tasks;
+    for (const Layer &layer : load_layers(layers)) {
+        for (const Precision &p : parse_precisions(precisions)) {
+            if (p.is_baseline()) throw Error("lpgen: " + p.name + " is a baseline; tune bit-serial or MX precisions");
+            // The runtime's own choice: 1x1 convolutions run as GEMMs, wide sums take the generic kernel, ...
+            make_job(layer, p, seed)->run();
+            const Dispatch &d = last_dispatch();
+            PlannedTask t;
+            t.task.layer_name = layer.name;
+            t.task.base.layer_json = layer_json(layer);
+            t.task.base.precision = p.name;
+            t.task.base.family = d.family;
+            t.task.base.shape = d.shape;
+            const Conv2dShape &s = layer.shape;
+            const double outputs = double(s.batch) * s.out_height() * s.out_width() * s.out_channels;
+            const double window = double(s.kernel_h) * s.kernel_w;
+            if (p.kind == Precision::Kind::Bitserial) {  // popcount bits: channels padded to 64
+                t.task.base.work = outputs * window * ((s.channels + 63) / 64 * 64.0) * p.abits * p.wbits;
+            } else {  // MACs: channels padded to 32
+                t.task.base.work = outputs * window * ((s.channels + 31) / 32 * 32.0);
+            }
+            tasks.push_back(t);
+        }
+    }
+    return tasks;
+}
+
+std::string host_profile() { return cpu_supports_isa("x86_avx512") ? "x86-64-avx512" : "x86-64-avx2"; }
+
+nlohmann::json load_knob_spaces(const tune::Catalog &catalog) {
+    std::ifstream in(catalog.knob_spaces_path);
+    if (!in) throw Error("lpgen: cannot read the knob spaces " + catalog.knob_spaces_path);
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error("lpgen: " + catalog.knob_spaces_path + ": " + e.what());
+    }
+}
+
+int count_stale(const tune::Database &db, const std::vector<PlannedTask> &tasks, const std::string &profile,
+                const std::string &sources_hash) {
+    int stale = 0;
+    for (const PlannedTask &t : tasks) {
+        stale += db.stale_count(t.task.base.family, t.task.base.shape, t.task.base.precision, profile, sources_hash);
+    }
+    return stale;
+}
+
+std::string tool_version() {
+    std::ostringstream v;
+    v << "lpgen " << lpgen_version();
+#ifdef LPGEN_TOOLCHAIN_VERSION
+    v << "; " << LPGEN_TOOLCHAIN_VERSION;
+#endif
+    return v.str();
+}
+
+}  // namespace lpgen::cli

@@ -1,0 +1,30 @@
+// What `lpgen tune` and `lpgen generate` share: which kernel family and shape each layer x
+// precision dispatches to (asked of the runtime itself, by running the layer once), the host's
+// profile, the knob spaces and the tool versions records carry.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "catalog.h"
+#include "database.h"
+#include "tuner.h"
+
+namespace lpgen::cli {
+
+struct PlannedTask {
+    tune::Task task;
+};
+
+// Every (layer, precision) of the sets; baselines are refused (they are not tuned per shape).
+std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string &precisions, unsigned seed);
+
+// "x86-64-avx512" where this CPU runs that variant, else "x86-64-avx2".
+std::string host_profile();
+nlohmann::json load_knob_spaces(const tune::Catalog &catalog);
+int count_stale(const tune::Database &db, const std::vector<PlannedTask> &tasks, const std::string &profile,
+                const std::string &sources_hash);
+std::string tool_version();
+
+}  // namespace lpgen::cli

@@ -1,0 +1,86 @@
+#include "tuned_kernels.h"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <tuple>
+
+#include "validate.h"
+
+namespace lpgen {
+namespace {
+
+struct Entry {
+    void (*fn)();
+    std::string name;
+};
+using Key = std::tuple<std::string, std::string, std::string>;  // family, shape, isa
+
+std::shared_mutex g_mutex;
+std::map<Key, Entry> g_registry;  // map nodes never move: names stay valid until replaced
+std::atomic<bool> g_any{false};   // untuned programs skip the lock
+thread_local Dispatch t_last;
+
+}  // namespace
+
+std::string shape_key(const GemmShape &s) {
+    return "gemm " + std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k);
+}
+
+std::string shape_key(const Conv2dShape &s) {
+    auto x = [](int a, int b) { return std::to_string(a) + "x" + std::to_string(b); };
+    return "conv2d " + std::to_string(s.batch) + "x" + x(s.height, s.width) + "x" + std::to_string(s.channels) +
+           "->" + std::to_string(s.out_channels) + " k" + x(s.kernel_h, s.kernel_w) + " s" + x(s.stride_h, s.stride_w) +
+           " d" + x(s.dilation_h, s.dilation_w) + " p" + std::to_string(s.pad_top) + "," + std::to_string(s.pad_left) +
+           "," + std::to_string(s.pad_bottom) + "," + std::to_string(s.pad_right);
+}
+
+std::string kernel_family(const char *kernel_name) {
+    std::string name = kernel_name;
+    if (name.rfind("lpgen_", 0) == 0) name.erase(0, 6);
+    const size_t isa = name.rfind("__");
+    if (isa != std::string::npos) name.erase(isa);
+    return name;
+}
+
+bool is_tunable_family(const std::string &family) {
+    for (const char *prefix : {"bs_gemm_", "bs_conv2d_"}) {
+        if (family.rfind(prefix, 0) == 0) return true;
+    }
+    for (const char *mx : {"mx_gemm_i8", "mx_gemv_i8", "mx_gemm_i16", "mx_gemm_exact", "mx_gemm_exact32", "mx_gemm_fp32"}) {
+        if (family == mx) return true;
+    }
+    return false;
+}
+
+const Dispatch &last_dispatch() { return t_last; }
+
+void register_tuned_kernel(const std::string &family, const std::string &shape, const std::string &isa,
+                           void (*fn)(), const std::string &name) {
+    LPGEN_REQUIRE(is_tunable_family(family), "kernel family '" + family + "' is not an operator lpgen tunes");
+    LPGEN_REQUIRE(!shape.empty(), "kernel shape is empty");
+    LPGEN_REQUIRE(!isa.empty(), "kernel isa is empty");
+    LPGEN_REQUIRE(fn != nullptr, "kernel function of '" + name + "' is null");
+    LPGEN_REQUIRE(!name.empty(), "kernel name is empty");
+    std::unique_lock lock(g_mutex);
+    g_registry[Key{family, shape, isa}] = Entry{fn, name};
+    g_any = true;
+}
+
+void clear_tuned_kernels() {
+    std::unique_lock lock(g_mutex);
+    g_registry.clear();
+    g_any = false;
+}
+
+TunedLookup find_tuned_kernel(const std::string &family, const std::string &shape, const char *isa) {
+    t_last = {family, shape};
+    if (!g_any) return {};
+    std::shared_lock lock(g_mutex);
+    auto it = g_registry.find(Key{family, shape, isa});
+    if (it == g_registry.end()) return {};
+    return {it->second.fn, it->second.name.c_str()};
+}
+
+}  // namespace lpgen

@@ -1,0 +1,51 @@
+// Kernels tuned for one exact shape. A bundle from `lpgen generate` registers its kernels here
+// (lpgen_register_kernels), and so does the tuner for the candidate it measures; a call whose
+// default kernel belongs to a registered family and whose shape matches runs the tuned kernel
+// instead. A tuned kernel comes from the same generator and parameters as its family's default,
+// so it has the same signature and serves any shape: the shape only says where it is faster.
+#pragma once
+
+#include <string>
+
+#include "kernel_table.h"
+#include "lpgen/bitserial.hpp"
+
+namespace lpgen {
+
+// The shape part of a registry key: "gemm 1024x1024x1024" (m x n x k) or
+// "conv2d 1x56x56x64->64 k3x3 s1x1 d1x1 p1,1,1,1" (n x h x w x c -> oc; pads top,left,bottom,right).
+std::string shape_key(const GemmShape &s);
+std::string shape_key(const Conv2dShape &s);
+
+// "lpgen_bs_conv2d_f32_a1w1__x86_avx2" -> "bs_conv2d_f32_a1w1".
+std::string kernel_family(const char *kernel_name);
+// Whether a family's calls consult the registry (the operator kernels, not packing or decoding).
+bool is_tunable_family(const std::string &family);
+
+// The family and shape of the last tunable call on this thread: what the tuner tunes for a layer.
+struct Dispatch {
+    std::string family, shape;
+};
+const Dispatch &last_dispatch();
+
+// Adds (or replaces) the kernel for (family, shape, isa); throws lpgen::Error for an unknown
+// family, an empty field or a null function.
+void register_tuned_kernel(const std::string &family, const std::string &shape, const std::string &isa,
+                           void (*fn)(), const std::string &name);
+void clear_tuned_kernels();
+
+struct TunedLookup {
+    void (*fn)() = nullptr;
+    const char *name = nullptr;
+};
+TunedLookup find_tuned_kernel(const std::string &family, const std::string &shape, const char *isa);
+
+// The kernel that serves `shape`: a registered one for the active variant, else `fallback`.
+template <typename Fn>
+Kernel<Fn> tuned_or(const Kernel<Fn> &fallback, const std::string &shape) {
+    const TunedLookup found = find_tuned_kernel(kernel_family(fallback.name), shape, kernels().isa);
+    if (found.fn == nullptr) return fallback;
+    return {reinterpret_cast<Fn>(found.fn), found.name};
+}
+
+}  // namespace lpgen
