@@ -1,6 +1,10 @@
 #include "catalog.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -32,19 +36,43 @@ std::string template_of(const std::string &generator, const std::vector<std::str
     return "";  // packing and codec kernels are not tuned per shape
 }
 
-Catalog Catalog::load(const std::string &path_or_default) {
-    std::string path = path_or_default;
+namespace {
+
+// The catalog of an installed lpgen (share/lpgen beside bin/), else of the build tree.
+std::string default_catalog_path() {
+    if (const char *env = std::getenv("LPGEN_CATALOG")) return env;
+    char exe[4096];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        const std::string installed =
+            std::filesystem::path(std::string(exe, size_t(n))).parent_path().string() + "/../share/lpgen/kernel_catalog.json";
+        if (access(installed.c_str(), R_OK) == 0) return installed;
+    }
 #ifdef LPGEN_KERNEL_CATALOG
-    if (path.empty()) path = LPGEN_KERNEL_CATALOG;
+    return LPGEN_KERNEL_CATALOG;
+#else
+    return "";
 #endif
+}
+
+// Paths in an installed catalog are relative to its own directory (the prefix can move).
+std::string resolve(const std::string &path, const std::string &catalog_path) {
+    if (path.empty() || path[0] == '/') return path;
+    return (std::filesystem::path(catalog_path).parent_path() / path).lexically_normal().string();
+}
+
+}  // namespace
+
+Catalog Catalog::load(const std::string &path_or_default) {
+    std::string path = path_or_default.empty() ? default_catalog_path() : path_or_default;
     if (path.empty()) throw Error("lpgen: this build has no kernel catalog (the tuner needs a host build)");
     Catalog c;
     try {
         const auto j = nlohmann::json::parse(read_text(path, "kernel catalog"));
-        c.generators = j.at("generators");
+        c.generators = resolve(j.at("generators"), path);
         c.llc = j.at("llc");
-        c.knob_spaces_path = j.at("knob_spaces");
-        std::string hash = read_text(j.at("sources_hash_file"), "sources hash");
+        c.knob_spaces_path = resolve(j.at("knob_spaces"), path);
+        std::string hash = read_text(resolve(j.at("sources_hash_file"), path), "sources hash");
         c.sources_hash = hash.substr(0, hash.find_first_of("\r\n"));
         for (const auto &[name, f] : j.at("families").items()) {
             Family family{name, f.at("generator"), f.at("params").get<std::vector<std::string>>(), ""};
@@ -52,7 +80,8 @@ Catalog Catalog::load(const std::string &path_or_default) {
             c.families[name] = family;
         }
         for (const auto &[name, p] : j.at("profiles").items()) {
-            c.profiles[name] = {name, p.at("halide_target"), p.at("llc_cpu"), p.at("suffix"), p.at("cxx"), p.at("measurer")};
+            c.profiles[name] = {name, p.at("halide_target"), p.at("llc_cpu"), p.at("suffix"), p.at("cxx"),
+                                resolve(p.at("measurer"), path)};
         }
     } catch (const nlohmann::json::exception &e) {
         throw Error("lpgen: kernel catalog " + path + ": " + e.what());

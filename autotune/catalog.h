@@ -25,7 +25,8 @@ struct Catalog {
     std::map<std::string, Family> families;
     std::map<std::string, ProfileInfo> profiles;
 
-    // The catalog of this build (LPGEN_KERNEL_CATALOG), or of `path`. Throws lpgen::Error.
+    // The catalog at `path`; by default $LPGEN_CATALOG, else an installed lpgen's
+    // (share/lpgen/kernel_catalog.json beside bin/), else this build tree's. Throws lpgen::Error.
     static Catalog load(const std::string &path = "");
     const Family &family(const std::string &name) const;
     const ProfileInfo &profile(const std::string &name) const;

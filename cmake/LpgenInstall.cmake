@@ -32,10 +32,17 @@ function(lpgen_add_install_rules)
     install(TARGETS lpgen RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
     install(FILES "${PROJECT_SOURCE_DIR}/scripts/plot_demo.py" "${PROJECT_SOURCE_DIR}/scripts/plot_tuning.py" DESTINATION ${CMAKE_INSTALL_DATADIR}/lpgen)
 
+    # What `lpgen tune` and `lpgen generate` need to compile kernels from an installed lpgen.
+    install(TARGETS lpgen_generators RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/lpgen)
+    install(FILES "${LPGEN_INSTALLED_CATALOG}" DESTINATION ${CMAKE_INSTALL_DATADIR}/lpgen RENAME kernel_catalog.json)
+    install(FILES "${LPGEN_KNOB_SPACES}" "${CMAKE_BINARY_DIR}/autotune/sources_hash.txt"
+            DESTINATION ${CMAKE_INSTALL_DATADIR}/lpgen)
+    install(FILES "${PROJECT_SOURCE_DIR}/cmake/LpgenBundle.cmake" DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/lpgen)
+
     set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/lpgen)
     configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/lpgenConfig.cmake.in"
         "${CMAKE_BINARY_DIR}/lpgenConfig.cmake" INSTALL_DESTINATION ${config_dir}
-        PATH_VARS CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_INCLUDEDIR)
+        PATH_VARS CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_BINDIR)
     write_basic_package_version_file("${CMAKE_BINARY_DIR}/lpgenConfigVersion.cmake" COMPATIBILITY SameMinorVersion)
     install(FILES "${CMAKE_BINARY_DIR}/lpgenConfig.cmake" "${CMAKE_BINARY_DIR}/lpgenConfigVersion.cmake"
             DESTINATION ${config_dir})

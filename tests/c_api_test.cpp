@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "c_api_convert.h"
+#include "kernel_table.h"
+#include "tuned_kernels.h"
 #include "lpgen/lpgen.h"
 #include "lpgen/lpgen.hpp"
 #include "reference/mx_reference.h"
@@ -282,6 +284,65 @@ TEST(CppWrapper, ChainsLayersAndThrowsWithTheStatus) {
         EXPECT_EQ(f.status(), LPGEN_INVALID_ARGUMENT);
         EXPECT_NE(std::string(f.what()).find("w was packed"), std::string::npos) << f.what();
     }
+}
+
+}  // namespace
+
+namespace {
+
+// A kernel registered for one exact shape serves that shape and no other. The registered
+// function is the generic conv2d kernel: same signature and result as the fixed-width one.
+TEST(CApiTunedKernels, ARegisteredKernelServesItsShapeOnly) {
+    BitserialConv c;
+    const lpgen::Kernel<lpgen::BsConvI32Fn> generic = lpgen::kernels().conv2d_i32;
+    const std::string shape = lpgen::shape_key(to_cpp(c.shape));
+    const lpgen_kernel_entry entry{"bs_conv2d_i32_a2w1", shape.c_str(), lpgen_active_isa(),
+                                   reinterpret_cast<void (*)(void)>(generic.fn), "tuned_for_this_test"};
+    ASSERT_EQ(lpgen_register_kernels(&entry, 1), LPGEN_OK) << lpgen_last_error();
+    std::vector<int32_t> out(c.out_count);
+    ASSERT_EQ(lpgen_bs_conv2d_i32(&c.shape, c.a.data(), c.a.size(), &c.a_op, c.w, out.data(), out.size()), LPGEN_OK);
+    EXPECT_STREQ(lpgen_last_kernel(), "tuned_for_this_test");
+    const auto expected = lpgen::ref::conv2d(c.a_codes, c.w_codes, to_cpp(c.shape), {2, lpgen::Encoding::Unsigned, 0},
+                                             {1, lpgen::Encoding::Bipolar, 0});
+    ASSERT_EQ(out.size(), expected.size());
+    for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], expected[i]) << "at " << i;
+
+    // Another shape (one more output channel's padding) keeps the default kernel.
+    lpgen_conv2d_shape other = c.shape;
+    other.pad_right = 0;
+    std::vector<int32_t> other_out(size_t(lpgen_conv2d_out_height(&other)) * lpgen_conv2d_out_width(&other) * 5);
+    ASSERT_EQ(lpgen_bs_conv2d_i32(&other, c.a.data(), c.a.size(), &c.a_op, c.w, other_out.data(), other_out.size()),
+              LPGEN_OK);
+    EXPECT_STRNE(lpgen_last_kernel(), "tuned_for_this_test");
+
+    lpgen_clear_kernels();
+    ASSERT_EQ(lpgen_bs_conv2d_i32(&c.shape, c.a.data(), c.a.size(), &c.a_op, c.w, out.data(), out.size()), LPGEN_OK);
+    EXPECT_STRNE(lpgen_last_kernel(), "tuned_for_this_test");
+}
+
+TEST(CApiTunedKernels, BadEntriesAreRejectedAndNoneOfTheTableIsRegistered) {
+    auto fn = reinterpret_cast<void (*)(void)>(lpgen::kernels().conv2d_i32.fn);
+    const char *shape = "conv2d 1x9x9x70->5 k3x3 s2x2 d1x1 p1,1,1,1";
+    EXPECT_EQ(lpgen_register_kernels(nullptr, 1), LPGEN_INVALID_ARGUMENT);
+    EXPECT_EQ(lpgen_register_kernels(nullptr, 0), LPGEN_OK);
+    const lpgen_kernel_entry good{"bs_conv2d_i32_a2w1", shape, lpgen_active_isa(), fn, "good"};
+    const lpgen_kernel_entry bad_tables[][2] = {
+        {good, {"bitpack_u8", shape, lpgen_active_isa(), fn, "packing is not dispatched per shape"}},
+        {good, {"no_such_family", shape, lpgen_active_isa(), fn, "x"}},
+        {good, {"bs_conv2d_i32_a2w1", nullptr, lpgen_active_isa(), fn, "x"}},
+        {good, {"bs_conv2d_i32_a2w1", shape, "", fn, "x"}},
+        {good, {"bs_conv2d_i32_a2w1", shape, lpgen_active_isa(), nullptr, "x"}},
+        {good, {"bs_conv2d_i32_a2w1", shape, lpgen_active_isa(), fn, nullptr}},
+    };
+    for (const auto &table : bad_tables) {
+        EXPECT_EQ(lpgen_register_kernels(table, 2), LPGEN_INVALID_ARGUMENT);
+        EXPECT_NE(std::string(lpgen_last_error()).find("entry 1"), std::string::npos) << lpgen_last_error();
+    }
+    // The good first entry was never registered: the default kernel still serves its shape.
+    BitserialConv c;
+    std::vector<int32_t> out(c.out_count);
+    ASSERT_EQ(lpgen_bs_conv2d_i32(&c.shape, c.a.data(), c.a.size(), &c.a_op, c.w, out.data(), out.size()), LPGEN_OK);
+    EXPECT_STRNE(lpgen_last_kernel(), "good");
 }
 
 }  // namespace
