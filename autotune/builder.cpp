@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "lpgen/bitserial.hpp"
 #include "subprocess.h"
 
 namespace lpgen::tune {
@@ -35,6 +36,15 @@ BuildResult build_candidate(const Catalog &catalog, const BuildRequest &r, doubl
     generate.push_back("target=" + profile.halide_target + "-no_runtime");
     for (const auto &p : family.params) generate.push_back(p);
     if (!r.knobs.empty()) generate.push_back("knobs=" + r.knobs);
+    if (!r.adams2019_estimate.empty()) {
+        if (catalog.adams2019.empty()) throw Error("lpgen: this build found no Adams2019 autoscheduler plugin");
+        // One thread, as lpgen's schedules are measured; a 16 MiB last-level cache; Halide's default balance.
+        for (const std::string &a : {std::string("-p"), catalog.adams2019, std::string("-s"), std::string("Adams2019"),
+                                     std::string("auto_schedule=true"), std::string("machine_params=1,16777216,40"),
+                                     "estimate=" + r.adams2019_estimate}) {
+            generate.push_back(a);
+        }
+    }
 
     bool ok = step("generator", generate, limit_s, result);
     if (ok && via_llc) {

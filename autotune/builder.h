@@ -16,6 +16,9 @@ struct BuildRequest {
     std::string knobs;     // "name:value,..." ("" = the profile default)
     std::string function;  // symbol of the emitted kernel
     std::string dir;       // where its files go
+    // Non-empty: no knobs; Halide's Adams2019 autoscheduler schedules the generator for
+    // problem sizes `estimate` (the generator's "estimate" param), for comparison.
+    std::string adams2019_estimate;
 };
 
 struct BuildResult {

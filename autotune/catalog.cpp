@@ -71,6 +71,7 @@ Catalog Catalog::load(const std::string &path_or_default) {
         const auto j = nlohmann::json::parse(read_text(path, "kernel catalog"));
         c.generators = resolve(j.at("generators"), path);
         c.llc = j.at("llc");
+        c.adams2019 = j.value("adams2019", "");
         c.knob_spaces_path = resolve(j.at("knob_spaces"), path);
         std::string hash = read_text(resolve(j.at("sources_hash_file"), path), "sources hash");
         c.sources_hash = hash.substr(0, hash.find_first_of("\r\n"));

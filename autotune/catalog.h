@@ -22,6 +22,7 @@ struct ProfileInfo {
 
 struct Catalog {
     std::string generators, llc, knob_spaces_path, sources_hash;
+    std::string adams2019;  // Halide's Adams2019 autoscheduler plugin ("" when not found)
     std::map<std::string, Family> families;
     std::map<std::string, ProfileInfo> profiles;
 

@@ -31,8 +31,10 @@ public:
     explicit HostRunner(RunnerOptions o) : o_(std::move(o)) {}
     Measurement measure(const Candidate &c) override {
         // The measuring process runs the profile's variant even where the CPU has a faster one.
-        std::vector<std::string> argv = {"env", "LPGEN_ISA=" + o_.isa, o_.measurer};
-        if (o_.isa.empty()) argv.erase(argv.begin(), argv.begin() + 2);
+        // One Halide thread: the runtime splits calls itself, and candidates (an autoscheduler's
+        // parallel loops included) are compared on one core.
+        std::vector<std::string> argv = {"env", "HL_NUM_THREADS=1", o_.measurer};
+        if (!o_.isa.empty()) argv.insert(argv.begin() + 1, "LPGEN_ISA=" + o_.isa);
         for (auto &a : measure_arguments(c, c.shared_object, o_)) argv.push_back(a);
         return from_process(run_captured(argv, o_.limit_s));
     }

@@ -1,8 +1,10 @@
 // The order in which the tuner tries configurations, reproducible from its seed:
 //   1. the profile's default, then the seeds (best records of the nearest tuned shape);
 //   2. a small space (at most `exhaustive_limit` configurations): every one, in order;
-//   3. a large one: `warmup` random samples, then mutations of the best measured so far, with a
-//      fraction `explore` of random samples mixed in.
+//   3. a large one: `warmup` random samples, then an evolutionary search: a few mutations of
+//      the best configurations so far, of which the cost model (cost_model.h, fitted to every
+//      measurement so far) picks the one it predicts fastest; a fraction `explore` of the trials
+//      stays random.
 // Configurations already measured (a resumed run) are skipped, never proposed twice.
 #pragma once
 
@@ -12,6 +14,7 @@
 #include <random>
 #include <set>
 
+#include "cost_model.h"
 #include "search_space.h"
 
 namespace lpgen::tune {
@@ -22,6 +25,8 @@ struct StrategyOptions {
     int exhaustive_limit = 64;
     int warmup = 8;
     double explore = 0.25;
+    bool cost_model = true;    // false: plain mutations of the best, unranked
+    int model_candidates = 16; // mutations the model ranks per trial
 };
 
 class Strategy {
@@ -46,7 +51,11 @@ private:
     std::vector<Config> queue_;  // default and seeds first, then (small spaces) every config
     size_t queued_ = 0;
     std::set<Config> tried_;
+    std::optional<Config> exploit();
+
     std::optional<std::pair<double, Config>> best_;
+    std::vector<std::pair<double, Config>> measured_;  // valid ones, fastest first
+    CostModel model_;
     int proposed_ = 0;
 };
 

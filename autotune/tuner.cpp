@@ -113,6 +113,7 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
 
     const int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (;;) {
+        if (o.deadline && std::chrono::steady_clock::now() >= *o.deadline) break;
         std::vector<Config> batch;
         while (static_cast<int>(batch.size()) < jobs) {
             auto next = strategy.next();

@@ -4,6 +4,7 @@
 // run takes what the database already holds for the task and goes on from there.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,6 +31,8 @@ struct TuneOptions {
     double build_limit_s = 300;
     std::string work_dir = "lpgen-tune";
     std::string tool_version;
+    // No new batch starts after this moment (a bounded run, e.g. the demo's): unset, none.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 struct Trial {

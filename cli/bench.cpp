@@ -108,9 +108,12 @@ int bench(const BenchOptions &o) {
     all.insert(all.end(), precisions.begin(), precisions.end());
     if (lpgen_set_num_threads(o.threads) != LPGEN_OK) throw Error(lpgen_last_error());
 
-    std::printf("lpgen %s on %s, %d thread%s; %zu layers; schedules: the profile's defaults (no tuning database)\n",
-                lpgen_version(), lpgen_active_isa(), lpgen_num_threads(), lpgen_num_threads() == 1 ? "" : "s",
-                layers.size());
+    std::string schedules = "the profile's defaults (no tuning database)";
+#ifdef LPGEN_WITH_TUNER
+    if (o.tune_seconds > 0) schedules = tune_and_load_for_demo(o);
+#endif
+    std::printf("lpgen %s on %s, %d thread%s; %zu layers; schedules: %s\n", lpgen_version(), lpgen_active_isa(),
+                lpgen_num_threads(), lpgen_num_threads() == 1 ? "" : "s", layers.size(), schedules.c_str());
     std::printf("bit-serial times include quantizing and packing the fp32 activations; MX times include\n"
                 "quantizing them (drop-in mode); baselines run on prepared int8/fp32 operands.\n");
     std::vector<Result> results;

@@ -29,6 +29,7 @@ struct VerifyOptions : RunOptions {
 int verify(const VerifyOptions &options);
 int verify_bundle(const VerifyOptions &options);
 
+
 // lpgen bench / lpgen demo: verify, time against the baselines, print the table; demo also
 // writes the results as JSON and a PNG chart and verifies the arm64-a53 kernels under qemu.
 struct BenchOptions : RunOptions {
@@ -36,8 +37,17 @@ struct BenchOptions : RunOptions {
     std::string out_dir;  // JSON + chart; empty: none
     bool verify_arm = false;
     int samples = 5;
+    double tune_seconds = 0;  // demo: tune this long first, then time the bundle's kernels
 };
 int bench(const BenchOptions &options);
+
+// The demo's tuning step (host build only): tunes the layers for at most tune_seconds (records
+// in <out>/tuning.db, so the next demo resumes), generates <out>/bundle and loads it into this
+// process. Returns a line that says what the timed kernels are.
+std::string tune_and_load_for_demo(const BenchOptions &options);
+struct Manifest;
+// Loads a host bundle's shared object and registers its kernels (its own <name>_register()).
+Manifest load_bundle(const std::string &dir);
 
 // lpgen measure-candidate (internal, started by the tuner): one layer at one precision with an
 // optional candidate kernel; prints one line, kMeasurementPrefix + JSON: verdict ("ok", "wrong",
@@ -69,6 +79,8 @@ struct TuneCommandOptions : RunOptions {
     double build_limit_s = 300, run_limit_s = 120;
     int samples = 5;
     bool model_check = true;       // model runner: check correctness under qemu
+    double budget_s = 0;           // > 0: no new candidate batch after this many seconds
+    bool compare_adams2019 = false;  // also build and measure Halide's Adams2019 schedule of each task
 };
 int tune(const TuneCommandOptions &options);
 

@@ -57,6 +57,11 @@ int main(int argc, char **argv) {
     demo->add_option("--out", demo_options.out_dir, "directory for results.json and speedup.png")->capture_default_str();
     demo->add_flag("!--no-arm", demo_options.verify_arm, "skip the arm64-a53 check under qemu");
     demo_options.verify_arm = true;
+#ifdef LPGEN_WITH_TUNER
+    demo_options.tune_seconds = 150;
+    demo->add_option("--tune-seconds", demo_options.tune_seconds,
+                     "tune first for at most this long (0 = time the default schedules)")->capture_default_str();
+#endif
 
 #ifdef LPGEN_WITH_TUNER
     TuneCommandOptions tune_options;
@@ -78,6 +83,9 @@ int main(int argc, char **argv) {
     tune->add_option("--run-timeout", tune_options.run_limit_s, "seconds per candidate run")->capture_default_str();
     tune->add_option("--samples", tune_options.samples, "timing samples per candidate")->capture_default_str()->check(CLI::PositiveNumber);
     tune->add_flag("!--no-model-check", tune_options.model_check, "model runner: skip the correctness run under qemu");
+    tune->add_option("--budget", tune_options.budget_s, "seconds after which no new candidates start (0 = none)");
+    tune->add_flag("--compare-adams2019", tune_options.compare_adams2019,
+                   "also measure Halide 14's Adams2019 autoscheduler on the same generators, for comparison");
 
     GenerateOptions generate_options;
     auto *generate = app.add_subcommand("generate", "a static-library bundle of tuned kernels for a layer list and profile");

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,8 @@
 #include "kernel_table.h"
 #include "layer_job.h"
 #include "lpgen/lpgen.h"
+#include "manifest.h"
+#include "precision.h"
 #include "tune_plan.h"
 #include "tuned_kernels.h"
 #include "tuner.h"
@@ -71,6 +74,25 @@ std::string format_duration(double seconds) {
     return text;
 }
 
+// Halide 14's Adams2019 autoscheduler on the task's generator, built and measured like a candidate.
+Measurement measure_adams2019(const Task &task, const Catalog &catalog, const std::string &profile, Runner &runner,
+                              const TuneOptions &options) {
+    const std::string estimate = adams2019_estimate(task.base);
+    if (estimate.empty()) return {"failed", 0, 0, 0, "no size estimates for family " + task.base.family};
+    const std::string function = "lpgen_adams2019_" + task.base.family;
+    const std::string dir = options.work_dir + "/" + function;
+    BuildRequest request{task.base.family, profile, "", function, dir, estimate};
+    const BuildResult built = build_candidate(catalog, request, options.build_limit_s);
+    if (!built.ok) return {"failed", 0, 0, 0, "build: " + built.error};
+    Candidate c = task.base;
+    c.function = function;
+    c.shared_object = built.shared_object;
+    c.assembly = built.assembly;
+    const Measurement m = runner.measure(c);
+    std::filesystem::remove_all(dir);
+    return m;
+}
+
 }  // namespace
 
 int tune(const TuneCommandOptions &o) {
@@ -98,6 +120,7 @@ int tune(const TuneCommandOptions &o) {
     options.build_limit_s = o.build_limit_s;
     options.work_dir = o.out_dir + "/candidates";
     options.tool_version = tool_version();
+    if (o.budget_s > 0) options.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.budget_s));
     const bool tty = isatty(STDOUT_FILENO);
     const bool modeled = runner->modeled();
     nlohmann::json summary = {{"profile", profile_name}, {"runner", runner->name()}, {"modeled", modeled},
@@ -107,6 +130,8 @@ int tune(const TuneCommandOptions &o) {
         std::string layer, precision, family, default_knobs, best_knobs;
         std::optional<double> default_cost, best_cost;
         int trials, bad;
+        std::optional<double> adams_cost;
+        std::string adams_note;
     };
     std::vector<Row> rows;
     for (size_t t = 0; t < tasks.size(); ++t) {
@@ -137,7 +162,17 @@ int tune(const TuneCommandOptions &o) {
         if (tty) std::printf("\n");
         const int bad = static_cast<int>(r.trials.size()) - r.count("ok");
         rows.push_back({task.task.layer_name, task.task.base.precision, task.task.base.family, r.default_knobs,
-                        r.best_knobs, r.default_time, r.best_time, static_cast<int>(r.trials.size()), bad});
+                        r.best_knobs, r.default_time, r.best_time, static_cast<int>(r.trials.size()), bad, {}, ""});
+        if (o.compare_adams2019) {
+            const Measurement adams = measure_adams2019(task.task, catalog, profile_name, *runner, options);
+            if (adams.verdict == "ok") {
+                rows.back().adams_cost = modeled ? adams.modeled_cycles : adams.median_s;
+            } else {
+                rows.back().adams_note = adams.verdict + ": " + adams.detail.substr(0, 300);
+                std::printf("  Adams2019 on %s %s: %s\n", task.task.layer_name.c_str(), task.task.base.precision.c_str(),
+                            rows.back().adams_note.c_str());
+            }
+        }
         if (!tty) {
             std::printf("  %s %s: %d trials, best %s\n", task.task.layer_name.c_str(), task.task.base.precision.c_str(),
                         static_cast<int>(r.trials.size()), r.best_time ? format_cost(*r.best_time, modeled).c_str() : "-");
@@ -152,30 +187,46 @@ int tune(const TuneCommandOptions &o) {
                                     {"default_knobs", r.default_knobs}, {"best_knobs", r.best_knobs},
                                     {"default_cost", r.default_time ? nlohmann::json(*r.default_time) : nlohmann::json()},
                                     {"best_cost", r.best_time ? nlohmann::json(*r.best_time) : nlohmann::json()},
+                                    {"adams2019_cost", rows.back().adams_cost ? nlohmann::json(*rows.back().adams_cost) : nlohmann::json()},
+                                    {"adams2019_note", rows.back().adams_note},
                                     {"best_so_far", r.best_so_far}, {"trials", trials}});
     }
 
-    std::printf("\n%-6s %-6s %-22s %13s %13s %8s %7s  %s\n", "layer", "prec", "kernel family", "default", "tuned",
-                "speedup", "trials", "best knobs");
-    double total_default = 0, total_best = 0;
-    bool complete = true;
+    const bool adams = o.compare_adams2019;
+    std::printf("\n%-6s %-6s %-22s %13s %13s %8s", "layer", "prec", "kernel family", "default", "tuned", "speedup");
+    if (adams) std::printf(" %13s %9s", "Adams2019", "tuned vs");
+    std::printf(" %7s  %s\n", "trials", "best knobs");
+    double total_default = 0, total_best = 0, total_adams = 0, total_best_vs_adams = 0;
+    bool complete = true, adams_complete = true;
+    auto ratio = [](std::optional<double> a, std::optional<double> b) {
+        char text[16] = "-";
+        if (a && b) std::snprintf(text, sizeof text, "%.2fx", *a / *b);
+        return std::string(text);
+    };
+    auto cost = [&](std::optional<double> c) { return c ? format_cost(*c, modeled) : std::string("-"); };
     for (const Row &row : rows) {
         const bool both = row.default_cost && row.best_cost;
         complete = complete && both;
         if (both) total_default += *row.default_cost, total_best += *row.best_cost;
-        char speedup[16] = "-";
-        if (both) std::snprintf(speedup, sizeof speedup, "%.2fx", *row.default_cost / *row.best_cost);
-        std::printf("%-6s %-6s %-22s %13s %13s %8s %4d/%-2d  %s\n", row.layer.c_str(), row.precision.c_str(),
-                    row.family.c_str(), row.default_cost ? format_cost(*row.default_cost, modeled).c_str() : "-",
-                    row.best_cost ? format_cost(*row.best_cost, modeled).c_str() : "-", speedup, row.trials - row.bad,
-                    row.trials, row.best_knobs.c_str());
+        adams_complete = adams_complete && row.adams_cost && row.best_cost;
+        if (row.adams_cost && row.best_cost) total_adams += *row.adams_cost, total_best_vs_adams += *row.best_cost;
+        std::printf("%-6s %-6s %-22s %13s %13s %8s", row.layer.c_str(), row.precision.c_str(), row.family.c_str(),
+                    cost(row.default_cost).c_str(), cost(row.best_cost).c_str(), ratio(row.default_cost, row.best_cost).c_str());
+        if (adams) std::printf(" %13s %9s", cost(row.adams_cost).c_str(), ratio(row.adams_cost, row.best_cost).c_str());
+        std::printf(" %4d/%-2d  %s\n", row.trials - row.bad, row.trials, row.best_knobs.c_str());
     }
     if (total_best > 0) {
-        std::printf("%-6s %-6s %-22s %13s %13s %7.2fx%s\n", "total", "", "", format_cost(total_default, modeled).c_str(),
-                    format_cost(total_best, modeled).c_str(), total_default / total_best,
-                    complete ? "" : "  (tasks without both times left out)");
+        std::printf("%-6s %-6s %-22s %13s %13s %7.2fx", "total", "", "", format_cost(total_default, modeled).c_str(),
+                    format_cost(total_best, modeled).c_str(), total_default / total_best);
+        if (adams && total_best_vs_adams > 0) {
+            std::printf(" %13s %8.2fx", format_cost(total_adams, modeled).c_str(), total_adams / total_best_vs_adams);
+        }
+        std::printf("%s\n", complete && (!adams || adams_complete) ? "" : "  (rows without both times left out of a ratio)");
     }
-    std::printf("(trials: valid/all; default = the profile's hand-written configuration, compiled and measured the same way)\n");
+    summary["total"] = {{"default", total_default}, {"tuned", total_best}, {"adams2019", total_adams},
+                        {"tuned_where_adams2019", total_best_vs_adams}};
+    std::printf("(trials: valid/all; default = the profile's hand-written configuration, compiled and measured the same way%s)\n",
+                adams ? "; Adams2019 = Halide 14's autoscheduler on the same generator, one thread" : "");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     summary["seconds"] = seconds;
     mkdir(o.out_dir.c_str(), 0755);
@@ -189,6 +240,37 @@ int tune(const TuneCommandOptions &o) {
     }
     std::printf("done in %s\n", format_duration(seconds).c_str());
     return 0;
+}
+
+std::string tune_and_load_for_demo(const BenchOptions &b) {
+    std::vector<std::string> tunable;
+    for (const Precision &p : parse_precisions(b.precisions)) {
+        if (!p.is_baseline()) tunable.push_back(p.name);
+    }
+    std::string precisions;
+    for (const auto &p : tunable) precisions += (precisions.empty() ? "" : ",") + p;
+    mkdir(b.out_dir.c_str(), 0755);
+    TuneCommandOptions t;
+    t.layers = b.layers, t.precisions = precisions, t.seed = b.seed;
+    t.trials = 4;  // the default and three more: a brief search, resumed and extended by the next demo
+    t.budget_s = b.tune_seconds;
+    t.db = b.out_dir + "/tuning.db";
+    t.out_dir = b.out_dir + "/tune";
+    std::printf("== tuning (at most %.0f s; records in %s, resumed by the next run) ==\n", b.tune_seconds, t.db.c_str());
+    tune(t);
+    GenerateOptions g;
+    g.layers = b.layers, g.precisions = precisions, g.seed = b.seed;
+    g.db = t.db;
+    g.name = "lpgen_demo_kernels";
+    g.out_dir = b.out_dir + "/bundle";
+    std::printf("\n== generating the bundle ==\n");
+    generate(g);
+    const Manifest m = load_bundle(g.out_dir);
+    size_t tuned = 0;
+    for (const ManifestEntry &e : m.entries) tuned += !e.function.empty();
+    std::printf("\n== timing ==\n");
+    return "bundle " + g.out_dir + ": tuned kernels for " + std::to_string(tuned) + " of " +
+           std::to_string(m.entries.size()) + " layer x precision calls, the profile's defaults for the rest";
 }
 
 }  // namespace lpgen::cli

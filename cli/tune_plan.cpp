@@ -1,5 +1,6 @@
 #include "tune_plan.h"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -38,6 +39,33 @@ std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string
         }
     }
     return tasks;
+}
+
+std::string adams2019_estimate(const tune::Candidate &t) {
+    std::vector<int> v;
+    for (size_t i = 0; i < t.shape.size();) {
+        if (!std::isdigit(static_cast<unsigned char>(t.shape[i]))) {
+            ++i;
+            continue;
+        }
+        size_t end = i;
+        while (end < t.shape.size() && std::isdigit(static_cast<unsigned char>(t.shape[end]))) ++end;
+        v.push_back(std::stoi(t.shape.substr(i, end - i)));
+        i = end;
+    }
+    auto join = [](std::vector<int> values) {
+        std::string out;
+        for (int x : values) out += (out.empty() ? "" : "x") + std::to_string(x);
+        return out;
+    };
+    const Precision p = parse_precision(t.precision);
+    const bool conv = t.shape.rfind("conv2d ", 0) == 0, gemm = t.shape.rfind("gemm ", 0) == 0;
+    if (t.family.rfind("bs_conv2d_f32", 0) == 0 && conv && v.size() == 15 && v[5] == v[6]) {
+        return join({v[1], v[2], v[3], v[4], v[5], v[7], v[11], p.abits, p.wbits});  // h w c oc k stride pad bits
+    }
+    if (t.family.rfind("bs_gemm_f32", 0) == 0 && gemm && v.size() == 3) return join({v[0], v[1], v[2], p.abits, p.wbits});
+    if (t.family == "mx_gemm_i8" && gemm && v.size() == 3) return join(v);
+    return "";
 }
 
 std::string host_profile() { return cpu_supports_isa("x86_avx512") ? "x86-64-avx512" : "x86-64-avx2"; }

@@ -20,6 +20,10 @@ struct PlannedTask {
 // Every (layer, precision) of the sets; baselines are refused (they are not tuned per shape).
 std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string &precisions, unsigned seed);
 
+// The generator's "estimate" param for Adams2019 (generators/estimates.h) from a task's
+// dispatched shape and precision; empty for families without estimates.
+std::string adams2019_estimate(const tune::Candidate &task);
+
 // "x86-64-avx512" where this CPU runs that variant, else "x86-64-avx2".
 std::string host_profile();
 nlohmann::json load_knob_spaces(const tune::Catalog &catalog);

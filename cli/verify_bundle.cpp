@@ -1,4 +1,4 @@
-// lpgen verify --bundle DIR: every entry of a bundle's manifest run against the scalar
+// lpgen verify --bundle DIR, and loading a host bundle into this process (the demo times one): every entry of a bundle's manifest run against the scalar
 // reference. Host bundles: the bundle's shared object is loaded, its own <name>_register()
 // installs the kernel table (the code a linked program runs), and each layer must verify and
 // be served by the kernel the manifest names. Cross bundles: each entry goes through the
@@ -28,14 +28,7 @@ int report(const ManifestEntry &e, bool ok, const std::string &detail) {
 }
 
 int verify_here(const Manifest &m, const std::string &dir) {
-    LPGEN_REQUIRE(cpu_supports_isa(m.isa.c_str()), "this CPU cannot run the " + m.profile + " bundle");
-    setenv("LPGEN_ISA", m.isa.c_str(), 1);  // the variant the bundle's kernels belong to
-    const std::string path = dir + "/" + m.shared_object;
-    void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    LPGEN_REQUIRE(library != nullptr, std::string("cannot load the bundle: ") + dlerror());
-    auto register_fn = reinterpret_cast<lpgen_status (*)()>(dlsym(library, (m.name + "_register").c_str()));
-    LPGEN_REQUIRE(register_fn != nullptr, path + " has no " + m.name + "_register()");
-    LPGEN_REQUIRE(register_fn() == LPGEN_OK, std::string("registering the bundle failed: ") + lpgen_last_error());
+    load_bundle(dir);
     int failed = 0;
     for (const ManifestEntry &e : m.entries) {
         const auto layer = parse_layer_list("{\"layers\": [" + e.layer_json + "]}", "manifest").at(0);
@@ -73,6 +66,19 @@ int verify_through_runner(const Manifest &m, const std::string &dir, const std::
 }
 
 }  // namespace
+
+Manifest load_bundle(const std::string &dir) {
+    const Manifest m = load_manifest(dir);
+    LPGEN_REQUIRE(cpu_supports_isa(m.isa.c_str()), "this CPU cannot run the " + m.profile + " bundle");
+    select_isa(m.isa.c_str());  // the variant the bundle's kernels belong to
+    const std::string path = dir + "/" + m.shared_object;
+    void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    LPGEN_REQUIRE(library != nullptr, std::string("cannot load the bundle: ") + dlerror());
+    auto register_fn = reinterpret_cast<lpgen_status (*)()>(dlsym(library, (m.name + "_register").c_str()));
+    LPGEN_REQUIRE(register_fn != nullptr, path + " has no " + m.name + "_register()");
+    LPGEN_REQUIRE(register_fn() == LPGEN_OK, std::string("registering the bundle failed: ") + lpgen_last_error());
+    return m;
+}
 
 int verify_bundle(const VerifyOptions &o) {
     const Manifest m = load_manifest(o.bundle);

@@ -19,7 +19,7 @@ if(LPGEN_CHECKED AND LPGEN_CLANG AND LPGEN_CLANGXX)
             -DCMAKE_BUILD_TYPE=Release
             -DLPGEN_SANITIZE=ON
             -DLPGEN_PREBUILT_KERNEL_ROOT=${LPGEN_KERNEL_DIR}
-        BUILD_COMMAND ${CMAKE_COMMAND} --build "${checked_dir}" --target lpgen_tests c_api_from_c_test c_api_fuzzer layer_list_fuzzer
+        BUILD_COMMAND ${CMAKE_COMMAND} --build "${checked_dir}" --target lpgen_tests c_api_from_c_test c_api_fuzzer layer_list_fuzzer manifest_fuzzer
         INSTALL_COMMAND ""
         BUILD_ALWAYS ON
         DEPENDS lpgen_all_kernels)
@@ -30,6 +30,8 @@ if(LPGEN_CHECKED AND LPGEN_CLANG AND LPGEN_CLANGXX)
              COMMAND "${checked_dir}/tests/fuzz/c_api_fuzzer" -seed=1 -max_total_time=60 -rss_limit_mb=2048)
     add_test(NAME layer_list_fuzz_smoke
              COMMAND "${checked_dir}/tests/fuzz/layer_list_fuzzer" -seed=1 -max_total_time=20 -rss_limit_mb=2048)
+    add_test(NAME manifest_fuzz_smoke
+             COMMAND "${checked_dir}/tests/fuzz/manifest_fuzzer" -seed=1 -max_total_time=20 -rss_limit_mb=2048)
 else()
     message(STATUS "lpgen: no clang-14, so no sanitizer build or fuzzers (apt-get install clang-14 libclang-rt-14-dev)")
 endif()

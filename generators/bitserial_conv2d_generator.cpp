@@ -6,6 +6,7 @@
 #include "bitplane_pack.h"
 #include "bitserial_encoding.h"
 #include "epilogue.h"
+#include "estimates.h"
 #include "schedules/bitserial_conv2d_schedule.h"
 
 namespace lpgen {
@@ -24,6 +25,8 @@ public:
     GeneratorParam<int> fixed_abits{"fixed_abits", 0, 0, 8};  // 0: runtime bit width
     GeneratorParam<int> fixed_wbits{"fixed_wbits", 0, 0, 8};
     GeneratorParam<std::string> knobs{"knobs", ""};
+    // For auto_schedule=true only: "HxWxCxOCxKxSTRIDExPADxABITSxWBITS".
+    GeneratorParam<std::string> estimate{"estimate", ""};
 
     GeneratorInput<Buffer<uint64_t>> activations{"activations", 5};  // (cw, plane, x, y, batch)
     GeneratorInput<Buffer<uint64_t>> weights{"weights", 5};          // (cw, plane, kx, ky, oc)
@@ -39,6 +42,26 @@ protected:
     Var oc{"oc"}, x{"x"}, y{"y"}, b{"b"};
     Func a_in{"a_in"}, w_in{"w_in"};
     Func plane_dot{"plane_dot"}, core{"core"}, a_sum{"a_sum"}, w_tap{"w_tap"}, w_sum{"w_sum"}, dot{"dot"};
+
+    // The autoscheduler's view of one layer; returns the output's estimates to set.
+    Region set_input_estimates() {
+        const auto v = estimate_values(estimate, 9, "HxWxCxOCxKxSTRIDExPADxABITSxWBITS");
+        const int h = v[0], w = v[1], c = v[2], oc = v[3], k = v[4], stride = v[5], pad = v[6];
+        activations.set_estimates({{0, (c + 63) / 64}, {0, v[7]}, {0, w}, {0, h}, {0, 1}});
+        weights.set_estimates({{0, (c + 63) / 64}, {0, v[8]}, {0, k}, {0, k}, {0, oc}});
+        // The window's size made exact: Adams2019 unrolls loops over it, which needs constants.
+        weights.dim(2).set_bounds(0, k), weights.dim(3).set_bounds(0, k);
+        channels.set_estimate(c);
+        stride_x.set_estimate(stride), stride_y.set_estimate(stride);
+        dilation_x.set_estimate(1), dilation_y.set_estimate(1);
+        pad_left.set_estimate(pad), pad_top.set_estimate(pad);
+        abits.set_estimate(v[7]), wbits.set_estimate(v[8]);
+        a_encoding.set_estimate(0), w_encoding.set_estimate(0);
+        // Nonzero offsets: Adams2019 (Halide 14) fails an internal check on the empty
+        // correction loops that zero offsets give; with them it schedules those loops too.
+        a_zero_point.set_estimate(1), w_zero_point.set_estimate(1);
+        return {{0, oc}, {0, (w + 2 * pad - k) / stride + 1}, {0, (h + 2 * pad - k) / stride + 1}, {0, 1}};
+    }
 
     Expr a_planes() const { return fixed_abits > 0 ? Expr((int)fixed_abits) : Expr(abits); }
     Expr w_planes() const { return fixed_wbits > 0 ? Expr((int)fixed_wbits) : Expr(wbits); }
@@ -146,6 +169,10 @@ public:
         output(oc, x, y, b) = fp32_epilogue(narrow ? reinterpret<int32_t>(dot(oc, x, y, b)) : Expr(dot(oc, x, y, b)), scale(oc), bias(oc), clamp_min, clamp_max);
     }
     void schedule() {
+        if (get_auto_schedule()) {  // Adams2019 schedules it, for comparison
+            set_epilogue_estimates(scale, bias, clamp_min, clamp_max, output, set_input_estimates());
+            return;
+        }
         apply_bitserial_conv2d_schedule(funcs(output, Func(), Func(), output.dim(1).extent()),
                                         parse_knobs(bitserial_conv2d_knob_space(), knobs, get_target()), get_target());
     }

@@ -6,6 +6,7 @@
 #include "bitplane_pack.h"
 #include "bitserial_encoding.h"
 #include "epilogue.h"
+#include "estimates.h"
 #include "schedules/bitserial_gemm_schedule.h"
 
 namespace lpgen {
@@ -25,6 +26,8 @@ public:
     GeneratorParam<int> fixed_abits{"fixed_abits", 0, 0, 8};
     GeneratorParam<int> fixed_wbits{"fixed_wbits", 0, 0, 8};
     GeneratorParam<std::string> knobs{"knobs", ""};
+    // For auto_schedule=true only: "MxNxKxABITSxWBITS".
+    GeneratorParam<std::string> estimate{"estimate", ""};
 
     GeneratorInput<Buffer<uint64_t>> activations{"activations", 3};  // (kw, plane, m)
     GeneratorInput<Buffer<uint64_t>> weights{"weights", 3};          // (kw, plane, n)
@@ -40,6 +43,19 @@ protected:
     Var n{"n"}, m{"m"};
     Func a_in{"a_in"}, w_in{"w_in"};
     Func plane_dot{"plane_dot"}, core{"core"}, a_sum{"a_sum"}, w_sum{"w_sum"}, dot{"dot"};
+
+    // The autoscheduler's view of one GEMM; returns the output's estimates to set.
+    Region set_input_estimates() {
+        const auto v = estimate_values(estimate, 5, "MxNxKxABITSxWBITS");
+        activations.set_estimates({{0, (v[2] + 63) / 64}, {0, v[3]}, {0, v[0]}});
+        weights.set_estimates({{0, (v[2] + 63) / 64}, {0, v[4]}, {0, v[1]}});
+        k.set_estimate(v[2]), abits.set_estimate(v[3]), wbits.set_estimate(v[4]);
+        a_encoding.set_estimate(0), w_encoding.set_estimate(0);
+        // Nonzero offsets: Adams2019 (Halide 14) fails an internal check on the empty
+        // correction loops that zero offsets give; with them it schedules those loops too.
+        a_zero_point.set_estimate(1), w_zero_point.set_estimate(1);
+        return {{0, v[1]}, {0, v[0]}};
+    }
 
     Expr a_planes() const { return fixed_abits > 0 ? Expr((int)fixed_abits) : Expr(abits); }
     Expr w_planes() const { return fixed_wbits > 0 ? Expr((int)fixed_wbits) : Expr(wbits); }
@@ -128,6 +144,10 @@ public:
         output(n, m) = fp32_epilogue(narrow ? reinterpret<int32_t>(dot(n, m)) : Expr(dot(n, m)), scale(n), bias(n), clamp_min, clamp_max);
     }
     void schedule() {
+        if (get_auto_schedule()) {  // Adams2019 schedules it, for comparison
+            set_epilogue_estimates(scale, bias, clamp_min, clamp_max, output, set_input_estimates());
+            return;
+        }
         apply_bitserial_gemm_schedule(funcs(output, Func(), Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
                                       get_target());
     }

@@ -11,6 +11,7 @@
 // scales of 2^109 or more elsewhere.
 #include "Halide.h"
 #include "epilogue.h"
+#include "estimates.h"
 #include "mx_block.h"
 #include "mx_formats.h"
 #include "mx_unpack.h"
@@ -26,6 +27,8 @@ public:
     GeneratorParam<std::string> knobs{"knobs", ""};
     // GEMV schedule (few rows): blocks outermost, so the weights stream by rows of k.
     GeneratorParam<bool> gemv{"gemv", false};
+    // For auto_schedule=true only: "MxNxK".
+    GeneratorParam<std::string> estimate{"estimate", ""};
 
     Input<Buffer<uint8_t>> a_values{"a_values", 2};  // (k, m): element * 2^a_shift + 128, K32 per row
     Input<Buffer<float>> a_scales{"a_scales", 2};    // (block, m): 2^(E8M0 - 127 - a_shift - w_shift), NaN
@@ -61,6 +64,17 @@ public:
     }
 
     void schedule() {
+        if (get_auto_schedule()) {  // Adams2019 schedules it, for comparison
+            const auto v = estimate_values(estimate, 3, "MxNxK");
+            const int m = v[0], n = v[1], k32 = (v[2] + kMxBlock - 1) / kMxBlock * kMxBlock;
+            a_values.set_estimates({{0, k32}, {0, m}});
+            a_scales.set_estimates({{0, k32 / kMxBlock}, {0, m}});
+            w_values.set_estimates({{0, 4}, {0, n}, {0, k32 / 4}});
+            w_offsets.set_estimates({{0, n}, {0, k32 / kMxBlock}});
+            w_scales.set_estimates({{0, n}, {0, k32 / kMxBlock}});
+            set_epilogue_estimates(scale, bias, clamp_min, clamp_max, output, {{0, n}, {0, m}});
+            return;
+        }
         const MxGemmI8Funcs funcs{output, dot, block_sum};
         if (gemv) {
             apply_mx_gemv_i8_schedule(funcs, parse_knobs(mx_gemv_i8_knob_space(), knobs, get_target()), get_target());

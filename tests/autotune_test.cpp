@@ -1,10 +1,13 @@
 // The autotuner's search space, strategy and tuning database.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <set>
 
+#include "cost_model.h"
 #include "database.h"
 #include "lpgen/bitserial.hpp"
 #include "search_space.h"
@@ -121,6 +124,52 @@ TEST(Strategy, small_spaces_are_searched_exhaustively_and_the_best_is_found) {
     double best = 1e9;
     for (const Config &c : order) best = std::min(best, cost(c));
     EXPECT_EQ(best, 1.0);
+}
+
+// A cost that is a product of per-knob factors (log-additive), as schedule knobs often are.
+double additive_cost(const Config &c) {
+    double log_cost = 0;
+    for (size_t k = 0; k < c.size(); ++k) log_cost += 0.2 * ((7 * int(k) + 13 * c[k]) % 5);
+    return std::exp(log_cost);
+}
+
+TEST(CostModel, learns_a_log_additive_cost_well_enough_to_rank_configurations) {
+    const SearchSpace s = SearchSpace::load(knob_spaces(), "bitserial_conv2d", "x86-64-avx2");
+    CostModel model(s);
+    std::mt19937_64 rng(3);
+    std::uniform_int_distribution<size_t> any(0, s.valid().size() - 1);
+    for (int i = 0; i < 40; ++i) {
+        const Config &c = s.valid()[any(rng)];
+        model.add(c, additive_cost(c));
+    }
+    // Pairs of unseen configurations whose costs differ clearly are ranked right.
+    int right = 0, pairs = 0;
+    for (int i = 0; i < 200; ++i) {
+        const Config &a = s.valid()[any(rng)], &b = s.valid()[any(rng)];
+        if (std::fabs(std::log(additive_cost(a) / additive_cost(b))) < 0.3) continue;
+        ++pairs;
+        right += (model.predict(a) < model.predict(b)) == (additive_cost(a) < additive_cost(b));
+    }
+    ASSERT_GT(pairs, 50);
+    EXPECT_GT(right, pairs * 9 / 10) << right << " of " << pairs;
+}
+
+TEST(Strategy, the_cost_model_finds_faster_configurations_in_the_same_trials) {
+    const SearchSpace s = SearchSpace::load(knob_spaces(), "bitserial_conv2d", "x86-64-avx2");
+    auto best_found = [&](bool with_model, uint64_t seed) {
+        StrategyOptions o;
+        o.trials = 24, o.seed = seed, o.cost_model = with_model;
+        Strategy strategy(s, o);
+        double best = 1e9;
+        while (auto c = strategy.next()) {
+            best = std::min(best, additive_cost(*c));
+            strategy.report(*c, additive_cost(*c));
+        }
+        return best;
+    };
+    double with = 0, without = 0;
+    for (uint64_t seed = 1; seed <= 10; ++seed) with += std::log(best_found(true, seed)), without += std::log(best_found(false, seed));
+    EXPECT_LT(with, without) << "model-guided search: mean log best " << with / 10 << ", unguided " << without / 10;
 }
 
 TEST(Database, a_killed_run_keeps_its_records_and_the_resumed_run_skips_them) {
