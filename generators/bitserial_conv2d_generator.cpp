@@ -47,10 +47,8 @@ protected:
     Region set_input_estimates() {
         const auto v = estimate_values(estimate, 9, "HxWxCxOCxKxSTRIDExPADxABITSxWBITS");
         const int h = v[0], w = v[1], c = v[2], oc = v[3], k = v[4], stride = v[5], pad = v[6];
-        activations.set_estimates({{0, (c + 63) / 64}, {0, v[7]}, {0, w}, {0, h}, {0, 1}});
-        weights.set_estimates({{0, (c + 63) / 64}, {0, v[8]}, {0, k}, {0, k}, {0, oc}});
-        // The window's size made exact: Adams2019 unrolls loops over it, which needs constants.
-        weights.dim(2).set_bounds(0, k), weights.dim(3).set_bounds(0, k);
+        set_exact_bounds(activations, {{0, (c + 63) / 64}, {0, v[7]}, {0, w}, {0, h}, {0, 1}}, {0, 2, 3});
+        set_exact_bounds(weights, {{0, (c + 63) / 64}, {0, v[8]}, {0, k}, {0, k}, {0, oc}}, {2, 3, 4});
         channels.set_estimate(c);
         stride_x.set_estimate(stride), stride_y.set_estimate(stride);
         dilation_x.set_estimate(1), dilation_y.set_estimate(1);

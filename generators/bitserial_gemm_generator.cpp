@@ -47,8 +47,8 @@ protected:
     // The autoscheduler's view of one GEMM; returns the output's estimates to set.
     Region set_input_estimates() {
         const auto v = estimate_values(estimate, 5, "MxNxKxABITSxWBITS");
-        activations.set_estimates({{0, (v[2] + 63) / 64}, {0, v[3]}, {0, v[0]}});
-        weights.set_estimates({{0, (v[2] + 63) / 64}, {0, v[4]}, {0, v[1]}});
+        set_exact_bounds(activations, {{0, (v[2] + 63) / 64}, {0, v[3]}, {0, v[0]}}, {0, 2});
+        set_exact_bounds(weights, {{0, (v[2] + 63) / 64}, {0, v[4]}, {0, v[1]}}, {2});
         k.set_estimate(v[2]), abits.set_estimate(v[3]), wbits.set_estimate(v[4]);
         a_encoding.set_estimate(0), w_encoding.set_estimate(0);
         // Nonzero offsets: Adams2019 (Halide 14) fails an internal check on the empty

@@ -21,6 +21,16 @@ inline std::vector<int> estimate_values(const std::string &text, size_t count, c
     return values;
 }
 
+// Estimates, and for the dimensions in `exact` also the buffer's bounds: Halide 14's Adams2019
+// unrolls loops whose estimated extent is small, which fails unless the extent is a constant.
+// The kernel it makes serves that one shape, which is what it is compared on. (Dimensions that
+// the generator already constrains, such as fixed plane counts, stay as they are.)
+template <typename BufferInput>
+void set_exact_bounds(BufferInput &buffer, const Halide::Region &region, std::initializer_list<int> exact) {
+    buffer.set_estimates(region);
+    for (int d : exact) buffer.dim(d).set_bounds(region[d].min, region[d].extent);
+}
+
 // The fp32 epilogue's inputs and the output over `out` (output channels first).
 template <typename ChannelInput, typename ScalarInput, typename Output>
 void set_epilogue_estimates(ChannelInput &scale, ChannelInput &bias, ScalarInput &clamp_min, ScalarInput &clamp_max,

@@ -117,6 +117,25 @@ TEST(Builder, ACompiledCandidateRunsAndAnInvalidOneFailsToBuild) {
     EXPECT_EQ(m.verdict, "ok") << m.detail;
 }
 
+// The comparison lpgen tune --compare-adams2019 makes: Halide's own autoscheduler on the same
+// generator, built and verified like any candidate.
+TEST(Builder, Adams2019SchedulesTheGeneratorAndTheResultVerifies) {
+    const Catalog catalog = Catalog::load();
+    if (catalog.adams2019.empty()) GTEST_SKIP() << "no Adams2019 plugin in this Halide installation";
+    BuildRequest request{"bs_gemm_f32_a1w1", "x86-64-avx2", "", "test_adams2019", scratch("adams"), "64x64x128x1x1"};
+    const BuildResult built = build_candidate(catalog, request, 300);
+    ASSERT_TRUE(built.ok) << built.error;
+    Candidate c;
+    c.layer_json = R"({"name": "g", "op": "gemm", "m": 64, "n": 64, "k": 128})";
+    c.precision = "1A1W";
+    c.family = "bs_gemm_f32_a1w1";
+    c.shape = "gemm 64x64x128";
+    c.function = "test_adams2019";
+    c.shared_object = built.shared_object;
+    const Measurement m = make_host_runner(host_options())->measure(c);
+    EXPECT_EQ(m.verdict, "ok") << m.detail;
+}
+
 #ifdef LPGEN_ARM64_CLI
 BuildResult build_arm64(const std::string &function) {
     const Catalog catalog = Catalog::load();
