@@ -101,14 +101,22 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
         if (progress) progress(result, total);
     };
 
-    // Resume: what an earlier run of this task recorded counts, and is not measured again.
-    for (const Config &config : space.valid()) {
-        key.knobs = space.to_knobs(config);
-        if (auto r = db.find(key)) {
-            const double cost = r->modeled_cycles > 0 ? r->modeled_cycles : r->median_s;
-            strategy.already_measured(config, r->verdict == "ok" ? std::optional<double>(cost) : std::nullopt);
-            note({r->knobs, r->verdict, "recorded earlier", cost, true});
+    // Resume: what an earlier run of this task recorded counts, in the order it was measured,
+    // and is not measured again.
+    for (const Record &r : db.all()) {
+        if (r.op != key.op || r.shape != key.shape || r.precision != key.precision || r.profile != key.profile ||
+            r.runner != key.runner || r.sources_hash != key.sources_hash) {
+            continue;
         }
+        Config config;
+        try {
+            config = space.from_knobs(r.knobs);
+        } catch (const Error &) {  // outside this space (e.g. a knob fixed by this run)
+            continue;
+        }
+        const double cost = r.modeled_cycles > 0 ? r.modeled_cycles : r.median_s;
+        strategy.already_measured(config, r.verdict == "ok" ? std::optional<double>(cost) : std::nullopt);
+        note({r.knobs, r.verdict, "recorded earlier", cost, true});
     }
 
     const int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -31,6 +31,7 @@ nlohmann::json run(const CandidateOptions &o) {
     const Precision precision = parse_precision(o.precision);
     std::unique_ptr<LayerJob> job = make_job(layers.at(0), precision, o.seed);
     if (o.plan) {  // which family and shape the runtime dispatches this layer to
+        const DispatchRecording recording;
         job->run();
         return {{"family", last_dispatch().family}, {"shape", last_dispatch().shape}};
     }

@@ -19,6 +19,7 @@ std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string
         for (const Precision &p : parse_precisions(precisions)) {
             if (p.is_baseline()) throw Error("lpgen: " + p.name + " is a baseline; tune bit-serial or MX precisions");
             // The runtime's own choice: 1x1 convolutions run as GEMMs, wide sums take the generic kernel, ...
+            const DispatchRecording recording;
             make_job(layer, p, seed)->run();
             const Dispatch &d = last_dispatch();
             PlannedTask t;
@@ -42,8 +43,8 @@ std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string
 }
 
 std::string adams2019_estimate(const tune::Candidate &t) {
-    std::vector<int> v;
-    for (size_t i = 0; i < t.shape.size();) {
+    std::vector<int> v;  // the numbers after the operator's name ("conv2d" has a digit of its own)
+    for (size_t i = t.shape.find(' '); i < t.shape.size();) {
         if (!std::isdigit(static_cast<unsigned char>(t.shape[i]))) {
             ++i;
             continue;

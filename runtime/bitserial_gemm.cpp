@@ -42,7 +42,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     auto result = dense_view(out, {s.n, s.m});
     const KernelSet &set = kernels();
     const auto kernel =
-        tuned_or(for_widths(set, &SpecializedBitserial::gemm_i32, set.gemm_i32, a_op.bits, w_op.bits), shape_key(s));
+        tuned_or(for_widths(set, &SpecializedBitserial::gemm_i32, set.gemm_i32, a_op.bits, w_op.bits), s);
     return run_kernel_sliced(kernel, result, 1, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits,
                              w_op.bits, static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding),
                              a_op.zero_point, w_op.zero_point);
@@ -62,7 +62,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     const auto kernel = tuned_or(fits_int32(s.k, a_op, w_op)
                                      ? for_widths(set, &SpecializedBitserial::gemm_f32, set.gemm_f32, a_op.bits, w_op.bits)
                                      : set.gemm_f32,
-                                 shape_key(s));
+                                 s);
     return run_kernel_sliced(kernel, result, 1, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k,
                              a_op.bits, w_op.bits, static_cast<int32_t>(a_op.encoding),
                              static_cast<int32_t>(w_op.encoding), a_op.zero_point, w_op.zero_point,
@@ -79,7 +79,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     auto scale = per_channel_view(e.scale, e.scale_count, s.n);
     auto bias = per_channel_view(e.bias, e.bias_count, s.n);
     auto result = dense_view(out, {words_for(s.n), next.bits, s.m});
-    return run_kernel(tuned_or(kernels().gemm_packed, shape_key(s)), v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits, w_op.bits,
+    return run_kernel(tuned_or(kernels().gemm_packed, s), v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits, w_op.bits,
                       static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding), a_op.zero_point,
                       w_op.zero_point, scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max, next.scale,
                       next.zero_point, next.bits, static_cast<int32_t>(next.encoding), s.n, result.raw_buffer());

@@ -36,7 +36,7 @@ struct MxCall {
     const MxDecodeTables &at, &wt;
     int a_bits;
     MxFormat a_format;
-    std::string shape;  // the registry key of tuned kernels
+    GemmShape shape;  // for the registry of tuned kernels
 };
 
 Work work(const MxCall &c) { return {double(c.m) * c.n * c.blocks * kMxBlock}; }
@@ -162,7 +162,7 @@ const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_
              mx_tables(w.format),
              a_bits,
              a_format,
-             shape_key(GemmShape{m, n, w.k})};
+             GemmShape{m, n, w.k}};
     const bool int8_ok = c.at.fits_int8 && w.has_int8(), int16_ok = c.at.fits_int16 && c.wt.fits_int16;
     if (path == MxPath::Fastest) path = int8_ok ? MxPath::Int8 : int16_ok ? MxPath::Int16 : MxPath::Generic;
     switch (path) {

@@ -21,6 +21,7 @@ std::shared_mutex g_mutex;
 std::map<Key, Entry> g_registry;  // map nodes never move: names stay valid until replaced
 std::atomic<bool> g_any{false};   // untuned programs skip the lock
 thread_local Dispatch t_last;
+thread_local int t_recording = 0;
 
 }  // namespace
 
@@ -55,6 +56,11 @@ bool is_tunable_family(const std::string &family) {
 }
 
 const Dispatch &last_dispatch() { return t_last; }
+
+bool tuned_lookup_needed() { return t_recording > 0 || g_any.load(std::memory_order_relaxed); }
+
+DispatchRecording::DispatchRecording() { ++t_recording; }
+DispatchRecording::~DispatchRecording() { --t_recording; }
 
 void register_tuned_kernel(const std::string &family, const std::string &shape, const std::string &isa,
                            void (*fn)(), const std::string &name) {

@@ -22,7 +22,8 @@ std::string kernel_family(const char *kernel_name);
 // Whether a family's calls consult the registry (the operator kernels, not packing or decoding).
 bool is_tunable_family(const std::string &family);
 
-// The family and shape of the last tunable call on this thread: what the tuner tunes for a layer.
+// The family and shape of the last tunable call on this thread while a DispatchRecording is
+// alive: what the tuner tunes for a layer.
 struct Dispatch {
     std::string family, shape;
 };
@@ -40,10 +41,24 @@ struct TunedLookup {
 };
 TunedLookup find_tuned_kernel(const std::string &family, const std::string &shape, const char *isa);
 
+// Whether a call must look itself up: kernels are registered, or this thread records dispatches.
+bool tuned_lookup_needed();
+
+// While alive, last_dispatch() is kept up to date on this thread (lpgen tune and generate plan
+// with it); otherwise a program with no registered kernel never builds a registry key.
+class DispatchRecording {
+public:
+    DispatchRecording();
+    ~DispatchRecording();
+    DispatchRecording(const DispatchRecording &) = delete;
+    DispatchRecording &operator=(const DispatchRecording &) = delete;
+};
+
 // The kernel that serves `shape`: a registered one for the active variant, else `fallback`.
-template <typename Fn>
-Kernel<Fn> tuned_or(const Kernel<Fn> &fallback, const std::string &shape) {
-    const TunedLookup found = find_tuned_kernel(kernel_family(fallback.name), shape, kernels().isa);
+template <typename Fn, typename Shape>
+Kernel<Fn> tuned_or(const Kernel<Fn> &fallback, const Shape &shape) {
+    if (!tuned_lookup_needed()) return fallback;
+    const TunedLookup found = find_tuned_kernel(kernel_family(fallback.name), shape_key(shape), kernels().isa);
     if (found.fn == nullptr) return fallback;
     return {reinterpret_cast<Fn>(found.fn), found.name};
 }
