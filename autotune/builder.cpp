@@ -15,9 +15,7 @@ namespace {
 bool step(const char *what, const std::vector<std::string> &argv, double limit_s, BuildResult &result) {
     const ProcessResult p = run_captured(argv, limit_s);
     if (p.ok()) return true;
-    std::string out = p.output;
-    if (out.size() > 2000) out = "..." + out.substr(out.size() - 2000);
-    result.error = std::string(what) + " failed (" + p.describe() + "): " + out;
+    result.error = std::string(what) + " failed (" + p.describe() + "): " + tail_of(p.output, 2000);
     return false;
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "lpgen/bitserial.hpp"
+#include "subprocess.h"
 
 namespace lpgen::tune {
 namespace {
@@ -41,13 +42,8 @@ namespace {
 // The catalog of an installed lpgen (share/lpgen beside bin/), else of the build tree.
 std::string default_catalog_path() {
     if (const char *env = std::getenv("LPGEN_CATALOG")) return env;
-    char exe[4096];
-    const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        const std::string installed =
-            std::filesystem::path(std::string(exe, size_t(n))).parent_path().string() + "/../share/lpgen/kernel_catalog.json";
-        if (access(installed.c_str(), R_OK) == 0) return installed;
-    }
+    const std::string installed = executable_dir() + "/../share/lpgen/kernel_catalog.json";
+    if (access(installed.c_str(), R_OK) == 0) return installed;
 #ifdef LPGEN_KERNEL_CATALOG
     return LPGEN_KERNEL_CATALOG;
 #else

@@ -129,6 +129,16 @@ std::optional<Record> Database::best(const std::string &op, const std::string &s
     return r.front();
 }
 
+std::optional<Record> Database::best_modeled(const std::string &op, const std::string &shape,
+                                             const std::string &precision, const std::string &profile,
+                                             const std::string &sources_hash) const {
+    auto r = query("WHERE op = ? AND shape = ? AND precision = ? AND profile = ? AND sources_hash = ? AND "
+                   "verdict = 'ok' AND runner LIKE 'model:%' ORDER BY modeled_cycles LIMIT 1",
+                   {op, shape, precision, profile, sources_hash});
+    if (r.empty()) return std::nullopt;
+    return r.front();
+}
+
 int Database::stale_count(const std::string &op, const std::string &shape, const std::string &precision,
                           const std::string &profile, const std::string &sources_hash) const {
     return int(query("WHERE op = ? AND shape = ? AND precision = ? AND profile = ? AND sources_hash != ?",

@@ -26,6 +26,8 @@ struct Record {
     std::string sources_hash;  // of the generator and schedule sources
     std::string timestamp;     // ISO 8601, UTC
     bool operator==(const Record &o) const;
+    // What the tuner minimizes: modeled cycles for modeled records, else the median time.
+    double cost() const { return modeled_cycles > 0 ? modeled_cycles : median_s; }
 };
 
 class Database {
@@ -43,6 +45,9 @@ public:
     // modeled records never compete with measured ones.
     std::optional<Record> best(const std::string &op, const std::string &shape, const std::string &precision,
                                const std::string &profile, const std::string &sources_hash) const;
+    // The same among modeled records (a profile tuned under the model, with no board).
+    std::optional<Record> best_modeled(const std::string &op, const std::string &shape, const std::string &precision,
+                                       const std::string &profile, const std::string &sources_hash) const;
     // Records of that key made from other sources.
     int stale_count(const std::string &op, const std::string &shape, const std::string &precision,
                     const std::string &profile, const std::string &sources_hash) const;

@@ -6,23 +6,18 @@
 #include <sstream>
 
 #include "lpgen/bitserial.hpp"
+#include "measurement_protocol.h"
 #include "subprocess.h"
 
 namespace lpgen::tune {
 namespace {
 
-constexpr const char *kPrefix = "lpgen-measurement: ";  // cli/commands.h, kMeasurementPrefix
-
-std::string tail(const std::string &text, size_t n = 600) {
-    return text.size() <= n ? text : "..." + text.substr(text.size() - n);
-}
-
 // A finished process's result: its measurement line, or why there is none.
 Measurement from_process(const ProcessResult &p) {
     if (p.timed_out) return {"timeout", 0, 0, 0, p.describe()};
-    if (p.signal != 0) return {"crashed", 0, 0, 0, p.describe() + ": " + tail(p.output)};
+    if (p.signal != 0) return {"crashed", 0, 0, 0, p.describe() + ": " + tail_of(p.output, 600)};
     Measurement m = parse_measurement(p.output);
-    if (m.verdict == "failed" && m.detail.empty()) m.detail = p.describe() + ": " + tail(p.output);
+    if (m.verdict == "failed" && m.detail.empty()) m.detail = p.describe() + ": " + tail_of(p.output, 600);
     return m;
 }
 
@@ -90,15 +85,15 @@ private:
             std::vector<std::string> mkdir = prefix_;
             mkdir.push_back("mkdir -p " + dir);
             const ProcessResult made = run_captured(mkdir, o_.limit_s);
-            if (!made.ok()) return {"failed", 0, 0, 0, "ssh mkdir: " + made.describe() + ": " + tail(made.output)};
+            if (!made.ok()) return {"failed", 0, 0, 0, "ssh mkdir: " + made.describe() + ": " + tail_of(made.output, 600)};
             const ProcessResult sent = copy(o_.measurer);
-            if (!sent.ok()) return {"failed", 0, 0, 0, "scp lpgen: " + sent.describe() + ": " + tail(sent.output)};
+            if (!sent.ok()) return {"failed", 0, 0, 0, "scp lpgen: " + sent.describe() + ": " + tail_of(sent.output, 600)};
             copied_binary_ = true;
         }
         std::string remote_library;
         if (!c.shared_object.empty()) {
             const ProcessResult sent = copy(c.shared_object);
-            if (!sent.ok()) return {"failed", 0, 0, 0, "scp candidate: " + sent.describe() + ": " + tail(sent.output)};
+            if (!sent.ok()) return {"failed", 0, 0, 0, "scp candidate: " + sent.describe() + ": " + tail_of(sent.output, 600)};
             remote_library = dir + "/" + std::filesystem::path(c.shared_object).filename().string();
         }
         std::string command = dir + "/" + std::filesystem::path(o_.measurer).filename().string();
@@ -130,9 +125,9 @@ std::vector<std::string> measure_arguments(const Candidate &c, const std::string
 }
 
 Measurement parse_measurement(const std::string &output) {
-    const size_t at = output.rfind(kPrefix);
+    const size_t at = output.rfind(kMeasurementPrefix);
     if (at == std::string::npos) return {"failed", 0, 0, 0, ""};
-    const size_t start = at + std::string(kPrefix).size();
+    const size_t start = at + std::string(kMeasurementPrefix).size();
     const std::string line = output.substr(start, output.find('\n', start) - start);
     try {
         const auto j = nlohmann::json::parse(line);

@@ -24,6 +24,18 @@ std::string ProcessResult::describe() const {
     return "exit " + std::to_string(exit_code);
 }
 
+std::string tail_of(const std::string &output, size_t n) {
+    return output.size() <= n ? output : "..." + output.substr(output.size() - n);
+}
+
+std::string executable_dir() {
+    char path[4096];
+    const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    if (n <= 0) return ".";
+    const std::string exe(path, size_t(n));
+    return exe.substr(0, exe.rfind('/'));
+}
+
 std::vector<std::string> split_words(const std::string &text) {
     std::istringstream in(text);
     std::vector<std::string> words;

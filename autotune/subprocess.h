@@ -22,6 +22,12 @@ struct ProcessResult {
 // Runs argv[0] (searched on PATH) in a new process group; limit_s <= 0 means no limit.
 ProcessResult run_captured(const std::vector<std::string> &argv, double limit_s);
 
+// The last `n` characters of a process's output, "..." in front when cut.
+std::string tail_of(const std::string &output, size_t n);
+
+// The directory of this process's executable ("." when /proc/self/exe cannot be read).
+std::string executable_dir();
+
 // Splits a command prefix such as "qemu-aarch64 -cpu cortex-a53" at spaces (no quoting).
 std::vector<std::string> split_words(const std::string &text);
 

@@ -30,16 +30,18 @@ std::string candidate_symbol(const std::string &family, const std::string &shape
     return "lpgen_tune_" + family + "_" + hex;
 }
 
-std::vector<double> numbers_in(const std::string &text) {
-    std::vector<double> out;
+}  // namespace
+
+std::vector<int> shape_numbers(const std::string &shape) {
+    std::vector<int> out;
+    const size_t start = shape.find(' ');  // past the operator's name: "conv2d" has a digit of its own
+    if (start == std::string::npos) return out;
     static const std::regex number(R"(\d+)");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), number); it != std::sregex_iterator(); ++it) {
-        out.push_back(std::stod(it->str()));
+    for (auto it = std::sregex_iterator(shape.begin() + start, shape.end(), number); it != std::sregex_iterator(); ++it) {
+        out.push_back(std::stoi(it->str()));
     }
     return out;
 }
-
-}  // namespace
 
 int TaskResult::count(const std::string &verdict) const {
     int n = 0;
@@ -50,25 +52,23 @@ int TaskResult::count(const std::string &verdict) const {
 std::vector<Config> nearest_shape_seeds(const Database &db, const Task &task, const SearchSpace &space,
                                         const std::string &profile, const std::string &runner,
                                         const std::string &sources_hash) {
-    const std::vector<double> here = numbers_in(task.base.shape);
+    const std::vector<int> here = shape_numbers(task.base.shape);
     std::map<std::string, Record> best_per_shape;
     for (const Record &r : db.all()) {
         if (r.op != task.base.family || r.precision != task.base.precision || r.profile != profile ||
             r.runner != runner || r.sources_hash != sources_hash || r.verdict != "ok" || r.shape == task.base.shape) {
             continue;
         }
-        const double cost = r.modeled_cycles > 0 ? r.modeled_cycles : r.median_s;
         auto it = best_per_shape.find(r.shape);
-        const double best = it == best_per_shape.end() ? 0 : (it->second.modeled_cycles > 0 ? it->second.modeled_cycles : it->second.median_s);
-        if (it == best_per_shape.end() || cost < best) best_per_shape[r.shape] = r;
+        if (it == best_per_shape.end() || r.cost() < it->second.cost()) best_per_shape[r.shape] = r;
     }
     double nearest = std::numeric_limits<double>::infinity();
     std::vector<Config> seeds;
     for (const auto &[shape, r] : best_per_shape) {
-        const std::vector<double> there = numbers_in(shape);
+        const std::vector<int> there = shape_numbers(shape);
         if (there.size() != here.size()) continue;
         double distance = 0;
-        for (size_t i = 0; i < here.size(); ++i) distance += std::fabs(std::log((here[i] + 1) / (there[i] + 1)));
+        for (size_t i = 0; i < here.size(); ++i) distance += std::fabs(std::log((here[i] + 1.0) / (there[i] + 1.0)));
         try {
             const Config config = space.from_knobs(r.knobs);
             if (distance < nearest) nearest = distance, seeds = {config};
@@ -114,9 +114,8 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
         } catch (const Error &) {  // outside this space (e.g. a knob fixed by this run)
             continue;
         }
-        const double cost = r.modeled_cycles > 0 ? r.modeled_cycles : r.median_s;
-        strategy.already_measured(config, r.verdict == "ok" ? std::optional<double>(cost) : std::nullopt);
-        note({r.knobs, r.verdict, "recorded earlier", cost, true});
+        strategy.already_measured(config, r.verdict == "ok" ? std::optional<double>(r.cost()) : std::nullopt);
+        note({r.knobs, r.verdict, "recorded earlier", r.cost(), true});
     }
 
     const int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

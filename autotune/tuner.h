@@ -54,6 +54,10 @@ using Progress = std::function<void(const TaskResult &so_far, int total)>;
 TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace &space, Runner &runner,
                      Database &db, const TuneOptions &options, const Progress &progress);
 
+// The sizes in a dispatch shape ("conv2d 1x56x56x64->64 k3x3 s1x1 d1x1 p1,1,1,1",
+// "gemm 1024x1024x1024"), in order, the operator's name left out.
+std::vector<int> shape_numbers(const std::string &shape);
+
 // Seeds from the nearest tuned shape: the best knobs recorded for the same family, precision,
 // profile and runner at the shape closest to `shape` (by the log-ratio of their numbers).
 std::vector<Config> nearest_shape_seeds(const Database &db, const Task &task, const SearchSpace &space,

@@ -50,10 +50,9 @@ struct Manifest;
 Manifest load_bundle(const std::string &dir);
 
 // lpgen measure-candidate (internal, started by the tuner): one layer at one precision with an
-// optional candidate kernel; prints one line, kMeasurementPrefix + JSON: verdict ("ok", "wrong",
-// "failed"), detail, kernel, and when ok median_s, min_s, max_s, samples. With plan, only the
-// family and shape the runtime dispatches the layer to.
-constexpr const char *kMeasurementPrefix = "lpgen-measurement: ";
+// optional candidate kernel; prints one line (autotune/measurement_protocol.h) of JSON: verdict
+// ("ok", "wrong", "failed"), detail, kernel, and when ok median_s, min_s, max_s, samples. With
+// plan, only the family and shape the runtime dispatches the layer to.
 struct CandidateOptions {
     std::string layer;      // one layer-list JSON object
     std::string precision;  // "1A1W", "mxfp4", ...

@@ -39,15 +39,7 @@ std::string identifier(const std::string &text) {
 // profile tuned under the A53 model, with no board).
 std::optional<Record> best_record(const Database &db, const Task &t, const std::string &profile, const std::string &hash) {
     if (auto r = db.best(t.base.family, t.base.shape, t.base.precision, profile, hash)) return r;
-    std::optional<Record> best;
-    for (const Record &r : db.all()) {
-        if (r.op == t.base.family && r.shape == t.base.shape && r.precision == t.base.precision && r.profile == profile &&
-            r.sources_hash == hash && r.verdict == "ok" && r.modeled_cycles > 0 &&
-            (!best || r.modeled_cycles < best->modeled_cycles)) {
-            best = r;
-        }
-    }
-    return best;
+    return db.best_modeled(t.base.family, t.base.shape, t.base.precision, profile, hash);
 }
 
 std::string describe_record(const Record &r) {
@@ -62,12 +54,8 @@ std::string describe_record(const Record &r) {
 
 // Where lpgen/lpgen.h is: installed beside the binary, or in the source tree.
 std::string runtime_include_dir() {
-    char path[4096];
-    const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-    if (n > 0) {
-        const std::string dir = std::filesystem::path(std::string(path, size_t(n))).parent_path().string();
-        if (access((dir + "/../include/lpgen/lpgen.h").c_str(), R_OK) == 0) return dir + "/../include";
-    }
+    const std::string installed = executable_dir() + "/../include";
+    if (access((installed + "/lpgen/lpgen.h").c_str(), R_OK) == 0) return installed;
     return std::string(LPGEN_SOURCE_DIR) + "/runtime";
 }
 

@@ -108,6 +108,10 @@ std::vector<Layer> parse_layer_list(const std::string &json_text, const std::str
     return layers;
 }
 
+Layer parse_layer(const std::string &json_object, const std::string &source) {
+    return parse_layer_list("{\"layers\": [" + json_object + "]}", source).at(0);
+}
+
 std::vector<Layer> load_layers(const std::string &spec) {
     if (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".json") == 0) return from_file(spec);
     if (spec == "resnet18") return resnet18({});

@@ -26,6 +26,9 @@ std::vector<Layer> load_layers(const std::string &spec);
 // valid conv2d: positive sizes, a window that fits the padded input.
 std::vector<Layer> parse_layer_list(const std::string &json_text, const std::string &source);
 
+// One layer given as a single JSON object of the layer-list format (what layer_json writes).
+Layer parse_layer(const std::string &json_object, const std::string &source);
+
 // One layer as a JSON object of the layer-list format, every field spelled out (a conv2d; a
 // GEMM layer is the 1x1 conv2d it runs as): what the tuner hands its measuring processes.
 std::string layer_json(const Layer &layer);

@@ -77,7 +77,7 @@ Manifest parse_manifest(const std::string &json_text, const std::string &source)
             throw Error("lpgen: " + where + " needs a \"layer_spec\" object");
         }
         entry.layer_json = e["layer_spec"].dump();
-        parse_layer_list("{\"layers\": [" + entry.layer_json + "]}", where);  // a valid layer
+        parse_layer(entry.layer_json, where);  // a valid layer
         entry.precision = text(e, "precision", where);
         entry.family = text(e, "family", where);
         entry.shape = text(e, "shape", where);

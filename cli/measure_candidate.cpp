@@ -12,6 +12,7 @@
 #include "kernel_table.h"
 #include "layer_job.h"
 #include "measure.h"
+#include "measurement_protocol.h"
 #include "tuned_kernels.h"
 
 namespace lpgen::cli {
@@ -27,9 +28,8 @@ nlohmann::json load_candidate(const CandidateOptions &o) {
 }
 
 nlohmann::json run(const CandidateOptions &o) {
-    const auto layers = parse_layer_list("{\"layers\": [" + o.layer + "]}", "--layer");
     const Precision precision = parse_precision(o.precision);
-    std::unique_ptr<LayerJob> job = make_job(layers.at(0), precision, o.seed);
+    std::unique_ptr<LayerJob> job = make_job(parse_layer(o.layer, "--layer"), precision, o.seed);
     if (o.plan) {  // which family and shape the runtime dispatches this layer to
         const DispatchRecording recording;
         job->run();

@@ -14,6 +14,7 @@
 
 #include "chart.h"
 #include "commands.h"
+#include "cross_profiles.h"
 #include "kernel_table.h"
 #include "layer_job.h"
 #include "lpgen/lpgen.h"
@@ -28,7 +29,7 @@ namespace {
 
 using namespace lpgen::tune;
 
-std::unique_ptr<Runner> make_runner(const TuneCommandOptions &o, const Catalog &catalog, const ProfileInfo &profile) {
+std::unique_ptr<Runner> make_runner(const TuneCommandOptions &o, const ProfileInfo &profile) {
     RunnerOptions r;
     r.measurer = profile.measurer;
     r.limit_s = o.run_limit_s;
@@ -46,10 +47,9 @@ std::unique_ptr<Runner> make_runner(const TuneCommandOptions &o, const Catalog &
     }
     if (o.runner == "model") {
         if (profile.name != "arm64-a53") throw Error("lpgen: the model runner models arm64-a53 (Cortex-A53) only");
-        r.emulator = o.model_check ? "qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu" : "";
+        r.emulator = o.model_check ? find_cross_profile(profile.name)->default_runner : "";
         return make_model_runner(r);
     }
-    (void)catalog;
     r.prefix = o.runner;
     return make_command_runner(r);
 }
@@ -99,7 +99,7 @@ int tune(const TuneCommandOptions &o) {
     const Catalog catalog = Catalog::load(o.catalog);
     const std::string profile_name = o.profile.empty() ? host_profile() : o.profile;
     const ProfileInfo &profile = catalog.profile(profile_name);
-    std::unique_ptr<Runner> runner = make_runner(o, catalog, profile);
+    std::unique_ptr<Runner> runner = make_runner(o, profile);
     Database db(o.db);
     if (!o.import_path.empty()) std::printf("imported %d records from %s\n", db.import_jsonl(o.import_path), o.import_path.c_str());
     const std::vector<PlannedTask> tasks = plan_tasks(o.layers, o.precisions, o.seed);

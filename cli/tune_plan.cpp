@@ -1,6 +1,5 @@
 #include "tune_plan.h"
 
-#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -43,17 +42,7 @@ std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string
 }
 
 std::string adams2019_estimate(const tune::Candidate &t) {
-    std::vector<int> v;  // the numbers after the operator's name ("conv2d" has a digit of its own)
-    for (size_t i = t.shape.find(' '); i < t.shape.size();) {
-        if (!std::isdigit(static_cast<unsigned char>(t.shape[i]))) {
-            ++i;
-            continue;
-        }
-        size_t end = i;
-        while (end < t.shape.size() && std::isdigit(static_cast<unsigned char>(t.shape[end]))) ++end;
-        v.push_back(std::stoi(t.shape.substr(i, end - i)));
-        i = end;
-    }
+    const std::vector<int> v = tune::shape_numbers(t.shape);
     auto join = [](std::vector<int> values) {
         std::string out;
         for (int x : values) out += (out.empty() ? "" : "x") + std::to_string(x);

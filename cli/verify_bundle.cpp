@@ -31,7 +31,7 @@ int verify_here(const Manifest &m, const std::string &dir) {
     load_bundle(dir);
     int failed = 0;
     for (const ManifestEntry &e : m.entries) {
-        const auto layer = parse_layer_list("{\"layers\": [" + e.layer_json + "]}", "manifest").at(0);
+        const Layer layer = parse_layer(e.layer_json, "manifest");
         auto job = make_job(layer, parse_precision(e.precision), 1);
         const Verdict v = job->verify();
         const std::string ran = job->run();
