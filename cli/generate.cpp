@@ -93,6 +93,7 @@ int generate(const GenerateOptions &o) {
                name + ".h", {}};
     std::filesystem::create_directories(o.out_dir);
     const std::string work = o.out_dir + "/" + name + ".work";
+    std::filesystem::create_directories(work);  // the kernel table is written there even when nothing was tuned
     std::map<std::tuple<std::string, std::string, std::string>, std::string> functions;  // family, shape, knobs
     std::vector<BuildRequest> requests;
     for (const PlannedTask &p : tasks) {

@@ -20,3 +20,7 @@ cmake --build "$work/build"
 cat "$work/build/tuned/manifest.json"
 "$work/build/consumer"
 "$prefix/bin/lpgen" verify --bundle "$work/build/tuned"
+# Without any tuning record the bundle holds an empty table, and every layer keeps its default.
+"$prefix/bin/lpgen" generate --layers "$layers" --precisions 1A1W --db "$work/no-such.db" --name untuned \
+    --out "$work/untuned"
+"$prefix/bin/lpgen" verify --bundle "$work/untuned"
