@@ -62,10 +62,13 @@ set(LPGEN_KERNELS
     # Fast path for FP4, FP6 and INT8 pairs: elements decoded to int16, blocks as pair dot products.
     "mx_decode_i16 mx_decode_i16"
     "mx_gemm_i16 mx_gemm_i16"
-    # Fastest path for FP4, FP6 E2M3 and INT8 pairs: int8 elements, 4-way dot products (VNNI).
+    # Fastest path for FP4, FP6 E2M3 and INT8 pairs: int8 elements, 4-way dot products (VNNI),
+    # or on x86 without VNNI pairs (vpmaddubsw), which take no INT8 weights. INT8 weights there
+    # take the int16 GEMM, and for a GEMV the 4-way kernel (the same as mx_gemv_i8 elsewhere).
     "mx_decode_i8 mx_decode_i8"
     "mx_gemm_i8 mx_gemm_i8"
     "mx_gemv_i8 mx_gemm_i8 gemv=true"
+    "mx_gemv_i8_quads mx_gemm_i8 gemv=true dot=quads"
 )
 
 function(lpgen_declare_kernels PROFILE)

@@ -3,6 +3,13 @@
 // each block of 32 products is 8 unsigned-by-signed 4-way dot products (vpdpbusd with VNNI). The
 // +128 is taken back exactly by starting each block's sum at -128 * (the block's weight sum).
 //
+// Where the target has no 4-way int8 dot product (x86 without VNNI: the avx2 profile), each
+// block is summed in two steps instead: pairs of unsigned-by-signed products into int16
+// (vpmaddubsw), then pairs of those into int32 (vpmaddwd against ones) — oneDNN's AVX2 int8
+// loop. vpmaddubsw saturates a pair at 2^15 - 1; with activations at most 255 that cannot
+// happen while |weight| <= 64 (FP4 x2 <= 12, E2M3 x8 <= 60), so the runtime sends INT8 weights
+// (up to 127) to the int16 kernel on such targets (mx_i8_takes_int8_weights()).
+//
 // Each block sum is then scaled as (sum * weight scale) * activation scale, the activation
 // scale carrying both decodings' shifts. The first product is exact (an integer times a power
 // of two no smaller than 2^-127), so this is the one correctly rounded product that
@@ -29,6 +36,9 @@ public:
     GeneratorParam<bool> gemv{"gemv", false};
     // For auto_schedule=true only: "MxNxK".
     GeneratorParam<std::string> estimate{"estimate", ""};
+    // How a block's products are summed: "quads" (4-way dot products into int32), "pairs"
+    // (2-way into int16, then into int32), or "auto": pairs where the target lacks VNNI on x86.
+    GeneratorParam<std::string> dot_width{"dot", "auto"};
 
     Input<Buffer<uint8_t>> a_values{"a_values", 2};  // (k, m): element * 2^a_shift + 128, K32 per row
     Input<Buffer<float>> a_scales{"a_scales", 2};    // (block, m): 2^(E8M0 - 127 - a_shift - w_shift), NaN
@@ -46,10 +56,21 @@ public:
         // Unclamped reads, so every vector of weights is one dense load: row tiles shift inwards
         // or are guarded, and the runtime pads the weights' columns to a whole number of tiles.
         Func a_val = a_values, a_sc = a_scales, w_val = w_values, w_off = w_offsets, w_sc = w_scales;
-        RDom i(0, kMxBlock, "i");
-        Expr ka = b * kMxBlock + i;
         block_sum(n, b, m) = w_off(n, b);
-        block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_val(ka % 4, n, ka / 4));
+        if (pair_sums()) {
+            Var p("p");
+            RDom k2(0, 2, "k2"), i(0, kMxBlock / 2, "i");
+            Expr k = 2 * p + k2;
+            // saturating_add is what vpmaddubsw computes; the weights' bound keeps it exact.
+            pair_sum(n, p, m) = cast<int16_t>(0);
+            pair_sum(n, p, m) = Internal::saturating_add(pair_sum(n, p, m), Internal::widening_mul(a_val(k, m), w_val(k % 4, n, k / 4)));
+            // A widening multiply by one, so the pairs are added by vpmaddwd.
+            block_sum(n, b, m) += Internal::widening_mul(pair_sum(n, b * kMxBlock / 2 + i, m), cast<int16_t>(1));
+        } else {
+            RDom i(0, kMxBlock, "i");
+            Expr ka = b * kMxBlock + i;
+            block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_val(ka % 4, n, ka / 4));
+        }
         block_value(n, b, m) = strict_float(cast<float>(block_sum(n, b, m)) * w_sc(n, b) * a_sc(b, m));
         RDom rb(0, blocks, "rb");
         dot(n, m) = 0.0f;
@@ -75,7 +96,7 @@ public:
             set_epilogue_estimates(scale, bias, clamp_min, clamp_max, output, {{0, n}, {0, m}});
             return;
         }
-        const MxGemmI8Funcs funcs{output, dot, block_sum};
+        const MxGemmI8Funcs funcs{output, dot, block_sum, pair_sums() ? pair_sum : Func()};
         if (gemv) {
             apply_mx_gemv_i8_schedule(funcs, parse_knobs(mx_gemv_i8_knob_space(), knobs, get_target()), get_target());
         } else {
@@ -84,7 +105,16 @@ public:
     }
 
 private:
-    Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"};
+    bool pair_sums() const {
+        const std::string width = dot_width;
+        if (width == "pairs") return true;
+        if (width == "quads") return false;
+        if (width != "auto") throw CompileError("mx_gemm_i8: dot must be quads, pairs or auto, not " + width);
+        const Target t = get_target();
+        return t.arch == Target::X86 && !t.has_feature(Target::AVX512_SapphireRapids);
+    }
+
+    Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"}, pair_sum{"pair_sum"};
 };
 
 // Codes -> int8 element values (plus `offset`, as uint8) through the runtime's decode table, and

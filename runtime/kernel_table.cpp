@@ -39,7 +39,8 @@
             LPGEN_K(mx_gemm_exact, suffix), LPGEN_K(mx_gemm_exact32, suffix),                          \
             LPGEN_K(mx_gemm_fp32, suffix),                                                             \
             LPGEN_K(mx_decode_i16, suffix), LPGEN_K(mx_gemm_i16, suffix),                              \
-            LPGEN_K(mx_decode_i8, suffix), LPGEN_K(mx_gemm_i8, suffix), LPGEN_K(mx_gemv_i8, suffix)    \
+            LPGEN_K(mx_decode_i8, suffix), LPGEN_K(mx_gemm_i8, suffix), LPGEN_K(mx_gemv_i8, suffix),   \
+            LPGEN_K(mx_gemv_i8_quads, suffix)                                                          \
     }
 
 #include "lpgen_linked_kernels.h"
@@ -97,5 +98,7 @@ void select_isa(const char *isa) {
 }
 
 const char *active_isa() { return kernels().isa; }
+
+int mx_i8_weight_limit(const KernelSet &set) { return std::strcmp(set.isa, "x86_avx2") == 0 ? 64 : 128; }
 
 }  // namespace lpgen

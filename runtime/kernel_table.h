@@ -79,6 +79,7 @@ struct KernelSet {
     Kernel<MxGemmI16Fn> mx_gemm_i16;
     Kernel<MxDecodeI8Fn> mx_decode_i8;
     Kernel<MxGemmI8Fn> mx_gemm_i8, mx_gemv_i8;
+    Kernel<MxGemmI8Fn> mx_gemv_i8_quads;  // 4-way products everywhere: takes INT8 weights
 };
 
 // The kernel of `set` compiled for these bit widths (member of SpecializedBitserial), else
@@ -91,6 +92,12 @@ Kernel<Fn> for_widths(const KernelSet &set, Kernel<Fn> SpecializedBitserial::*me
     }
     return generic;
 }
+
+// The largest |weight * 2^shift| that a variant's int8 MX kernels mx_gemm_i8 and mx_gemv_i8 sum
+// exactly: any int8 with 4-way dot products; 64 where they sum pairs in int16 (vpmaddubsw, the
+// generator's "auto" choice for x86 without VNNI), which FP4 and FP6 E2M3 weights meet and INT8
+// weights do not (mx_gemv_i8_quads takes those).
+int mx_i8_weight_limit(const KernelSet &set);
 
 // The variant for this process: the most specialised one the CPU supports, unless
 // select_isa() or the LPGEN_ISA environment variable named another.

@@ -71,10 +71,14 @@ const KnobSpace &block_tile_knob_space() {
 }
 
 // One block's integer dot products, computed at `at`: lanes along n, `group` products per
-// 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd), the 32 elements unrolled.
-void schedule_block_sums(Func block_sum, const LoopLevel &at, int group, int lanes) {
+// 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd), the 32 elements unrolled. With
+// `pair_sum` defined, each group of four is two int16 pair sums (vpmaddubsw) added in pairs
+// (vpmaddwd); they are computed per group, right where they are added, k-pairs innermost so
+// both reductions read whole vectors.
+void schedule_block_sums(Func block_sum, Func pair_sum, const LoopLevel &at, int group, int lanes) {
     Var bn = block_sum.args()[0], bb = block_sum.args()[1], bm = block_sum.args()[2], bno("bno");
     RVar i = block_sum.rvars(0)[0], ig("ig"), kk("kk");
+    if (pair_sum.defined()) group = 2;  // the block sum adds pairs of pair sums
     block_sum.compute_at(at).vectorize(bn, lanes).unroll(bm);
     block_sum.update()
         .split(i, ig, kk, group)
@@ -86,12 +90,28 @@ void schedule_block_sums(Func block_sum, const LoopLevel &at, int group, int lan
         .unroll(bno)
         .unroll(bm)
         .unroll(ig);
+    if (!pair_sum.defined()) return;
+    Var pn = pair_sum.args()[0], pp = pair_sum.args()[1], pm = pair_sum.args()[2], pno("pno");
+    RVar k2 = pair_sum.rvars(0)[0];
+    pair_sum.compute_at(block_sum, ig).reorder_storage(pp, pn, pm);
+    pair_sum.reorder(pp, pn, pm).vectorize(pp).split(pn, pno, pn, lanes).vectorize(pn).unroll(pno).unroll(pm);
+    // The saturating sum is exact here (see the generator), so its order may change.
+    pair_sum.update()
+        .reorder(k2, pp, pn, pm)
+        .atomic(true)
+        .vectorize(k2)
+        .vectorize(pp)
+        .split(pn, pno, pn, lanes)
+        .vectorize(pn)
+        .unroll(pno)
+        .unroll(pm);
 }
 
 // Register tiles of tile_m rows x tile_vecs vectors of n; per tile the fp32 sums stay in
 // registers, blocks in order, and each block's integer dot products are computed right where
 // they are added, `group` products per 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd).
-void schedule_block_tiles(Func output, Func dot, Func block_sum, int group, bool narrow_n, const Knobs &knobs) {
+void schedule_block_tiles(Func output, Func dot, Func block_sum, Func pair_sum, int group, bool narrow_n,
+                          const Knobs &knobs) {
     const int lanes = knobs.at("vec_lanes"), tile_n = lanes * knobs.at("tile_vecs"), tile_m = knobs.at("tile_m");
     Var n = output.args()[0], m = output.args()[1], no("no"), mo("mo"), ni("ni"), mi("mi");
     OutputImageParam out = output.output_buffer();
@@ -120,7 +140,7 @@ void schedule_block_tiles(Func output, Func dot, Func block_sum, int group, bool
     dot.compute_at(output, mo).vectorize(dn, lanes).unroll(dm);
     RVar rb = dot.rvars(0)[0];
     dot.update().reorder(dn, dm, rb).split(dn, dno, dn, lanes).vectorize(dn).unroll(dno).unroll(dm);
-    schedule_block_sums(block_sum, LoopLevel(dot, rb), group, lanes);
+    schedule_block_sums(block_sum, pair_sum, LoopLevel(dot, rb), group, lanes);
 }
 
 }  // namespace
@@ -128,7 +148,7 @@ void schedule_block_tiles(Func output, Func dot, Func block_sum, int group, bool
 const KnobSpace &mx_gemm_i16_knob_space() { return block_tile_knob_space(); }
 
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
-    schedule_block_tiles(f.output, f.dot, f.block_sum, 2, true, knobs);
+    schedule_block_tiles(f.output, f.dot, f.block_sum, Func(), 2, true, knobs);
     f.w_pairs.compute_root();
     f.a_exp.compute_root();
     f.w_exp.compute_root().vectorize(f.w_exp.args()[0], knobs.at("vec_lanes"), TailStrategy::GuardWithIf);
@@ -138,7 +158,7 @@ void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Targ
 const KnobSpace &mx_gemm_i8_knob_space() { return block_tile_knob_space(); }
 
 void apply_mx_gemm_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target &target) {
-    schedule_block_tiles(f.output, f.dot, f.block_sum, 4, false, knobs);
+    schedule_block_tiles(f.output, f.dot, f.block_sum, f.pair_sum, 4, false, knobs);
     (void)target;
 }
 
@@ -166,7 +186,7 @@ void apply_mx_gemv_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target
         .split(ni, nv, ni, lanes)
         .vectorize(ni)
         .unroll(nv);
-    schedule_block_sums(f.block_sum, LoopLevel(f.dot, no), 4, lanes);
+    schedule_block_sums(f.block_sum, f.pair_sum, LoopLevel(f.dot, no), 4, lanes);
     (void)target;
 }
 

@@ -42,6 +42,8 @@ struct MxGemmI8Funcs {
     Halide::Func output;     // (n, m)
     Halide::Func dot;        // (n, m) blocks combined in block order
     Halide::Func block_sum;  // (n, b, m) exact int32 block dot products
+    Halide::Func pair_sum;   // (n, p, m) int16 sums of the products at k = 2p, 2p + 1; undefined
+                             // where blocks are summed four products at a time
 };
 
 // Knobs: vec_lanes, tile_vecs, tile_m, parallel; none changes a result bit.

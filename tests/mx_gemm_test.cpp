@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernel_table.h"
+#include "mx_decode_tables.h"
 #include "mx_test_support.h"
 #include "mx_weights.h"
 #include "test_support.h"
@@ -50,6 +52,25 @@ const float kOne = 1.0f;
 const Fp32Epilogue kIdentity{&kOne, 1};
 
 class MxGemm : public PerIsa {};
+
+// Whether the active variant's int8 path takes these weights for m rows (runtime/kernel_table.h):
+// its GEMV takes every int8 weight, its GEMM may take fewer.
+bool int8_path_takes(const MxWeights &w, int m) {
+    return w.prepared().has_int8() &&
+           (m < 4 || mx_tables(w.prepared().format).max_magnitude <= mx_i8_weight_limit(kernels()));
+}
+
+// The largest finite value of each format (OCP MX v1.0).
+float largest_value(MxFormat f) {
+    switch (f) {
+    case MxFormat::Fp8E4M3: return 448.0f;
+    case MxFormat::Fp8E5M2: return 57344.0f;
+    case MxFormat::Fp6E3M2: return 28.0f;
+    case MxFormat::Fp6E2M3: return 7.5f;
+    case MxFormat::Fp4E2M1: return 6.0f;
+    default: return 127.0f / 64.0f;  // INT8
+    }
+}
 
 // NaN payloads and signs are not part of the contract; every other bit is.
 bool same_bits_or_both_nan(float x, float y) {
@@ -137,7 +158,7 @@ TEST_P(MxGemm, int8_int16_and_generic_kernels_give_the_same_bits) {
             const MxWeights w(s.n, s.k, wf, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(), c.w.scales.size());
             // ARMv7 NEON flushes subnormals, so 32-bit ARM has no int8 path (runtime/mx_weights.cpp).
             std::vector<MxPath> paths{MxPath::Int16, MxPath::Generic};
-            if (w.prepared().has_int8()) paths.push_back(MxPath::Int8);
+            if (int8_path_takes(w, s.m)) paths.push_back(MxPath::Int8);
 #if !defined(__arm__)
             ASSERT_TRUE(w.prepared().has_int8());
 #endif
@@ -153,6 +174,55 @@ TEST_P(MxGemm, int8_int16_and_generic_kernels_give_the_same_bits) {
                         << mx_format_name(af) << " x " << mx_format_name(wf) << " " << s.m << "x" << s.n << "x" << s.k
                         << " path " << i << " element " << j << ": " << out[0][j] << " vs " << out[i][j];
         }
+}
+
+// Every element at its format's largest magnitude, in sign patterns that make the partial sums
+// of the int8 kernels largest (vpmaddubsw saturates pairs of products at 2^15 - 1): each path
+// that takes the formats gives the generic kernel's bits, and the fastest path is right too.
+TEST_P(MxGemm, largest_elements_are_summed_exactly_by_every_path) {
+    std::mt19937 rng(51);
+    const std::pair<MxFormat, MxFormat> pairs[] = {{MxFormat::Int8, MxFormat::Fp6E2M3},
+                                                   {MxFormat::Int8, MxFormat::Fp4E2M1},
+                                                   {MxFormat::Fp6E2M3, MxFormat::Fp6E2M3},
+                                                   {MxFormat::Fp4E2M1, MxFormat::Fp4E2M1},
+                                                   {MxFormat::Int8, MxFormat::Int8}};
+    for (const GemmShape s : {GemmShape{5, 70, 96}, GemmShape{1, 70, 96}})  // the GEMM and the GEMV
+    for (auto [af, wf] : pairs)
+        for (int pattern = 0; pattern < 3; ++pattern) {
+            MxCase c(s, af, wf, rng);
+            for (size_t i = 0; i < c.a.source.size(); ++i) c.a.source[i] = largest_value(af);
+            for (size_t i = 0; i < c.w.source.size(); ++i)
+                c.w.source[i] = largest_value(wf) * (pattern == 0 ? 1 : pattern == 1 ? -1 : (i % 3 ? 1 : -1));
+            c.a.requantize();
+            c.w.requantize();
+            const MxWeights w(s.n, s.k, wf, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(), c.w.scales.size());
+            std::vector<MxPath> paths{MxPath::Generic, MxPath::Fastest, MxPath::Int16};
+            if (int8_path_takes(w, s.m)) paths.push_back(MxPath::Int8);
+            std::vector<std::vector<float>> out;
+            for (MxPath path : paths) {
+                out.emplace_back(size_t(s.m) * s.n, -7.0f);
+                run_mx_gemm(path, s.m, c.a.codes.data(), c.a.scales.data(), af, w.prepared(), kIdentity,
+                            out.back().data());
+            }
+            c.expect_close(out[0]);
+            for (size_t i = 1; i < out.size(); ++i)
+                ASSERT_EQ(0, std::memcmp(out[0].data(), out[i].data(), out[0].size() * sizeof(float)))
+                    << mx_format_name(af) << " x " << mx_format_name(wf) << " pattern " << pattern << " path " << i;
+        }
+}
+
+// Where the int8 kernels sum pairs in int16 (x86 without VNNI), INT8 weights are refused by
+// that path with a clear error instead of saturating.
+TEST_P(MxGemm, int8_path_refuses_weights_it_cannot_sum_exactly) {
+    std::mt19937 rng(52);
+    MxCase c({8, 64, 64}, MxFormat::Int8, MxFormat::Int8, rng);
+    const MxWeights w(64, 64, MxFormat::Int8, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(), c.w.scales.size());
+    if (!w.prepared().has_int8() || int8_path_takes(w, 8)) GTEST_SKIP() << "this variant's int8 kernels take INT8 weights";
+    std::vector<float> out(8 * 64, -7.0f);
+    EXPECT_THROW(run_mx_gemm(MxPath::Int8, 8, c.a.codes.data(), c.a.scales.data(), MxFormat::Int8, w.prepared(),
+                             kIdentity, out.data()),
+                 Error);
+    EXPECT_EQ(-7.0f, out[0]);
 }
 
 TEST_P(MxGemm, weights_with_scales_beyond_the_int8_kernel_range_take_another_path) {
