@@ -1,7 +1,14 @@
 // Instruction-throughput peaks of this CPU for the inner loops lpgen's kernels use, in the
-// benchmarks' units (GOPS, 1 MAC = 2 ops): AND + popcount + add on 512-bit words (the 1A1W
-// bit-serial loop: 512 one-bit MACs per triple), vpdpbusd (64 int8 MACs) and vfmadd231ps (16
-// fp32 MACs). Independent accumulator chains hide latency, so these are throughput ceilings.
+// benchmarks' units (GOPS, 1 MAC = 2 ops), with the widest instructions the CPU has:
+//   popcount_mix: AND + popcount + add of a broadcast word against a vector of words (the 1A1W
+//     bit-serial loop). AVX-512: vpandq + vpopcntq + vpaddq, 512 one-bit MACs. AVX2 has no
+//     vector popcount: the nibble-table popcount (vpshufb) into byte counts, widened by vpsadbw
+//     every 16 steps, 256 one-bit MACs per 8 instructions.
+//   int8_dot: unsigned x signed int8 products into int32. AVX-512 VNNI: vpdpbusd, 64 MACs;
+//     AVX2: vpmaddubsw + vpmaddwd (against ones) + vpaddd, 32 MACs (oneDNN's and lpgen's AVX2
+//     int8 loop).
+//   fp32_fma: vfmadd231ps, 16 (zmm) or 8 (ymm) MACs.
+// Independent accumulator chains hide latency, so these are throughput ceilings.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -57,27 +64,94 @@ LPGEN_AVX512 double fma_macs() {
     return 16.0 * kChains * kSteps;
 }
 
+#define LPGEN_AVX2 __attribute__((target("avx2,fma")))
+
+LPGEN_AVX2 double popcount_mix_macs_avx2() {
+    static uint64_t words[1024];
+    for (int i = 0; i < 1024; ++i) words[i] = i * 0x9E3779B97F4A7C15ull;
+    const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2,
+                                           2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    constexpr int kChains2 = 6, kFlush = 16;  // byte counts reach at most 8 * 16 = 128 < 256
+    __m256i acc[kChains2], bytes[kChains2];
+    for (int c = 0; c < kChains2; ++c) acc[c] = _mm256_setzero_si256();
+    for (int s0 = 0; s0 < kSteps; s0 += kFlush) {
+        for (int c = 0; c < kChains2; ++c) bytes[c] = _mm256_setzero_si256();
+        for (int s = s0; s < s0 + kFlush; ++s) {
+            const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(words + (s & 63) * 4));
+            for (int c = 0; c < kChains2; ++c) {
+                const __m256i a = _mm256_set1_epi64x(static_cast<long long>(words[(s * kChains2 + c) & 1023]));
+                const __m256i x = _mm256_and_si256(a, w);
+                const __m256i lo = _mm256_shuffle_epi8(table, _mm256_and_si256(x, low));
+                const __m256i hi = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(x, 4), low));
+                bytes[c] = _mm256_add_epi8(bytes[c], _mm256_add_epi8(lo, hi));
+            }
+        }
+        for (int c = 0; c < kChains2; ++c)
+            acc[c] = _mm256_add_epi64(acc[c], _mm256_sad_epu8(bytes[c], _mm256_setzero_si256()));
+    }
+    __m256i sum = acc[0];
+    for (int c = 1; c < kChains2; ++c) sum = _mm256_add_epi64(sum, acc[c]);
+    benchmark::DoNotOptimize(sum);
+    return 256.0 * kChains2 * kSteps;
+}
+
+LPGEN_AVX2 double int8_dot_macs_avx2() {
+    __m256i acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = _mm256_set1_epi32(c);
+    const __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(-2), ones = _mm256_set1_epi16(1);
+    for (int s = 0; s < kSteps; ++s)
+        for (int c = 0; c < kChains; ++c)
+            acc[c] = _mm256_add_epi32(acc[c], _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
+    for (int c = 0; c < kChains; ++c) benchmark::DoNotOptimize(acc[c]);
+    return 32.0 * kChains * kSteps;
+}
+
+LPGEN_AVX2 double fma_macs_avx2() {
+    __m256 acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = _mm256_set1_ps(float(c));
+    const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-3f);
+    for (int s = 0; s < kSteps; ++s)
+        for (int c = 0; c < kChains; ++c) acc[c] = _mm256_fmadd_ps(acc[c], a, b);
+    for (int c = 0; c < kChains; ++c) benchmark::DoNotOptimize(acc[c]);
+    return 8.0 * kChains * kSteps;
+}
+
 bool has_avx512_peaks() {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512vnni");
 }
 
-void peak(benchmark::State &state, double (*loop)(), const char *what) {
-    if (!has_avx512_peaks()) {
-        state.SkipWithError("this CPU lacks AVX-512 VPOPCNTDQ/VNNI: no peak measured");
+struct PeakLoop {
+    double (*macs)();
+    const char *instructions;
+};
+
+// The AVX-512 loop where the CPU has every extension it needs, else the AVX2 one.
+void peak(benchmark::State &state, PeakLoop avx512, PeakLoop avx2) {
+    const PeakLoop loop = has_avx512_peaks() ? avx512 : avx2;
+    if (!has_avx512_peaks() && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) {
+        state.SkipWithError("this CPU has neither AVX-512 (VPOPCNTDQ, VNNI) nor AVX2: no peak measured");
         return;
     }
     double macs = 0;
-    for (auto _ : state) macs = loop();
-    report(state, macs, what);
+    for (auto _ : state) macs = loop.macs();
+    report(state, macs, loop.instructions);
 }
 
 }  // namespace
 
 void register_peaks() {
-    add("peak/popcount_mix", [](benchmark::State &st) { peak(st, popcount_mix_macs, "vpandq+vpopcntq+vpaddq zmm"); });
-    add("peak/vnni_dot", [](benchmark::State &st) { peak(st, vnni_macs, "vpdpbusd zmm"); });
-    add("peak/fp32_fma", [](benchmark::State &st) { peak(st, fma_macs, "vfmadd231ps zmm"); });
+    add("peak/popcount_mix", [](benchmark::State &st) {
+        peak(st, {popcount_mix_macs, "vpandq+vpopcntq+vpaddq zmm"},
+             {popcount_mix_macs_avx2, "vpand+vpshufb nibble popcount+vpaddb ymm, vpsadbw per 16"});
+    });
+    add("peak/int8_dot", [](benchmark::State &st) {
+        peak(st, {vnni_macs, "vpdpbusd zmm"}, {int8_dot_macs_avx2, "vpmaddubsw+vpmaddwd+vpaddd ymm"});
+    });
+    add("peak/fp32_fma", [](benchmark::State &st) {
+        peak(st, {fma_macs, "vfmadd231ps zmm"}, {fma_macs_avx2, "vfmadd231ps ymm"});
+    });
 }
 
 }  // namespace lpgen::bench
