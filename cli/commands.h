@@ -95,6 +95,16 @@ struct GenerateOptions : RunOptions {
 };
 int generate(const GenerateOptions &options);
 
+// lpgen model-a53: modeled Cortex-A53 cycles of the default arm64 kernels and of the layers at
+// each precision, bit-serial against the int16 baseline (host build only).
+struct ModelA53Options {
+    std::string kernel_dir;  // the arm64-a53 kernels' assembly (.s)
+    std::string layers = "resnet18";
+    std::string json_path;   // empty: table only
+    std::string llvm_mca = "llvm-mca-14";
+};
+int model_a53(const ModelA53Options &options);
+
 // Runs a cross profile's lpgen through a runner prefix: returns its exit status.
 int run_cross(const std::string &profile, const std::string &runner, const std::vector<std::string> &args);
 

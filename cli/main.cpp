@@ -95,6 +95,17 @@ int main(int argc, char **argv) {
     generate->add_option("--name", generate_options.name, "bundle name (a C identifier)")->capture_default_str();
     generate->add_option("--out", generate_options.out_dir, "output directory")->capture_default_str();
     generate->add_option("--jobs", generate_options.jobs, "parallel compiles (0 = all cores)")->capture_default_str();
+
+    ModelA53Options model_options;
+#ifdef LPGEN_ARM64_KERNEL_DIR
+    model_options.kernel_dir = LPGEN_ARM64_KERNEL_DIR;
+#endif
+    auto *model = app.add_subcommand("model-a53", "modeled Cortex-A53 cycles (llvm-mca) of the arm64 kernels per layer, "
+                                                  "bit-serial against the int16 baseline");
+    model->add_option("--kernels", model_options.kernel_dir, "folder of the arm64-a53 kernels' assembly")->capture_default_str();
+    model->add_option("--layers", model_options.layers, "resnet18, C2,C5 or a layer-list JSON file")->capture_default_str();
+    model->add_option("--json", model_options.json_path, "also write the figures as JSON");
+    model->add_option("--llvm-mca", model_options.llvm_mca)->capture_default_str();
 #endif
 
     CandidateOptions candidate;
@@ -125,6 +136,7 @@ int main(int argc, char **argv) {
 #ifdef LPGEN_WITH_TUNER
         if (*tune) return lpgen::cli::tune(tune_options);
         if (*generate) return lpgen::cli::generate(generate_options);
+        if (*model) return lpgen::cli::model_a53(model_options);
 #endif
     } catch (const lpgen::Error &e) {
         std::fprintf(stderr, "%s\n", e.what());

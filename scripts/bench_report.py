@@ -7,7 +7,7 @@ Runs build/bench/bitserial_bench and build/bench/mx_bench single-threaded with G
 Benchmark's JSON output (medians of 5 repetitions, repetitions randomly interleaved so that
 the shared machine's slow spells spread over every entry), again with all threads on a subset,
 then the Cortex-A53 model
-(scripts/a53_estimate.py, llvm-mca). Every ratio divides two medians of the same process run.
+(lpgen model-a53, llvm-mca). Every ratio divides two medians of the same process run.
 --quick runs a small subset with short repetitions (to check the plumbing, not for figures).
 Needs python3-matplotlib for the charts.
 """
@@ -67,6 +67,11 @@ def gops(results, workload, variant):
     return v[0] if v else None
 
 
+def label(results, workload, variant):
+    v = results.get((workload, variant))
+    return v[1] if v else "not measured"
+
+
 def micros(results, workload, variant):
     v = results.get((workload, variant))
     return v[2] if v else None
@@ -104,14 +109,15 @@ def machine():
 
 
 def a53_model(build):
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "a53_estimate.py"),
-                          os.path.join(build, "kernels", "arm64-a53")], capture_output=True, text=True)
-    rates = {}
-    for line in out.stdout.splitlines():
-        m = re.match(r"(.+?)\s+([\d.]+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)x$", line.strip())
-        if m:
-            rates[m.group(1).strip()] = float(m.group(4))
-    return out.stdout, rates
+    """lpgen model-a53: its table, and {kernel name: modeled MACs per cycle}, {layer: {column: Mcycles}}."""
+    json_path = os.path.join(build, "bench", "results", "a53_model.json")
+    out = subprocess.run([os.path.join(build, "cli", "lpgen"), "model-a53", "--json", json_path],
+                         capture_output=True, text=True, check=True)
+    with open(json_path) as f:
+        model = json.load(f)
+    rates = {k["kernel"]: k["macs_per_cycle"] for k in model["kernels"]}
+    layers = {l["layer"]: l["mcycles"] for l in model["layers"]}
+    return out.stdout, rates, layers
 
 
 def charts(bs, mx, peaks, outdir):
@@ -149,8 +155,8 @@ def charts(bs, mx, peaks, outdir):
         if peaks.get("popcount_mix"):
             names.append(p)
             fractions.append(100 * (gops(bs, "gemm1024", p) or 0) / (peaks["popcount_mix"] / PLANES[p]))
-    for name, res, peak in [("MXFP4", mx, "vnni_dot"), ("MXINT8", mx, "vnni_dot"), ("onednn_s8", bs, "vnni_dot"),
-                            ("int8 (lpgen)", bs, "vnni_dot"), ("openblas_f32", bs, "fp32_fma")]:
+    for name, res, peak in [("MXFP4", mx, "int8_dot"), ("MXINT8", mx, "int8_dot"), ("onednn_s8", bs, "int8_dot"),
+                            ("int8 (lpgen)", bs, "int8_dot"), ("openblas_f32", bs, "fp32_fma")]:
         key = "int8" if name.startswith("int8") else name
         if peaks.get(peak):
             names.append(name)
@@ -205,8 +211,9 @@ def main():
                            args.quick, threads=0, render_only=args.render_only)
     bs_all, _ = medians(bs_all_json)
     mx_all, _ = medians(mx_all_json)
-    a53_text, a53 = a53_model(args.build)
-    peaks = {name: gops(bs, "peak", name) for name in ("popcount_mix", "vnni_dot", "fp32_fma")}
+    a53_text, a53, a53_layers = a53_model(args.build)
+    peaks = {name: gops(bs, "peak", name) for name in ("popcount_mix", "int8_dot", "fp32_fma")}
+    peak_loops = {name: label(bs, "peak", name) for name in peaks}
     images = charts(bs, mx, peaks, os.path.join(os.path.dirname(args.out), "report"))
     # The run's start and duration, kept beside its JSON so --render-only reports the run, not itself.
     stamp = os.path.join(results_dir, "run.json")
@@ -236,9 +243,10 @@ def main():
 
     r.append("## Instruction peaks of this CPU (measured, `bench/peak.cpp`)\n")
     r.append("| inner loop | GOPS | used by |\n|---|---|---|")
-    r.append("| vpandq + vpopcntq + vpaddq (zmm) | %s | bit-serial aAwW: peak / (a*w) |" % fmt(peaks["popcount_mix"]))
-    r.append("| vpdpbusd (zmm) | %s | MX int8 path, oneDNN int8 |" % fmt(peaks["vnni_dot"]))
-    r.append("| vfmadd231ps (zmm) | %s | fp32 |\n" % fmt(peaks["fp32_fma"]))
+    for name, used_by in (("popcount_mix", "bit-serial aAwW: peak / (a*w)"),
+                          ("int8_dot", "MX int8 path, oneDNN int8, lpgen int8"), ("fp32_fma", "fp32")):
+        r.append("| %s: %s | %s | %s |" % (name, peak_loops[name], fmt(peaks[name]), used_by))
+    r.append("")
 
     bs_variants = BITSERIAL + ["XNOR", "1A1W+pack", "2A1W+pack", "int16", "int8", "onednn_s8", "onednn_f32",
                                "openblas_f32"]
@@ -264,8 +272,8 @@ def main():
         share = peaks["popcount_mix"] / PLANES[p] if peaks["popcount_mix"] else None
         g = gops(bs, "gemm1024", p)
         r.append("| %s | %s | %s | %s %% |" % (p, fmt(g), fmt(share), fmt(100 * ratio(g, share) if ratio(g, share) else None)))
-    for name, res, key, peak in [("MXFP4", mx, "MXFP4", "vnni_dot"), ("MXINT8", mx, "MXINT8", "vnni_dot"),
-                                 ("oneDNN int8", bs, "onednn_s8", "vnni_dot"), ("lpgen int8", bs, "int8", "vnni_dot"),
+    for name, res, key, peak in [("MXFP4", mx, "MXFP4", "int8_dot"), ("MXINT8", mx, "MXINT8", "int8_dot"),
+                                 ("oneDNN int8", bs, "onednn_s8", "int8_dot"), ("lpgen int8", bs, "int8", "int8_dot"),
                                  ("OpenBLAS sgemm", bs, "openblas_f32", "fp32_fma")]:
         g = gops(res, "gemm1024", key)
         r.append("| %s | %s | %s | %s %% |" % (name, fmt(g), fmt(peaks[peak]),
@@ -294,20 +302,19 @@ def main():
                    lambda w, v: gops(mx_all, w, v)))
 
     r.append("\n## Cortex-A53 (modeled, not measured)\n")
-    r.append("`llvm-mca -mcpu=cortex-a53` over the steady-state inner loop of each arm64 kernel "
-             "(`scripts/a53_estimate.py`); cycles per layer = MACs / modeled MACs per cycle. No caches, "
-             "no loop-nest overhead: an estimate of the paper's comparison, bit-serial against int16.\n")
+    r.append("`lpgen model-a53` (the tuner's model runner, `autotune/model.h`): `llvm-mca -mcpu=cortex-a53` over "
+             "the hottest inner loop of each default arm64 kernel; cycles per layer = MACs / modeled MACs per "
+             "cycle. No caches, no loop-nest overhead: an estimate of the paper's comparison, bit-serial against "
+             "int16.\n")
     r.append("```\n" + a53_text.strip() + "\n```\n")
-    if a53:
-        names = [("1A1W", "1A1W conv2d"), ("2A1W", "2A1W conv2d"), ("2A2W", "2A2W conv2d"),
-                 ("int16", "int16 conv2d (baseline)")]
-        r.append("| layer | MACs | " + " | ".join("%s Mcycles" % n for n, _ in names) + " | 1A1W vs int16 |")
-        r.append("|---|---|" + "---|" * (len(names) + 1))
-        shapes = layer_macs()
+    if a53_layers:
+        names = ["1A1W", "2A1W", "2A2W", "int16"]
+        r.append("| layer | " + " | ".join("%s Mcycles" % n for n in names) + " | 1A1W vs int16 |")
+        r.append("|---|" + "---|" * (len(names) + 1))
         for l in LAYERS:
-            cyc = [shapes[l] / a53[k] / 1e6 if a53.get(k) else None for _, k in names]
-            r.append("| %s | %.1fM | %s | %s |" % (l, shapes[l] / 1e6, " | ".join(fmt(c, 2) for c in cyc),
-                                                 fmt(ratio(cyc[3], cyc[0]), 2) + "x" if cyc[0] and cyc[3] else "–"))
+            cyc = [a53_layers.get(l, {}).get(n) for n in names]
+            r.append("| %s | %s | %s |" % (l, " | ".join(fmt(c, 2) for c in cyc),
+                                          fmt(ratio(cyc[3], cyc[0]), 2) + "x" if cyc[0] and cyc[3] else "–"))
 
     r.append("\n## Targets (issue 6)\n")
     r.append(targets(bs, mx, peaks))
@@ -316,19 +323,6 @@ def main():
     with open(args.out, "w") as f:
         f.write("\n".join(r) + "\n")
     print("wrote", args.out, "and", ", ".join(images))
-
-
-def layer_macs():
-    # Batch 1, same padding (k // 2), as bench/workloads.h.
-    specs = {"C2": (56, 64, 64, 3, 1), "C3": (56, 64, 64, 1, 1), "C4": (56, 64, 128, 3, 2), "C5": (56, 64, 128, 1, 2),
-             "C6": (28, 128, 128, 3, 1), "C7": (28, 128, 256, 3, 2), "C8": (28, 128, 256, 1, 2),
-             "C9": (14, 256, 256, 3, 1), "C10": (14, 256, 512, 3, 2), "C11": (14, 256, 512, 1, 2),
-             "C12": (7, 512, 512, 3, 1)}
-    out = {}
-    for name, (hw, c, oc, k, s) in specs.items():
-        o = (hw + 2 * (k // 2) - k) // s + 1
-        out[name] = float(o * o * oc * k * k * c)
-    return out
 
 
 def targets(bs, mx, peaks):
