@@ -45,7 +45,12 @@ void prepare_int8(MxWeights::Prepared &p) {
     decode_int8(p.codes.data(), p.scales.data(), p.format, n, blocks, 0, 0, values.data(), scales.data());
 
     // Guarded column tiles (GEMV) start below n and read one whole tile: room for one more.
-    const int padded = (n + 2 * kMxRowPadding - 1) / kMxRowPadding * kMxRowPadding;
+    int padded = (n + 2 * kMxRowPadding - 1) / kMxRowPadding * kMxRowPadding;
+    // A GEMM column tile reads one 64-byte line per k-quad, a row of `padded` quads apart. With
+    // an even number of lines per row those lines share a fraction of the L1 cache's sets (at
+    // 1024 columns a quarter: the tile no longer fits and every block comes from L2); an odd
+    // number spreads them over all sets.
+    if (padded * 4 / 64 % 2 == 0) padded += 16;
     p.padded_rows = padded;
     p.quads.assign(size_t(k32) * padded, 0);
     p.offsets.assign(size_t(blocks) * padded, 0);

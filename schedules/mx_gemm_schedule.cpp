@@ -93,7 +93,7 @@ void schedule_block_sums(Func block_sum, Func pair_sum, const LoopLevel &at, int
     if (!pair_sum.defined()) return;
     Var pn = pair_sum.args()[0], pp = pair_sum.args()[1], pm = pair_sum.args()[2], pno("pno");
     RVar k2 = pair_sum.rvars(0)[0];
-    pair_sum.compute_at(block_sum, ig).reorder_storage(pp, pn, pm);
+    pair_sum.compute_at(block_sum, ig).reorder_storage(pp, pn, pm).store_in(MemoryType::Register);
     pair_sum.reorder(pp, pn, pm).vectorize(pp).split(pn, pno, pn, lanes).vectorize(pn).unroll(pno).unroll(pm);
     // The saturating sum is exact here (see the generator), so its order may change.
     pair_sum.update()
