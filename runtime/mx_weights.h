@@ -4,6 +4,7 @@
 #include <mutex>
 #include <vector>
 
+#include "huge_page_allocator.h"
 #include "lpgen/mx.hpp"
 
 namespace lpgen {
@@ -22,7 +23,7 @@ struct MxWeights::Prepared {
     // padded with zeros to a multiple of kMxRowPadding, so a kernel's column tiles never read
     // past them.
     int padded_rows = 0;
-    std::vector<int8_t> quads;          // (kk, n, kq): element * 2^shift at k = 4 kq + kk
+    std::vector<int8_t, HugePageAllocator<int8_t>> quads;  // (kk, n, kq): element * 2^shift at k = 4 kq + kk
     std::vector<int32_t> offsets;       // (n, block): -128 * the block's sum
     std::vector<float> block_scales;    // (n, block): 2^(E8M0 - 127), NaN for 0xFF
 
@@ -31,7 +32,7 @@ struct MxWeights::Prepared {
     // The int16 path's weights: (k, n) elements * 2^shift and (block, n) NaN flags, decoded on
     // first use (thread-safe) so that GEMVs do not decode every weight on every call.
     struct Int16 {
-        std::vector<int16_t> values;
+        std::vector<int16_t, HugePageAllocator<int16_t>> values;
         std::vector<uint8_t> nan;
     };
     const Int16 &int16() const;
@@ -40,8 +41,8 @@ struct MxWeights::Prepared {
     // element's value * 2^shift as int32 (empty for E5M2, which has no integer decoding) and
     // its fp32 value; (block, n) NaN flags (scale 0xFF or a NaN/Inf element).
     struct Generic {
-        std::vector<int32_t> ints;
-        std::vector<float> reals;
+        std::vector<int32_t, HugePageAllocator<int32_t>> ints;
+        std::vector<float, HugePageAllocator<float>> reals;
         std::vector<uint8_t> nan;
     };
     const Generic &generic() const;
