@@ -7,8 +7,9 @@
 // block is summed in two steps instead: pairs of unsigned-by-signed products into int16
 // (vpmaddubsw), then pairs of those into int32 (vpmaddwd against ones) — oneDNN's AVX2 int8
 // loop. vpmaddubsw saturates a pair at 2^15 - 1; with activations at most 255 that cannot
-// happen while |weight| <= 64 (FP4 x2 <= 12, E2M3 x8 <= 60), so the runtime sends INT8 weights
-// (up to 127) to the int16 kernel on such targets (mx_i8_takes_int8_weights()).
+// happen while |weight| <= 64 (FP4 x2 <= 12, E2M3 x8 <= 60), so on such targets the runtime
+// sends INT8 weights (up to 128) to the int16 GEMM and to a 4-way GEMV, mx_gemv_i8_quads
+// (runtime/kernel_table.h, mx_i8_weight_limit()).
 //
 // Each block sum is then scaled as (sum * weight scale) * activation scale, the activation
 // scale carrying both decodings' shifts. The first product is exact (an integer times a power
@@ -63,7 +64,8 @@ public:
             Expr k = 2 * p + k2;
             // saturating_add is what vpmaddubsw computes; the weights' bound keeps it exact.
             pair_sum(n, p, m) = cast<int16_t>(0);
-            pair_sum(n, p, m) = Internal::saturating_add(pair_sum(n, p, m), Internal::widening_mul(a_val(k, m), w_val(k % 4, n, k / 4)));
+            Expr product = Internal::widening_mul(a_val(k, m), w_val(k % 4, n, k / 4));
+            pair_sum(n, p, m) = Internal::saturating_add(pair_sum(n, p, m), product);
             // A widening multiply by one, so the pairs are added by vpmaddwd.
             block_sum(n, b, m) += Internal::widening_mul(pair_sum(n, b * kMxBlock / 2 + i, m), cast<int16_t>(1));
         } else {

@@ -74,7 +74,7 @@ const KnobSpace &block_tile_knob_space() {
 // 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd), the 32 elements unrolled. With
 // `pair_sum` defined, each group of four is two int16 pair sums (vpmaddubsw) added in pairs
 // (vpmaddwd); they are computed per group, right where they are added, k-pairs innermost so
-// both reductions read whole vectors.
+// both reductions read whole vectors, and kept in registers.
 void schedule_block_sums(Func block_sum, Func pair_sum, const LoopLevel &at, int group, int lanes) {
     Var bn = block_sum.args()[0], bb = block_sum.args()[1], bm = block_sum.args()[2], bno("bno");
     RVar i = block_sum.rvars(0)[0], ig("ig"), kk("kk");

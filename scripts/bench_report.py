@@ -337,9 +337,21 @@ def targets(bs, mx, peaks):
         if rs:
             check(min(rs) >= goal, "%s (packing included) >= %.0fx oneDNN int8 on every layer: %.2fx to %.2fx" %
                   (p[:4], goal, min(rs), max(rs)))
+            # What this CPU allows at all: the precision's share of the popcount peak, with no
+            # packing, padding or output cost, over oneDNN's fastest layer.
+            best_peer = max((gops(bs, l, "onednn_s8") or 0) for l in LAYERS)
+            if peaks.get("popcount_mix") and best_peer:
+                ceiling = peaks["popcount_mix"] / PLANES[p[:4]] / best_peer
+                lines.append("  - ceiling on this CPU: %s's share of the popcount peak (%.1f GOPS) is %.2fx oneDNN "
+                             "int8's fastest layer (%.1f GOPS)" % (p[:4], peaks["popcount_mix"] / PLANES[p[:4]],
+                                                                   ceiling, best_peer))
     r = ratio(gops(mx, "gemm1024", "MXFP4"), gops(mx, "gemm1024", "onednn_s8"))
     if r is not None:
         check(r >= 0.75, "MXFP4 GEMM 1024^3 >= 0.75x oneDNN int8: %.2fx" % r)
+        if peaks.get("int8_dot"):
+            lines.append("  - MXFP4 at %.0f %% and oneDNN int8 at %.0f %% of the int8 dot-product peak" %
+                         (100 * gops(mx, "gemm1024", "MXFP4") / peaks["int8_dot"],
+                          100 * gops(mx, "gemm1024", "onednn_s8") / peaks["int8_dot"]))
     if peaks.get("popcount_mix"):
         fr = [(p, ratio(gops(bs, "gemm1024", p), peaks["popcount_mix"] / PLANES[p])) for p in BITSERIAL]
         fr = [(p, x) for p, x in fr if x is not None]
