@@ -129,10 +129,13 @@ struct PeakLoop {
 
 // The AVX-512 loop where the CPU has every extension it needs, else the AVX2 one.
 void peak(benchmark::State &state, PeakLoop avx512, PeakLoop avx2) {
-    const PeakLoop loop = has_avx512_peaks() ? avx512 : avx2;
-    if (!has_avx512_peaks() && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) {
-        state.SkipWithError("this CPU has neither AVX-512 (VPOPCNTDQ, VNNI) nor AVX2: no peak measured");
-        return;
+    PeakLoop loop = avx512;
+    if (!has_avx512_peaks()) {
+        if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+            state.SkipWithError("this CPU has neither AVX-512 (VPOPCNTDQ, VNNI) nor AVX2: no peak measured");
+            return;
+        }
+        loop = avx2;
     }
     double macs = 0;
     for (auto _ : state) macs = loop.macs();

@@ -5,6 +5,9 @@
 // modeled, not measured, and every output says so.
 #include <cstdio>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,17 +21,19 @@ namespace {
 
 struct ModeledKernel {
     const char *name, *file;
-    int abits, wbits;  // 0: a multiply kernel (work = MACs), else bit planes (work = popcount bits)
+    int abits, wbits;    // 0: a multiply kernel (work = MACs), else bit planes (work = popcount bits)
+    const char *column;  // its column in the per-layer table (conv2d kernels), else null
 };
 
+// The int16 conv2d first: every rate is compared with it.
 const ModeledKernel kKernels[] = {
-    {"int16 conv2d (baseline)", "lpgen_base_conv2d_i16__arm64_a53.s", 0, 0},
-    {"int8 conv2d", "lpgen_base_conv2d_i8__arm64_a53.s", 0, 0},
-    {"1A1W conv2d", "lpgen_bs_conv2d_i32_a1w1__arm64_a53.s", 1, 1},
-    {"2A1W conv2d", "lpgen_bs_conv2d_i32_a2w1__arm64_a53.s", 2, 1},
-    {"2A2W conv2d", "lpgen_bs_conv2d_i32_a2w2__arm64_a53.s", 2, 2},
-    {"int16 gemm (baseline)", "lpgen_base_gemm_i16__arm64_a53.s", 0, 0},
-    {"1A1W gemm", "lpgen_bs_gemm_i32_a1w1__arm64_a53.s", 1, 1},
+    {"int16 conv2d (baseline)", "lpgen_base_conv2d_i16__arm64_a53.s", 0, 0, "int16"},
+    {"int8 conv2d", "lpgen_base_conv2d_i8__arm64_a53.s", 0, 0, "int8"},
+    {"1A1W conv2d", "lpgen_bs_conv2d_i32_a1w1__arm64_a53.s", 1, 1, "1A1W"},
+    {"2A1W conv2d", "lpgen_bs_conv2d_i32_a2w1__arm64_a53.s", 2, 1, "2A1W"},
+    {"2A2W conv2d", "lpgen_bs_conv2d_i32_a2w2__arm64_a53.s", 2, 2, "2A2W"},
+    {"int16 gemm (baseline)", "lpgen_base_gemm_i16__arm64_a53.s", 0, 0, nullptr},
+    {"1A1W gemm", "lpgen_bs_gemm_i32_a1w1__arm64_a53.s", 1, 1, nullptr},
 };
 
 }  // namespace
@@ -37,34 +42,37 @@ int model_a53(const ModelA53Options &o) {
     std::printf("Cortex-A53, modeled (llvm-mca -mcpu=cortex-a53 over each kernel's hottest inner loop), not measured\n");
     std::printf("%-26s %11s %10s %11s %9s\n", "kernel", "cycles/iter", "MACs/iter", "MACs/cycle", "vs int16");
     nlohmann::json kernels = nlohmann::json::array();
-    double int16_rate = 0;
-    std::vector<double> conv_rates;  // int16, int8, 1A1W, 2A1W, 2A2W conv2d
+    std::vector<std::pair<const char *, double>> columns;  // conv2d kernels: column, modeled MACs per cycle
     for (const ModeledKernel &k : kKernels) {
         const bool bits = k.abits > 0;
         const tune::LoopModel loop = tune::model_hottest_loop(o.kernel_dir + "/" + k.file, bits, o.llvm_mca);
         // One popcount bit is one one-bit product; an aAwW MAC takes a * w of them.
         const double macs = bits ? loop.work_per_iteration / (k.abits * k.wbits) : loop.work_per_iteration;
         const double rate = macs / loop.cycles_per_iteration;
-        if (int16_rate == 0) int16_rate = rate;
-        if (conv_rates.size() < 5) conv_rates.push_back(rate);
-        std::printf("%-26s %11.1f %10.0f %11.2f %8.2fx\n", k.name, loop.cycles_per_iteration, macs, rate, rate / int16_rate);
+        if (k.column) columns.emplace_back(k.column, rate);
+        std::printf("%-26s %11.1f %10.0f %11.2f %8.2fx\n", k.name, loop.cycles_per_iteration, macs, rate,
+                    rate / columns.front().second);
         kernels.push_back({{"kernel", k.name}, {"file", k.file}, {"cycles_per_iteration", loop.cycles_per_iteration},
                            {"macs_per_iteration", macs}, {"macs_per_cycle", rate}});
     }
-    const char *columns[] = {"int16", "int8", "1A1W", "2A1W", "2A2W"};
+    const double int16_rate = columns.front().second;
+    double one_bit_rate = 0;
     std::printf("\nper layer, modeled Mcycles (conv2d kernels)\n%-6s %9s", "layer", "MMACs");
-    for (const char *c : columns) std::printf(" %9s", c);
+    for (const auto &[column, rate] : columns) {
+        std::printf(" %9s", column);
+        if (std::string(column) == "1A1W") one_bit_rate = rate;
+    }
     std::printf(" %12s\n", "1A1W/int16");
     nlohmann::json layers = nlohmann::json::array();
     for (const Layer &layer : load_layers(o.layers)) {
         const double macs = layer_macs(layer.shape);
         nlohmann::json mcycles;
         std::printf("%-6s %9.1f", layer.name.c_str(), macs / 1e6);
-        for (size_t i = 0; i < conv_rates.size(); ++i) {
-            mcycles[columns[i]] = macs / conv_rates[i] / 1e6;
-            std::printf(" %9.2f", macs / conv_rates[i] / 1e6);
+        for (const auto &[column, rate] : columns) {
+            mcycles[column] = macs / rate / 1e6;
+            std::printf(" %9.2f", macs / rate / 1e6);
         }
-        std::printf(" %11.2fx\n", conv_rates[2] / conv_rates[0]);
+        std::printf(" %11.2fx\n", one_bit_rate / int16_rate);
         layers.push_back({{"layer", layer.name}, {"macs", macs}, {"mcycles", mcycles}});
     }
     if (!o.json_path.empty()) {

@@ -41,6 +41,15 @@ struct MxCall {
 
 Work work(const MxCall &c) { return {double(c.m) * c.n * c.blocks * kMxBlock}; }
 
+// The int8 kernel for m rows of weights up to this magnitude, or null where none sums them
+// exactly: the GEMVs take every int8 weight (mx_gemv_i8_quads the ones mx_gemv_i8 may not),
+// the GEMM only those within the variant's limit.
+const Kernel<MxGemmI8Fn> *int8_kernel(const KernelSet &set, int m, int64_t weight_magnitude) {
+    const bool within_limit = weight_magnitude <= mx_i8_weight_limit(set);
+    if (m < kMxGemvRows) return within_limit ? &set.mx_gemv_i8 : &set.mx_gemv_i8_quads;
+    return within_limit ? &set.mx_gemm_i8 : nullptr;
+}
+
 const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
                      View<float> &out) {
     const int k32 = c.blocks * kMxBlock;
@@ -57,8 +66,7 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
     // A few rows: the GEMV schedule, which streams the weights by rows of k.
     // Threads split the rows of a GEMM, the columns of a GEMV.
     const bool gemv = c.m < kMxGemvRows;
-    const auto &gemv_kernel = c.wt.max_magnitude <= mx_i8_weight_limit(set) ? set.mx_gemv_i8 : set.mx_gemv_i8_quads;
-    return run_kernel_sliced(tuned_or(gemv ? gemv_kernel : set.mx_gemm_i8, c.shape), out, gemv ? 0 : 1, gemv ? kMxRowPadding : 16,
+    return run_kernel_sliced(tuned_or(*int8_kernel(set, c.m, c.wt.max_magnitude), c.shape), out, gemv ? 0 : 1, gemv ? kMxRowPadding : 16,
                              work(c), av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(), wo.raw_buffer(), ws.raw_buffer(),
                              scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
 }
@@ -164,9 +172,7 @@ const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_
              a_bits,
              a_format,
              GemmShape{m, n, w.k}};
-    // The int8 GEMV takes every int8 weight (mx_gemv_i8_quads); the GEMM may take fewer.
-    const bool int8_ok = c.at.fits_int8 && w.has_int8() &&
-                         (m < kMxGemvRows || c.wt.max_magnitude <= mx_i8_weight_limit(kernels())),
+    const bool int8_ok = c.at.fits_int8 && w.has_int8() && int8_kernel(kernels(), m, c.wt.max_magnitude) != nullptr,
                int16_ok = c.at.fits_int16 && c.wt.fits_int16;
     if (path == MxPath::Fastest) path = int8_ok ? MxPath::Int8 : int16_ok ? MxPath::Int16 : MxPath::Generic;
     switch (path) {

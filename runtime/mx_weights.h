@@ -20,8 +20,8 @@ struct MxWeights::Prepared {
     int kernel_h = 0, kernel_w = 0, channels = 0;  // conv2d geometry; 0 for GEMM weights
     std::vector<uint8_t> codes, scales;            // [rows][blocks * 32 * bits / 8], [rows][blocks]
     // The int8 fast path's operands; empty when the format or a scale rules it out. Rows are
-    // padded with zeros to a multiple of kMxRowPadding, so a kernel's column tiles never read
-    // past them.
+    // padded with zeros by at least one kMxRowPadding, so a kernel's column tiles never read
+    // past them (and to an odd number of cache lines per k-quad row: runtime/mx_weights.cpp).
     int padded_rows = 0;
     std::vector<int8_t, HugePageAllocator<int8_t>> quads;  // (kk, n, kq): element * 2^shift at k = 4 kq + kk
     std::vector<int32_t> offsets;       // (n, block): -128 * the block's sum

@@ -109,15 +109,13 @@ def machine():
 
 
 def a53_model(build):
-    """lpgen model-a53: its table, and {kernel name: modeled MACs per cycle}, {layer: {column: Mcycles}}."""
+    """lpgen model-a53: its table, and {layer: {column: modeled Mcycles}}."""
     json_path = os.path.join(build, "bench", "results", "a53_model.json")
     out = subprocess.run([os.path.join(build, "cli", "lpgen"), "model-a53", "--json", json_path],
                          capture_output=True, text=True, check=True)
     with open(json_path) as f:
         model = json.load(f)
-    rates = {k["kernel"]: k["macs_per_cycle"] for k in model["kernels"]}
-    layers = {l["layer"]: l["mcycles"] for l in model["layers"]}
-    return out.stdout, rates, layers
+    return out.stdout, {l["layer"]: l["mcycles"] for l in model["layers"]}
 
 
 def charts(bs, mx, peaks, outdir):
@@ -211,7 +209,7 @@ def main():
                            args.quick, threads=0, render_only=args.render_only)
     bs_all, _ = medians(bs_all_json)
     mx_all, _ = medians(mx_all_json)
-    a53_text, a53, a53_layers = a53_model(args.build)
+    a53_text, a53_layers = a53_model(args.build)
     peaks = {name: gops(bs, "peak", name) for name in ("popcount_mix", "int8_dot", "fp32_fma")}
     peak_loops = {name: label(bs, "peak", name) for name in peaks}
     images = charts(bs, mx, peaks, os.path.join(os.path.dirname(args.out), "report"))
