@@ -28,11 +28,11 @@ std::string read_text(const std::string &path, const char *what) {
 std::string template_of(const std::string &generator, const std::vector<std::string> &params) {
     if (generator.rfind("bitserial_conv2d", 0) == 0) return "bitserial_conv2d";
     if (generator.rfind("bitserial_gemm", 0) == 0) return "bitserial_gemm";
-    if (generator == "mx_gemm_i8") {
+    if (generator == "mx_gemm_i8" || generator == "mx_gemm_i16") {
         const bool gemv = std::find(params.begin(), params.end(), "gemv=true") != params.end();
-        return gemv ? "mx_gemv_i8" : "mx_gemm_i8";
+        return gemv ? "mx_gemv" : generator;
     }
-    if (generator == "mx_gemm_i16" || generator == "mx_gemm") return generator;
+    if (generator == "mx_gemm") return generator;
     if (generator == "baseline_gemm" || generator == "baseline_conv2d") return generator;
     return "";  // packing and codec kernels are not tuned per shape
 }

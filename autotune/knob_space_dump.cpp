@@ -68,7 +68,7 @@ int main() {
         {"mx_gemm", mx_gemm_knob_space(), mx_gemm_knobs_fit},
         {"mx_gemm_i16", mx_gemm_i16_knob_space(), mx_block_tile_knobs_fit},
         {"mx_gemm_i8", mx_gemm_i8_knob_space(), mx_block_tile_knobs_fit},
-        {"mx_gemv_i8", mx_gemv_i8_knob_space(), nullptr},
+        {"mx_gemv", mx_gemv_knob_space(), nullptr},
     };
     nlohmann::json out;
     for (const Template &t : templates) out["templates"][t.name] = describe(t);

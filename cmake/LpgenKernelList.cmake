@@ -59,9 +59,11 @@ set(LPGEN_KERNELS
     "mx_gemm_exact mx_gemm block_sums=fp64"
     "mx_gemm_exact32 mx_gemm block_sums=int32"
     "mx_gemm_fp32 mx_gemm block_sums=fp32"
-    # Fast path for FP4, FP6 and INT8 pairs: elements decoded to int16, blocks as pair dot products.
+    # Fast path for FP4, FP6 and INT8 pairs: elements decoded to int16, blocks as pair dot products;
+    # a GEMM and a GEMV schedule.
     "mx_decode_i16 mx_decode_i16"
     "mx_gemm_i16 mx_gemm_i16"
+    "mx_gemv_i16 mx_gemm_i16 gemv=true"
     # Fastest path for FP4, FP6 E2M3 and INT8 pairs: int8 elements, 4-way dot products (VNNI),
     # or on x86 without VNNI pairs (vpmaddubsw), which take no INT8 weights. INT8 weights there
     # take the int16 GEMM, and for a GEMV the 4-way kernel (the same as mx_gemv_i8 elsewhere).

@@ -1,8 +1,9 @@
 // Fast MX GEMM for formats whose elements are small integers once scaled (FP4 x2, FP6 E2M3 x8,
-// FP6 E3M2 x16, INT8 x64: all within int16): both operands arrive decoded to int16 by
-// mx_decode_i16, each block of 32 products is an exact int32 widening dot product (vpdpwssd /
-// vpmaddwd on x86, smlal on NEON), then scaled by its two E8M0 exponents and added in fp32 in
-// block order. Same contract and results as mx_gemm with integer block sums.
+// FP6 E3M2 x16, INT8 x64: all within int16): activations arrive decoded to int16 by
+// mx_decode_i16 and weights prepared once per handle in pairs along k, so each block of 32
+// products is an exact int32 widening dot product (vpdpwssd / vpmaddwd on x86, smlal on NEON),
+// then scaled by its two E8M0 exponents and added in fp32 in block order. Same contract and
+// results as mx_gemm with integer block sums.
 #include "Halide.h"
 #include "epilogue.h"
 #include "mx_block.h"
@@ -18,13 +19,14 @@ using namespace Halide;
 class MxGemmI16 : public Generator<MxGemmI16> {
 public:
     GeneratorParam<std::string> knobs{"knobs", ""};
+    // GEMV schedule (few rows): blocks outermost, so the weights stream by rows of k.
+    GeneratorParam<bool> gemv{"gemv", false};
 
     Input<Buffer<int16_t>> a_values{"a_values", 2};  // (k, m): element * 2^a_shift, K32 per row
     Input<Buffer<uint8_t>> a_scales{"a_scales", 2};  // (block, m)
-    Input<Buffer<int16_t>> w_values{"w_values", 2};  // (k, n): element * 2^w_shift
-    Input<Buffer<uint8_t>> w_scales{"w_scales", 2};  // (block, n)
     Input<Buffer<uint8_t>> a_nan{"a_nan", 2};        // (block, m): 1 where the block is NaN
-    Input<Buffer<uint8_t>> w_nan{"w_nan", 2};        // (block, n)
+    Input<Buffer<int16_t>> w_values{"w_values", 3};  // (kk, n, kp): element * 2^w_shift at k = 2 kp + kk
+    Input<Buffer<int32_t>> w_exps{"w_exps", 2};      // (n, block): E8M0 scale, -1 for NaN blocks
     Input<int32_t> shift_sum{"shift_sum"};           // a_shift + w_shift
     Input<Buffer<float>> scale{"scale", 1};          // per output channel n (stride 0: per tensor)
     Input<Buffer<float>> bias{"bias", 1};
@@ -32,27 +34,17 @@ public:
     Output<Buffer<float>> output{"output", 2};       // (n, m)
 
     void generate() {
-        Var k("k"), kk("kk"), kp("kp"), b("b"), n("n"), m("m");
+        Var b("b"), n("n"), m("m");
         Expr blocks = a_scales.dim(0).extent();
-        // Rows past M or N repeat the last one, so schedules may round tiles up; those results
-        // are never stored.
-        auto rows_clamped = [](const auto &in) {
-            return BoundaryConditions::repeat_edge(in, {Range(), {0, in.dim(1).extent()}});
-        };
-        Func a_val = rows_clamped(a_values), a_sc = rows_clamped(a_scales), a_na = rows_clamped(a_nan);
-        Func w_val = rows_clamped(w_values), w_sc = rows_clamped(w_scales), w_na = rows_clamped(w_nan);
-        // Weights in pairs along k with n between them: one vector load feeds a pair dot product
-        // for consecutive outputs.
-        w_pairs(kk, n, kp) = w_val(2 * kp + kk, n);
+        // Unclamped reads, so every vector of weights is one dense load: row tiles shift inwards
+        // or are guarded, and the runtime pads the weights' columns to a whole number of tiles.
+        Func a_val = a_values, w_val = w_values, w_exp = w_exps;
         RDom i(0, kMxBlock, "i");
         Expr ka = b * kMxBlock + i;
         block_sum(n, b, m) = 0;
-        block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_pairs(ka % 2, n, ka / 2));
+        block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_val(ka % 2, n, ka / 2));
 
-        // Each block's E8M0 scale, or -1 for a NaN block; the weights' with n innermost so a
-        // vector of outputs reads its scales with one load.
-        a_exp(b, m) = select(a_na(b, m) != 0, -1, cast<int32_t>(a_sc(b, m)));
-        w_exp(n, b) = select(w_na(b, n) != 0, -1, cast<int32_t>(w_sc(b, n)));
+        a_exp(b, m) = select(a_nan(b, m) != 0, -1, cast<int32_t>(a_scales(b, m)));
         Expr exponent = a_exp(b, m) + w_exp(n, b) - 254 - shift_sum;
         block_value(n, b, m) = scaled_block(block_sum(n, b, m), exponent, a_exp(b, m) < 0 || w_exp(n, b) < 0);
         RDom rb(0, blocks, "rb");
@@ -62,17 +54,23 @@ public:
         allow_broadcast(scale, bias);
         output(n, m) = mx_epilogue(dot(n, m), scale(n), bias(n), clamp_min, clamp_max);
         a_values.dim(0).set_bounds(0, blocks * kMxBlock);
-        w_values.dim(0).set_bounds(0, blocks * kMxBlock);
+        w_values.dim(0).set_bounds(0, 2);
+        w_values.dim(1).set_stride(2);  // pairs of k are dense: one vector load per tile column
+        w_values.dim(2).set_bounds(0, blocks * kMxBlock / 2);
     }
 
     void schedule() {
-        apply_mx_gemm_i16_schedule(MxGemmI16Funcs{output, dot, block_sum, w_pairs, a_exp, w_exp},
-                                   parse_knobs(mx_gemm_i16_knob_space(), knobs, get_target()), get_target());
+        const MxGemmI16Funcs funcs{{output, dot, block_sum, Func()}, a_exp};
+        if (gemv) {
+            apply_mx_gemv_i16_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
+        } else {
+            apply_mx_gemm_i16_schedule(funcs, parse_knobs(mx_gemm_i16_knob_space(), knobs, get_target()),
+                                       get_target());
+        }
     }
 
 private:
-    Func w_pairs{"w_pairs"}, block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"};
-    Func a_exp{"a_exp"}, w_exp{"w_exp"};
+    Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"}, a_exp{"a_exp"};
 };
 
 // Codes -> int16 element values through the runtime's decode table, and per-block NaN flags.

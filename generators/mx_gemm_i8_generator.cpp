@@ -100,7 +100,7 @@ public:
         }
         const MxGemmI8Funcs funcs{output, dot, block_sum, pair_sums() ? pair_sum : Func()};
         if (gemv) {
-            apply_mx_gemv_i8_schedule(funcs, parse_knobs(mx_gemv_i8_knob_space(), knobs, get_target()), get_target());
+            apply_mx_gemv_i8_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
         } else {
             apply_mx_gemm_i8_schedule(funcs, parse_knobs(mx_gemm_i8_knob_space(), knobs, get_target()), get_target());
         }

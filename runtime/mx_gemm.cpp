@@ -1,6 +1,6 @@
 // MX GEMM entry points: validation, then the fastest kernel family the formats allow.
 //   int8  (FP4, FP6 E2M3, INT8 pairs): activations decoded per call to uint8, prepared weights.
-//   int16 (also FP6 E3M2): activations decoded per call to int16, weights once.
+//   int16 (also FP6 E3M2): activations decoded per call to int16, prepared weights.
 //   generic (any pair): activation codes decoded inside the kernel through the tables,
 //                       weights decoded once per handle.
 // All three give the same bits (the block sums are exact, the scaling one correctly rounded
@@ -50,6 +50,13 @@ const Kernel<MxGemmI8Fn> *int8_kernel(const KernelSet &set, int m, int64_t weigh
     return within_limit ? &set.mx_gemm_i8 : nullptr;
 }
 
+// Threads split the rows of a GEMM, the columns of a GEMV (which has a few rows).
+template <typename Fn, typename... Args>
+const char *run_split(const MxCall &c, const Kernel<Fn> &kernel, View<float> &out, Args... args) {
+    const bool gemv = c.m < kMxGemvRows;
+    return run_kernel_sliced(kernel, out, gemv ? 0 : 1, gemv ? kMxRowPadding : 16, work(c), args...);
+}
+
 const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
                      View<float> &out) {
     const int k32 = c.blocks * kMxBlock;
@@ -59,22 +66,38 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
                 a_values.get(), a_block_scales.get());
     auto av = dense_view(static_cast<const uint8_t *>(a_values.get()), {k32, c.m});
     auto as = dense_view(static_cast<const float *>(a_block_scales.get()), {c.blocks, c.m});
-    const KernelSet &set = kernels();
     auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
     auto wo = dense_view(w.offsets.data(), {w.padded_rows, c.blocks});
     auto ws = dense_view(w.block_scales.data(), {w.padded_rows, c.blocks});
-    // A few rows: the GEMV schedule, which streams the weights by rows of k.
-    // Threads split the rows of a GEMM, the columns of a GEMV.
-    const bool gemv = c.m < kMxGemvRows;
-    return run_kernel_sliced(tuned_or(*int8_kernel(set, c.m, c.wt.max_magnitude), c.shape), out, gemv ? 0 : 1, gemv ? kMxRowPadding : 16,
-                             work(c), av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(), wo.raw_buffer(), ws.raw_buffer(),
-                             scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
+    const Kernel<MxGemmI8Fn> &kernel = *int8_kernel(kernels(), c.m, c.wt.max_magnitude);
+    return run_split(c, tuned_or(kernel, c.shape), out, av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(),
+                     wo.raw_buffer(), ws.raw_buffer(), scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min,
+                     c.e.clamp_max);
 }
 
-// The int8 GEMM kernel takes at least kMxRowPadding columns: narrower outputs run on the weights'
-// zero padding into a scratch output, and the real columns are copied out.
-const char *run_int8(MxCall &c, const MxWeights::Prepared &w) {
-    if (c.n >= kMxRowPadding || c.m < kMxGemvRows) return run_int8(c, w, c.scale, c.bias, c.out);
+const char *run_int16(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
+                      View<float> &out) {
+    const int k32 = c.blocks * kMxBlock;
+    auto a_values = uninitialized<int16_t>(size_t(c.m) * k32);
+    auto a_nan = uninitialized<uint8_t>(size_t(c.m) * c.blocks);
+    decode_int16(c.a_codes.data(), c.a_scales.data(), c.a_format, c.m, c.blocks, a_values.get(), a_nan.get());
+    auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {k32, c.m});
+    auto an = dense_view(static_cast<const uint8_t *>(a_nan.get()), {c.blocks, c.m});
+    const MxWeights::Prepared::Int16 &weights = w.int16();
+    auto wp = dense_view(weights.pairs.data(), {2, w.padded_rows, k32 / 2});
+    auto we = dense_view(weights.exps.data(), {w.padded_rows, c.blocks});
+    const KernelSet &set = kernels();
+    const Kernel<MxGemmI16Fn> &kernel = c.m < kMxGemvRows ? set.mx_gemv_i16 : set.mx_gemm_i16;
+    return run_split(c, tuned_or(kernel, c.shape), out, av.raw_buffer(), c.a_scales.raw_buffer(), an.raw_buffer(),
+                     wp.raw_buffer(), we.raw_buffer(), c.at.shift + c.wt.shift, scale.raw_buffer(),
+                     bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
+}
+
+// The int8 and int16 GEMM kernels take at least kMxRowPadding columns: narrower outputs run on
+// the weights' zero padding into a scratch output, and the real columns are copied out.
+template <typename Run>
+const char *run_padded(MxCall &c, const MxWeights::Prepared &w, Run run) {
+    if (c.n >= kMxRowPadding || c.m < kMxGemvRows) return run(c, w, c.scale, c.bias, c.out);
     const int cols = kMxRowPadding;
     std::vector<float> scale(cols, 1.0f), bias(cols, 0.0f), out(size_t(c.m) * cols);
     for (int n = 0; n < c.n; ++n) {
@@ -84,26 +107,10 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w) {
     auto scale_view = dense_view(static_cast<const float *>(scale.data()), {cols});
     auto bias_view = dense_view(static_cast<const float *>(bias.data()), {cols});
     auto out_view = dense_view(out.data(), {cols, c.m});
-    const char *name = run_int8(c, w, scale_view, bias_view, out_view);
+    const char *name = run(c, w, scale_view, bias_view, out_view);
     for (int m = 0; m < c.m; ++m)
         for (int n = 0; n < c.n; ++n) c.out(n, m) = out[size_t(m) * cols + n];
     return name;
-}
-
-const char *run_int16(MxCall &c, const MxWeights::Prepared &w) {
-    const int k32 = c.blocks * kMxBlock;
-    auto a_values = uninitialized<int16_t>(size_t(c.m) * k32);
-    auto a_nan = uninitialized<uint8_t>(size_t(c.m) * c.blocks);
-    decode_int16(c.a_codes.data(), c.a_scales.data(), c.a_format, c.m, c.blocks, a_values.get(), a_nan.get());
-    auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {k32, c.m});
-    auto an = dense_view(static_cast<const uint8_t *>(a_nan.get()), {c.blocks, c.m});
-    const KernelSet &set = kernels();
-    const MxWeights::Prepared::Int16 &weights = w.int16();
-    auto wv = dense_view(weights.values.data(), {k32, c.n});
-    auto wn = dense_view(weights.nan.data(), {c.blocks, c.n});
-    return run_kernel_sliced(tuned_or(set.mx_gemm_i16, c.shape), c.out, 1, 16, work(c), av.raw_buffer(), c.a_scales.raw_buffer(), wv.raw_buffer(),
-                             c.w_scales.raw_buffer(), an.raw_buffer(), wn.raw_buffer(), c.at.shift + c.wt.shift,
-                             c.scale.raw_buffer(), c.bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
 }
 
 const char *run_generic(MxCall &c, const MxWeights::Prepared &w) {
@@ -178,10 +185,10 @@ const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_
     switch (path) {
     case MxPath::Int8:
         LPGEN_REQUIRE(int8_ok, "the int8 MX kernel does not take these formats or weight scales");
-        return run_int8(c, w);
+        return run_padded(c, w, run_int8);
     case MxPath::Int16:
         LPGEN_REQUIRE(int16_ok, "the int16 MX kernel does not take these formats");
-        return run_int16(c, w);
+        return run_padded(c, w, run_int16);
     default:
         return run_generic(c, w);
     }

@@ -44,14 +44,7 @@ void prepare_int8(MxWeights::Prepared &p) {
     std::vector<float> scales(size_t(blocks) * n);
     decode_int8(p.codes.data(), p.scales.data(), p.format, n, blocks, 0, 0, values.data(), scales.data());
 
-    // Guarded column tiles (GEMV) start below n and read one whole tile: room for one more.
-    int padded = (n + 2 * kMxRowPadding - 1) / kMxRowPadding * kMxRowPadding;
-    // A GEMM column tile reads one 64-byte line per k-quad, a row of `padded` quads apart. With
-    // an even number of lines per row those lines share a fraction of the L1 cache's sets (at
-    // 1024 columns a quarter: the tile no longer fits and every block comes from L2); an odd
-    // number spreads them over all sets.
-    if (padded * 4 / 64 % 2 == 0) padded += 16;
-    p.padded_rows = padded;
+    const int padded = p.padded_rows;
     p.quads.assign(size_t(k32) * padded, 0);
     p.offsets.assign(size_t(blocks) * padded, 0);
     p.block_scales.assign(size_t(blocks) * padded, 0.0f);
@@ -69,6 +62,19 @@ void prepare_int8(MxWeights::Prepared &p) {
     }
 }
 
+// The fast paths' column count for n weight rows: 4 bytes per column in each row of k-quads
+// (int8) or k-pairs (int16).
+int padded_columns(int n) {
+    // Guarded column tiles (GEMV) start below n and read one whole tile: room for one more.
+    int padded = (n + 2 * kMxRowPadding - 1) / kMxRowPadding * kMxRowPadding;
+    // A GEMM column tile reads one 64-byte line per row of k-quads, `padded` columns apart. With
+    // an even number of lines per row those lines share a fraction of the L1 cache's sets (at
+    // 1024 columns a quarter: the tile no longer fits and every block comes from L2); an odd
+    // number spreads them over all sets.
+    if (padded * 4 / 64 % 2 == 0) padded += 16;
+    return padded;
+}
+
 // Copies `packed_rows` MX rows of `row_k` values that form `rows` weight rows.
 std::shared_ptr<MxWeights::Prepared> copy_weights(int rows, int packed_rows, int row_k, MxFormat format,
                                                   const uint8_t *codes, size_t code_bytes, const uint8_t *scales,
@@ -82,6 +88,7 @@ std::shared_ptr<MxWeights::Prepared> copy_weights(int rows, int packed_rows, int
     auto p = std::make_shared<MxWeights::Prepared>();
     p->format = format;
     p->rows = rows;
+    p->padded_rows = padded_columns(rows);
     p->blocks = static_cast<int>(needed_scales / rows);
     p->codes.assign(codes, codes + needed_codes);
     p->scales.assign(scales, scales + needed_scales);
@@ -120,9 +127,19 @@ MxWeights MxWeights::conv2d(int out_channels, int kernel_h, int kernel_w, int ch
 
 const MxWeights::Prepared::Int16 &MxWeights::Prepared::int16() const {
     std::call_once(int16_once_, [this] {
-        int16_.values.resize(size_t(blocks) * kMxBlock * rows);
-        int16_.nan.resize(size_t(blocks) * rows);
-        decode_int16(codes.data(), scales.data(), format, rows, blocks, int16_.values.data(), int16_.nan.data());
+        const int k32 = blocks * kMxBlock;
+        std::vector<int16_t> values(size_t(k32) * rows);
+        std::vector<uint8_t> nan(size_t(blocks) * rows);
+        decode_int16(codes.data(), scales.data(), format, rows, blocks, values.data(), nan.data());
+        int16_.pairs.assign(size_t(k32) * padded_rows, 0);
+        int16_.exps.assign(size_t(blocks) * padded_rows, 0);
+        for (int n = 0; n < rows; ++n) {
+            for (int k = 0; k < k32; ++k) int16_.pairs[(size_t(k / 2) * padded_rows + n) * 2 + k % 2] = values[size_t(n) * k32 + k];
+            for (int b = 0; b < blocks; ++b) {
+                const size_t at = size_t(n) * blocks + b;
+                int16_.exps[size_t(b) * padded_rows + n] = nan[at] ? -1 : scales[at];
+            }
+        }
     });
     return int16_;
 }

@@ -19,21 +19,23 @@ struct MxWeights::Prepared {
     int blocks = 0;       // per row
     int kernel_h = 0, kernel_w = 0, channels = 0;  // conv2d geometry; 0 for GEMM weights
     std::vector<uint8_t> codes, scales;            // [rows][blocks * 32 * bits / 8], [rows][blocks]
-    // The int8 fast path's operands; empty when the format or a scale rules it out. Rows are
-    // padded with zeros by at least one kMxRowPadding, so a kernel's column tiles never read
-    // past them (and to an odd number of cache lines per k-quad row: runtime/mx_weights.cpp).
+    // The fast paths' weights have `padded_rows` columns, the real ones then zeros: at least one
+    // kMxRowPadding more, so a kernel's column tiles never read past them (and an odd number of
+    // cache lines per row of k-quads or k-pairs: runtime/mx_weights.cpp).
     int padded_rows = 0;
+    // The int8 fast path's operands; empty when the format or a scale rules it out.
     std::vector<int8_t, HugePageAllocator<int8_t>> quads;  // (kk, n, kq): element * 2^shift at k = 4 kq + kk
     std::vector<int32_t> offsets;       // (n, block): -128 * the block's sum
     std::vector<float> block_scales;    // (n, block): 2^(E8M0 - 127), NaN for 0xFF
 
     bool has_int8() const { return !quads.empty(); }
 
-    // The int16 path's weights: (k, n) elements * 2^shift and (block, n) NaN flags, decoded on
-    // first use (thread-safe) so that GEMVs do not decode every weight on every call.
+    // The int16 path's weights, decoded on first use (thread-safe): (kk, n, kp) element * 2^shift
+    // at k = 2 kp + kk, and (n, block) E8M0 scales, -1 for NaN blocks (scale 0xFF or a NaN/Inf
+    // element).
     struct Int16 {
-        std::vector<int16_t, HugePageAllocator<int16_t>> values;
-        std::vector<uint8_t> nan;
+        std::vector<int16_t, HugePageAllocator<int16_t>> pairs;
+        std::vector<int32_t> exps;
     };
     const Int16 &int16() const;
 

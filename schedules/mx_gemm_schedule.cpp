@@ -143,37 +143,10 @@ void schedule_block_tiles(Func output, Func dot, Func block_sum, Func pair_sum, 
     schedule_block_sums(block_sum, pair_sum, LoopLevel(dot, rb), group, lanes);
 }
 
-}  // namespace
-
-const KnobSpace &mx_gemm_i16_knob_space() { return block_tile_knob_space(); }
-
-void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
-    schedule_block_tiles(f.output, f.dot, f.block_sum, Func(), 2, true, knobs);
-    f.w_pairs.compute_root();
-    f.a_exp.compute_root();
-    f.w_exp.compute_root().vectorize(f.w_exp.args()[0], knobs.at("vec_lanes"), TailStrategy::GuardWithIf);
-    (void)target;
-}
-
-const KnobSpace &mx_gemm_i8_knob_space() { return block_tile_knob_space(); }
-
-void apply_mx_gemm_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target &target) {
-    schedule_block_tiles(f.output, f.dot, f.block_sum, f.pair_sum, 4, false, knobs);
-    (void)target;
-}
-
-const KnobSpace &mx_gemv_i8_knob_space() {
-    //                 name         allowed           avx512 avx2 a64 a32
-    static const KnobSpace space = {
-        {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "int32 lanes (outputs along n) per vector"},
-        {"tile_vecs", {1, 2, 4}, {4, 4, 4, 4}, "vectors of n per step (at most 64 outputs: the padding)"},
-    };
-    return space;
-}
-
-void apply_mx_gemv_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target &target) {
+// Per column tile of the GEMV: one block's sums for every row, `group` products per lane.
+void schedule_block_gemv(MxBlockFuncs f, int group, const Knobs &knobs) {
     const int lanes = knobs.at("vec_lanes"), tile_n = lanes * knobs.at("tile_vecs");
-    Var n = f.output.args()[0], m = f.output.args()[1];
+    Var n = f.output.args()[0];
     f.output.compute_root().vectorize(n, lanes, TailStrategy::GuardWithIf);
     // The sums are rounded up to whole tiles (the runtime pads the weights' columns), so every
     // step has the same shape.
@@ -186,7 +159,43 @@ void apply_mx_gemv_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target
         .split(ni, nv, ni, lanes)
         .vectorize(ni)
         .unroll(nv);
-    schedule_block_sums(f.block_sum, f.pair_sum, LoopLevel(f.dot, no), 4, lanes);
+    schedule_block_sums(f.block_sum, f.pair_sum, LoopLevel(f.dot, no), group, lanes);
+}
+
+}  // namespace
+
+const KnobSpace &mx_gemm_i16_knob_space() { return block_tile_knob_space(); }
+
+void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
+    schedule_block_tiles(f.tile.output, f.tile.dot, f.tile.block_sum, Func(), 2, false, knobs);
+    f.a_exp.compute_root();
+    (void)target;
+}
+
+const KnobSpace &mx_gemm_i8_knob_space() { return block_tile_knob_space(); }
+
+void apply_mx_gemm_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target &target) {
+    schedule_block_tiles(f.output, f.dot, f.block_sum, f.pair_sum, 4, false, knobs);
+    (void)target;
+}
+
+const KnobSpace &mx_gemv_knob_space() {
+    //                 name         allowed           avx512 avx2 a64 a32
+    static const KnobSpace space = {
+        {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "int32 lanes (outputs along n) per vector"},
+        {"tile_vecs", {1, 2, 4}, {4, 4, 4, 4}, "vectors of n per step (at most 64 outputs: the padding)"},
+    };
+    return space;
+}
+
+void apply_mx_gemv_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target &target) {
+    schedule_block_gemv(f, 4, knobs);
+    (void)target;
+}
+
+void apply_mx_gemv_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
+    schedule_block_gemv(f.tile, 2, knobs);
+    f.a_exp.compute_root();
     (void)target;
 }
 

@@ -23,42 +23,36 @@ bool mx_gemm_knobs_fit(const Knobs &knobs, Profile profile);
 
 void apply_mx_gemm_schedule(MxGemmFuncs funcs, const Knobs &knobs, const Halide::Target &target);
 
-// The int16 fast path (generators/mx_gemm_i16_generator.cpp).
-struct MxGemmI16Funcs {
+// The int8 and int16 fast paths (generators/mx_gemm_i8_generator.cpp, mx_gemm_i16_generator.cpp).
+struct MxBlockFuncs {
     Halide::Func output;     // (n, m)
     Halide::Func dot;        // (n, m) blocks combined in block order
     Halide::Func block_sum;  // (n, b, m) exact int32 block dot products
-    Halide::Func w_pairs;    // (kk, n, kp) weights staged in k-pairs, n between them
-    Halide::Func a_exp;      // (b, m) block scale exponents, -1 for NaN blocks
-    Halide::Func w_exp;      // (n, b) likewise, n innermost
+    Halide::Func pair_sum;   // int8 only: (n, p, m) int16 sums of the products at k = 2p, 2p + 1;
+                             // undefined where blocks are summed as 4-way or int16 dot products
 };
-
-// Knobs: vec_lanes, tile_vecs, tile_m, parallel. Like mx_gemm's, none changes a result bit.
-const KnobSpace &mx_gemm_i16_knob_space();
-
-void apply_mx_gemm_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);
-// The int8 fast path (generators/mx_gemm_i8_generator.cpp).
-struct MxGemmI8Funcs {
-    Halide::Func output;     // (n, m)
-    Halide::Func dot;        // (n, m) blocks combined in block order
-    Halide::Func block_sum;  // (n, b, m) exact int32 block dot products
-    Halide::Func pair_sum;   // (n, p, m) int16 sums of the products at k = 2p, 2p + 1; undefined
-                             // where blocks are summed four products at a time
+using MxGemmI8Funcs = MxBlockFuncs;
+struct MxGemmI16Funcs {
+    MxBlockFuncs tile;
+    Halide::Func a_exp;      // (b, m) block scale exponents, -1 for NaN blocks
 };
 
 // Knobs: vec_lanes, tile_vecs, tile_m, parallel; none changes a result bit.
 const KnobSpace &mx_gemm_i8_knob_space();
+const KnobSpace &mx_gemm_i16_knob_space();
 // The int32 register tile of the int8 and int16 kernels fits the profile.
 bool mx_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
 
 void apply_mx_gemm_i8_schedule(MxGemmI8Funcs funcs, const Knobs &knobs, const Halide::Target &target);
+void apply_mx_gemm_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);
 
-// The same algorithm as a GEMV (a few rows): blocks outermost, then rows, then column tiles,
+// The same algorithms as GEMVs (a few rows): blocks outermost, then rows, then column tiles,
 // the fp32 sums in memory. For each block the weights are read as rows of k, each a contiguous
 // stream across all columns, which the hardware prefetchers follow; column tiles of the GEMM
 // schedule read one cache line per page instead. Knobs: vec_lanes, tile_vecs.
-const KnobSpace &mx_gemv_i8_knob_space();
+const KnobSpace &mx_gemv_knob_space();
 void apply_mx_gemv_i8_schedule(MxGemmI8Funcs funcs, const Knobs &knobs, const Halide::Target &target);
+void apply_mx_gemv_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);
 
 // The decode kernels (mx_decode_i16, mx_decode_i8): element values and one per-block output,
 // one code path per element width. The unpacked code Func stays inline.
