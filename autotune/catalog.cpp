@@ -30,7 +30,8 @@ std::string template_of(const std::string &generator, const std::vector<std::str
     if (generator.rfind("bitserial_gemm", 0) == 0) return "bitserial_gemm";
     if (generator == "mx_gemm_i8" || generator == "mx_gemm_i16") {
         const bool gemv = std::find(params.begin(), params.end(), "gemv=true") != params.end();
-        return gemv ? "mx_gemv" : generator;
+        const bool split = std::find(params.begin(), params.end(), "a_planes=2") != params.end();
+        return gemv ? "mx_gemv" : split ? "mx_gemm_i16_split" : generator;
     }
     if (generator == "mx_gemm") return generator;
     if (generator == "baseline_gemm" || generator == "baseline_conv2d") return generator;

@@ -4,6 +4,11 @@
 // products is an exact int32 widening dot product (vpdpwssd / vpmaddwd on x86, smlal on NEON),
 // then scaled by its two E8M0 exponents and added in fp32 in block order. Same contract and
 // results as mx_gemm with integer block sums.
+//
+// With a_planes=2, activations too wide for int16 (E4M3 x 2^9 reaches 229376) arrive split in
+// two int16 planes, v = lo + 4096 hi (|lo| <= 2048, |hi| <= 56): each plane is one more row of
+// the register tile against the same weights, and the block sum is lo_sum + 4096 hi_sum,
+// exact in int32 for weights up to 128 (the runtime checks the bound).
 #include "Halide.h"
 #include "epilogue.h"
 #include "mx_block.h"
@@ -21,8 +26,10 @@ public:
     GeneratorParam<std::string> knobs{"knobs", ""};
     // GEMV schedule (few rows): blocks outermost, so the weights stream by rows of k.
     GeneratorParam<bool> gemv{"gemv", false};
+    // int16 planes per activation row: 1, or 2 for activations split as lo + 4096 hi.
+    GeneratorParam<int> a_planes{"a_planes", 1, 1, 2};
 
-    Input<Buffer<int16_t>> a_values{"a_values", 2};  // (k, m): element * 2^a_shift, K32 per row
+    Input<Buffer<int16_t>> a_values{"a_values", 2};  // (k, plane + a_planes m): element * 2^a_shift
     Input<Buffer<uint8_t>> a_scales{"a_scales", 2};  // (block, m)
     Input<Buffer<uint8_t>> a_nan{"a_nan", 2};        // (block, m): 1 where the block is NaN
     Input<Buffer<int16_t>> w_values{"w_values", 3};  // (kk, n, kp): element * 2^w_shift at k = 2 kp + kk
@@ -41,12 +48,14 @@ public:
         Func a_val = a_values, w_val = w_values, w_exp = w_exps;
         RDom i(0, kMxBlock, "i");
         Expr ka = b * kMxBlock + i;
-        block_sum(n, b, m) = 0;
+        block_sum(n, b, m) = 0;  // m: a row of activation planes
         block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_val(ka % 2, n, ka / 2));
+        const int planes = a_planes;
+        Expr block = planes == 1 ? block_sum(n, b, m) : block_sum(n, b, 2 * m) + block_sum(n, b, 2 * m + 1) * 4096;
 
         a_exp(b, m) = select(a_nan(b, m) != 0, -1, cast<int32_t>(a_scales(b, m)));
         Expr exponent = a_exp(b, m) + w_exp(n, b) - 254 - shift_sum;
-        block_value(n, b, m) = scaled_block(block_sum(n, b, m), exponent, a_exp(b, m) < 0 || w_exp(n, b) < 0);
+        block_value(n, b, m) = scaled_block(block, exponent, a_exp(b, m) < 0 || w_exp(n, b) < 0);
         RDom rb(0, blocks, "rb");
         dot(n, m) = 0.0f;
         dot(n, m) = strict_float(dot(n, m) + block_value(n, rb, m));  // block order, always
@@ -64,8 +73,8 @@ public:
         if (gemv) {
             apply_mx_gemv_i16_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
         } else {
-            apply_mx_gemm_i16_schedule(funcs, parse_knobs(mx_gemm_i16_knob_space(), knobs, get_target()),
-                                       get_target());
+            const KnobSpace &space = a_planes == 1 ? mx_gemm_i16_knob_space() : mx_gemm_i16_split_knob_space();
+            apply_mx_gemm_i16_schedule(funcs, parse_knobs(space, knobs, get_target()), get_target());
         }
     }
 
@@ -73,7 +82,8 @@ private:
     Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"}, a_exp{"a_exp"};
 };
 
-// Codes -> int16 element values through the runtime's decode table, and per-block NaN flags.
+// Codes -> int16 element values through the runtime's decode table, in one plane or split in
+// two (lo + 4096 hi, for mx_gemm_i16 a_planes=2), and per-block NaN flags.
 class MxDecodeI16 : public Generator<MxDecodeI16> {
 public:
     Input<Buffer<uint8_t>> codes{"codes", 2};    // (byte, row)
@@ -81,13 +91,17 @@ public:
     Input<Buffer<int32_t>> table{"table", 1};    // code -> element * 2^shift
     Input<Buffer<int32_t>> special{"special", 1};  // code -> 1 for NaN/Inf codes
     Input<int32_t> bits{"bits"};                 // 4, 6 or 8
-    Output<Buffer<int16_t>> values{"values", 2};  // (k, row)
+    Input<int32_t> planes{"planes"};             // 1 or 2
+    Output<Buffer<int16_t>> values{"values", 3};  // (k, plane, row); one plane: the values
     Output<Buffer<uint8_t>> nan{"nan", 2};        // (block, row)
 
     void generate() {
-        Var k("k"), b("b"), row("row");
+        Var k("k"), p("p"), b("b"), row("row");
         code(k, row) = unpack_row_code(codes, bits, k, row);
-        values(k, row) = cast<int16_t>(table(code(k, row)));
+        Expr v = table(code(k, row));
+        Expr hi = (v + 2048) >> 12;  // rounded, so |lo| <= 2048
+        Expr split = select(p == 0, v - hi * 4096, hi);
+        values(k, p, row) = cast<int16_t>(select(planes == 1, v, split));
         RDom i(0, kMxBlock, "i");
         nan(b, row) = cast<uint8_t>(scales(b, row) == 255 || sum(special(code(b * kMxBlock + i, row))) > 0);
         table.dim(0).set_bounds(0, 256);

@@ -39,6 +39,7 @@
             LPGEN_K(mx_gemm_exact, suffix), LPGEN_K(mx_gemm_exact32, suffix),                          \
             LPGEN_K(mx_gemm_fp32, suffix),                                                             \
             LPGEN_K(mx_decode_i16, suffix), LPGEN_K(mx_gemm_i16, suffix), LPGEN_K(mx_gemv_i16, suffix), \
+            LPGEN_K(mx_gemm_i16_split, suffix), LPGEN_K(mx_gemv_i16_split, suffix),                    \
             LPGEN_K(mx_decode_i8, suffix), LPGEN_K(mx_gemm_i8, suffix), LPGEN_K(mx_gemv_i8, suffix),   \
             LPGEN_K(mx_gemv_i8_quads, suffix)                                                          \
     }

@@ -40,7 +40,8 @@ using MxDequantizeFn = int (*)(Buf codes, Buf scales, Buf values);
 using MxGemmFn = int (*)(Buf a_codes, Buf a_scales, Buf w_scales, Buf a_int, Buf a_real, Buf a_special, Buf w_ints,
                          Buf w_reals, Buf w_nan, int32_t a_bits, int32_t a_shift, int32_t w_shift, LPGEN_EPILOGUE_ARGS,
                          Buf output);
-using MxDecodeI16Fn = int (*)(Buf codes, Buf scales, Buf table, Buf special, int32_t bits, Buf values, Buf nan);
+using MxDecodeI16Fn = int (*)(Buf codes, Buf scales, Buf table, Buf special, int32_t bits, int32_t planes,
+                              Buf values, Buf nan);
 using MxGemmI16Fn = int (*)(Buf a_values, Buf a_scales, Buf a_nan, Buf w_values, Buf w_exps, int32_t shift_sum,
                             LPGEN_EPILOGUE_ARGS, Buf output);
 using MxDecodeI8Fn = int (*)(Buf codes, Buf scales, Buf table, int32_t bits, int32_t offset, int32_t shift,
@@ -77,6 +78,7 @@ struct KernelSet {
     Kernel<MxGemmFn> mx_gemm_exact, mx_gemm_exact32, mx_gemm_fp32;
     Kernel<MxDecodeI16Fn> mx_decode_i16;
     Kernel<MxGemmI16Fn> mx_gemm_i16, mx_gemv_i16;
+    Kernel<MxGemmI16Fn> mx_gemm_i16_split, mx_gemv_i16_split;  // activations in two int16 planes
     Kernel<MxDecodeI8Fn> mx_decode_i8;
     Kernel<MxGemmI8Fn> mx_gemm_i8, mx_gemv_i8;
     Kernel<MxGemmI8Fn> mx_gemv_i8_quads;  // 4-way products everywhere: takes INT8 weights

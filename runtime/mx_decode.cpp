@@ -11,17 +11,17 @@ View<const uint8_t> code_view(const uint8_t *codes, MxFormat format, int rows, i
 
 }  // namespace
 
-void decode_int16(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks,
+void decode_int16(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks, int planes,
                   int16_t *values, uint8_t *nan) {
     const MxDecodeTables &t = mx_tables(format);
     auto code = code_view(codes, format, rows, blocks);
     auto scale = dense_view(scales, {blocks, rows});
     auto table = dense_view(t.integer.data(), {256});
     auto special = dense_view(t.special.data(), {256});
-    auto value = dense_view(values, {blocks * kMxBlock, rows});
+    auto value = dense_view(values, {blocks * kMxBlock, planes, rows});
     auto nan_view = dense_view(nan, {blocks, rows});
     run_kernel(kernels().mx_decode_i16, code.raw_buffer(), scale.raw_buffer(), table.raw_buffer(),
-               special.raw_buffer(), mx_info(format).bits, value.raw_buffer(), nan_view.raw_buffer());
+               special.raw_buffer(), mx_info(format).bits, planes, value.raw_buffer(), nan_view.raw_buffer());
 }
 
 void decode_int8(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks, int offset,

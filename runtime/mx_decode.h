@@ -9,8 +9,9 @@
 
 namespace lpgen {
 
-// mx_decode_i16: values (k, row) = element * 2^shift; nan (block, row) = 1 for NaN blocks.
-void decode_int16(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks,
+// mx_decode_i16: values (k, plane, row) = element * 2^shift in `planes` int16 planes (1, or 2:
+// lo + 4096 hi); nan (block, row) = 1 for NaN blocks.
+void decode_int16(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks, int planes,
                   int16_t *values, uint8_t *nan);
 
 // mx_decode_i8: values (k, row) = element * 2^shift + offset as uint8; block_scales (block, row)

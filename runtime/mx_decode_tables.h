@@ -11,7 +11,8 @@ namespace lpgen {
 
 struct MxDecodeTables {
     int shift;  // value * 2^shift is an integer for every code; -1 where none is (E5M2)
-    bool fits_int16, fits_int8;  // |value * 2^shift| <= 448, or within int8
+    int int16_planes;  // int16 planes that hold value * 2^shift: 1, 2 (lo + 4096 hi) or 0 (none)
+    bool fits_int8;    // value * 2^shift within int8 and no NaN/Inf codes
     int64_t max_magnitude;       // largest |value * 2^shift| of a finite code
     std::array<int32_t, 256> integer{};
     std::array<float, 256> real{};

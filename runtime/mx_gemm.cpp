@@ -1,11 +1,13 @@
 // MX GEMM entry points: validation, then the fastest kernel family the formats allow.
 //   int8  (FP4, FP6 E2M3, INT8 pairs): activations decoded per call to uint8, prepared weights.
-//   int16 (also FP6 E3M2): activations decoded per call to int16, prepared weights.
+//   int16 (also FP6 E3M2, and FP8 E4M3 activations in two planes): activations decoded per call
+//         to int16, prepared weights.
 //   generic (any pair): activation codes decoded inside the kernel through the tables,
 //                       weights decoded once per handle.
 // All three give the same bits (the block sums are exact, the scaling one correctly rounded
 // product, the blocks added in order).
 #include <cstdint>
+#include <climits>
 #include <memory>
 #include <vector>
 
@@ -57,6 +59,14 @@ const char *run_split(const MxCall &c, const Kernel<Fn> &kernel, View<float> &ou
     return run_kernel_sliced(kernel, out, gemv ? 0 : 1, gemv ? kMxRowPadding : 16, work(c), args...);
 }
 
+// Whether the int16 kernels sum these formats' blocks exactly: weights in one int16 plane,
+// activations in one or two (lo + 4096 hi, |lo| <= 2048), every int32 partial sum in range.
+bool int16_path_takes(const MxDecodeTables &a, const MxDecodeTables &w) {
+    if (a.int16_planes == 0 || w.int16_planes != 1) return false;
+    const int64_t a_bound = a.int16_planes == 1 ? a.max_magnitude : a.max_magnitude + 2048;
+    return kMxBlock * a_bound * w.max_magnitude <= INT32_MAX;
+}
+
 const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
                      View<float> &out) {
     const int k32 = c.blocks * kMxBlock;
@@ -77,17 +87,20 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
 
 const char *run_int16(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
                       View<float> &out) {
-    const int k32 = c.blocks * kMxBlock;
-    auto a_values = uninitialized<int16_t>(size_t(c.m) * k32);
+    const int k32 = c.blocks * kMxBlock, planes = c.at.int16_planes;
+    auto a_values = uninitialized<int16_t>(size_t(c.m) * planes * k32);
     auto a_nan = uninitialized<uint8_t>(size_t(c.m) * c.blocks);
-    decode_int16(c.a_codes.data(), c.a_scales.data(), c.a_format, c.m, c.blocks, a_values.get(), a_nan.get());
-    auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {k32, c.m});
+    decode_int16(c.a_codes.data(), c.a_scales.data(), c.a_format, c.m, c.blocks, planes, a_values.get(),
+                 a_nan.get());
+    auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {k32, planes * c.m});
     auto an = dense_view(static_cast<const uint8_t *>(a_nan.get()), {c.blocks, c.m});
     const MxWeights::Prepared::Int16 &weights = w.int16();
     auto wp = dense_view(weights.pairs.data(), {2, w.padded_rows, k32 / 2});
     auto we = dense_view(weights.exps.data(), {w.padded_rows, c.blocks});
     const KernelSet &set = kernels();
-    const Kernel<MxGemmI16Fn> &kernel = c.m < kMxGemvRows ? set.mx_gemv_i16 : set.mx_gemm_i16;
+    const bool gemv = c.m < kMxGemvRows;
+    const Kernel<MxGemmI16Fn> &kernel = planes == 1 ? (gemv ? set.mx_gemv_i16 : set.mx_gemm_i16)
+                                                    : (gemv ? set.mx_gemv_i16_split : set.mx_gemm_i16_split);
     return run_split(c, tuned_or(kernel, c.shape), out, av.raw_buffer(), c.a_scales.raw_buffer(), an.raw_buffer(),
                      wp.raw_buffer(), we.raw_buffer(), c.at.shift + c.wt.shift, scale.raw_buffer(),
                      bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
@@ -180,7 +193,7 @@ const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_
              a_format,
              GemmShape{m, n, w.k}};
     const bool int8_ok = c.at.fits_int8 && w.has_int8() && int8_kernel(kernels(), m, c.wt.max_magnitude) != nullptr,
-               int16_ok = c.at.fits_int16 && c.wt.fits_int16;
+               int16_ok = int16_path_takes(c.at, c.wt);
     if (path == MxPath::Fastest) path = int8_ok ? MxPath::Int8 : int16_ok ? MxPath::Int16 : MxPath::Generic;
     switch (path) {
     case MxPath::Int8:

@@ -130,7 +130,7 @@ const MxWeights::Prepared::Int16 &MxWeights::Prepared::int16() const {
         const int k32 = blocks * kMxBlock;
         std::vector<int16_t> values(size_t(k32) * rows);
         std::vector<uint8_t> nan(size_t(blocks) * rows);
-        decode_int16(codes.data(), scales.data(), format, rows, blocks, values.data(), nan.data());
+        decode_int16(codes.data(), scales.data(), format, rows, blocks, 1, values.data(), nan.data());
         int16_.pairs.assign(size_t(k32) * padded_rows, 0);
         int16_.exps.assign(size_t(blocks) * padded_rows, 0);
         for (int n = 0; n < rows; ++n) {

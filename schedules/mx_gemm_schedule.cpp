@@ -70,6 +70,18 @@ const KnobSpace &block_tile_knob_space() {
     return space;
 }
 
+// The same with activations in two int16 planes, each a row of the tile: half the rows of m.
+const KnobSpace &split_block_tile_knob_space() {
+    //                 name         allowed           avx512 avx2 a64 a32
+    static const KnobSpace space = {
+        {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "int32 lanes (outputs along n) per vector"},
+        {"tile_vecs", {1, 2, 3, 4}, {2, 2, 2, 2}, "vectors of n per register tile"},
+        {"tile_m", {1, 2, 3}, {2, 2, 1, 1}, "rows of m per register tile (two rows of planes each)"},
+        {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over column tiles"},
+    };
+    return space;
+}
+
 // One block's integer dot products, computed at `at`: lanes along n, `group` products per
 // 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd), the 32 elements unrolled. With
 // `pair_sum` defined, each group of four is two int16 pair sums (vpmaddubsw) added in pairs
@@ -165,6 +177,7 @@ void schedule_block_gemv(MxBlockFuncs f, int group, const Knobs &knobs) {
 }  // namespace
 
 const KnobSpace &mx_gemm_i16_knob_space() { return block_tile_knob_space(); }
+const KnobSpace &mx_gemm_i16_split_knob_space() { return split_block_tile_knob_space(); }
 
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
     schedule_block_tiles(f.tile.output, f.tile.dot, f.tile.block_sum, Func(), 2, false, knobs);
@@ -218,6 +231,10 @@ bool mx_gemm_knobs_fit(const Knobs &k, Profile profile) {
 
 bool mx_block_tile_knobs_fit(const Knobs &k, Profile profile) {
     return tile_fits(profile, k.at("tile_m"), k.at("tile_vecs"), 32 * k.at("vec_lanes"));
+}
+
+bool mx_split_block_tile_knobs_fit(const Knobs &k, Profile profile) {
+    return tile_fits(profile, 2 * k.at("tile_m"), k.at("tile_vecs"), 32 * k.at("vec_lanes"));
 }
 
 }  // namespace lpgen

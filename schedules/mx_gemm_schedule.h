@@ -42,6 +42,9 @@ const KnobSpace &mx_gemm_i8_knob_space();
 const KnobSpace &mx_gemm_i16_knob_space();
 // The int32 register tile of the int8 and int16 kernels fits the profile.
 bool mx_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
+// The int16 kernel with activations in two planes (a_planes=2): tile_m rows of two planes each.
+const KnobSpace &mx_gemm_i16_split_knob_space();
+bool mx_split_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
 
 void apply_mx_gemm_i8_schedule(MxGemmI8Funcs funcs, const Knobs &knobs, const Halide::Target &target);
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);

@@ -53,10 +53,10 @@ const Fp32Epilogue kIdentity{&kOne, 1};
 
 class MxGemm : public PerIsa {};
 
-// Whether the active variant's int8 path takes these weights for m rows (runtime/kernel_table.h):
-// its GEMV takes every int8 weight, its GEMM may take fewer.
-bool int8_path_takes(const MxWeights &w, int m) {
-    return w.prepared().has_int8() &&
+// Whether the active variant's int8 path takes these activations and weights for m rows
+// (runtime/kernel_table.h): its GEMV takes every int8 weight, its GEMM may take fewer.
+bool int8_path_takes(MxFormat a_format, const MxWeights &w, int m) {
+    return mx_tables(a_format).fits_int8 && w.prepared().has_int8() &&
            (m < 4 || mx_tables(w.prepared().format).max_magnitude <= mx_i8_weight_limit(kernels()));
 }
 
@@ -148,7 +148,9 @@ TEST_P(MxGemm, int8_int16_and_generic_kernels_give_the_same_bits) {
                                                    {MxFormat::Int8, MxFormat::Int8},
                                                    {MxFormat::Int8, MxFormat::Fp4E2M1},
                                                    {MxFormat::Fp6E3M2, MxFormat::Fp6E3M2},  // no int8 path
-                                                   {MxFormat::Fp4E2M1, MxFormat::Fp6E3M2}};
+                                                   {MxFormat::Fp4E2M1, MxFormat::Fp6E3M2},
+                                                   {MxFormat::Fp8E4M3, MxFormat::Fp4E2M1},  // int16 in two planes
+                                                   {MxFormat::Fp8E4M3, MxFormat::Int8}};
     for (GemmShape s : {GemmShape{1, 1, 1}, GemmShape{1, 7, 31}, GemmShape{5, 1, 32}, GemmShape{3, 33, 33},
                         GemmShape{4, 48, 64}, GemmShape{9, 53, 200}, GemmShape{13, 100, 96}})
         for (auto [af, wf] : pairs) {
@@ -160,7 +162,7 @@ TEST_P(MxGemm, int8_int16_and_generic_kernels_give_the_same_bits) {
             const MxWeights w(s.n, s.k, wf, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(), c.w.scales.size());
             // ARMv7 NEON flushes subnormals, so 32-bit ARM has no int8 path (runtime/mx_weights.cpp).
             std::vector<MxPath> paths{MxPath::Int16, MxPath::Generic};
-            if (int8_path_takes(w, s.m)) paths.push_back(MxPath::Int8);
+            if (int8_path_takes(af, w, s.m)) paths.push_back(MxPath::Int8);
 #if !defined(__arm__)
             ASSERT_EQ(wf != MxFormat::Fp6E3M2, w.prepared().has_int8());
 #endif
@@ -185,6 +187,8 @@ TEST_P(MxGemm, largest_elements_are_summed_exactly_by_every_path) {
     std::mt19937 rng(51);
     const std::pair<MxFormat, MxFormat> pairs[] = {{MxFormat::Int8, MxFormat::Fp6E2M3},
                                                    {MxFormat::Int8, MxFormat::Fp4E2M1},
+                                                   {MxFormat::Fp8E4M3, MxFormat::Int8},
+                                                   {MxFormat::Fp8E4M3, MxFormat::Fp6E2M3},
                                                    {MxFormat::Fp6E2M3, MxFormat::Fp6E2M3},
                                                    {MxFormat::Fp4E2M1, MxFormat::Fp4E2M1},
                                                    {MxFormat::Int8, MxFormat::Int8}};
@@ -199,7 +203,7 @@ TEST_P(MxGemm, largest_elements_are_summed_exactly_by_every_path) {
             c.w.requantize();
             const MxWeights w(s.n, s.k, wf, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(), c.w.scales.size());
             std::vector<MxPath> paths{MxPath::Generic, MxPath::Fastest, MxPath::Int16};
-            if (int8_path_takes(w, s.m)) paths.push_back(MxPath::Int8);
+            if (int8_path_takes(af, w, s.m)) paths.push_back(MxPath::Int8);
             std::vector<std::vector<float>> out;
             for (MxPath path : paths) {
                 out.emplace_back(size_t(s.m) * s.n, -7.0f);
@@ -219,12 +223,34 @@ TEST_P(MxGemm, int8_path_refuses_weights_it_cannot_sum_exactly) {
     std::mt19937 rng(52);
     MxCase c({8, 64, 64}, MxFormat::Int8, MxFormat::Int8, rng);
     const MxWeights w(64, 64, MxFormat::Int8, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(), c.w.scales.size());
-    if (!w.prepared().has_int8() || int8_path_takes(w, 8)) GTEST_SKIP() << "this variant's int8 kernels take INT8 weights";
+    if (!w.prepared().has_int8() || int8_path_takes(MxFormat::Int8, w, 8)) GTEST_SKIP() << "this variant's int8 kernels take INT8 weights";
     std::vector<float> out(8 * 64, -7.0f);
     EXPECT_THROW(run_mx_gemm(MxPath::Int8, 8, c.a.codes.data(), c.a.scales.data(), MxFormat::Int8, w.prepared(),
                              kIdentity, out.data()),
                  Error);
     EXPECT_EQ(-7.0f, out[0]);
+}
+
+// E4M3 activations take the int16 kernels in two planes only where every int32 partial sum
+// stays in range: not against E3M2 weights (32 x 229376 x 448 > 2^31), which the generic kernel
+// sums in fp64.
+TEST_P(MxGemm, int16_path_refuses_formats_whose_block_sums_overflow_int32) {
+    std::mt19937 rng(53);
+    MxCase c({2, 64, 64}, MxFormat::Fp8E4M3, MxFormat::Fp6E3M2, rng);
+    for (size_t i = 0; i < c.a.source.size(); ++i) c.a.source[i] = largest_value(MxFormat::Fp8E4M3);
+    for (size_t i = 0; i < c.w.source.size(); ++i) c.w.source[i] = largest_value(MxFormat::Fp6E3M2);
+    c.a.requantize();
+    c.w.requantize();
+    const MxWeights w(64, 64, MxFormat::Fp6E3M2, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(),
+                      c.w.scales.size());
+    std::vector<float> out(2 * 64, -7.0f);
+    EXPECT_THROW(run_mx_gemm(MxPath::Int16, 2, c.a.codes.data(), c.a.scales.data(), MxFormat::Fp8E4M3, w.prepared(),
+                             kIdentity, out.data()),
+                 Error);
+    EXPECT_EQ(-7.0f, out[0]);
+    run_mx_gemm(MxPath::Fastest, 2, c.a.codes.data(), c.a.scales.data(), MxFormat::Fp8E4M3, w.prepared(), kIdentity,
+                out.data());
+    c.expect_close(out);
 }
 
 TEST_P(MxGemm, weights_with_scales_beyond_the_int8_kernel_range_take_another_path) {

@@ -105,12 +105,15 @@ TEST(Threads, baselines_give_the_same_bits) {
 
 TEST(Threads, mx_gemm_gemv_and_conv2d_give_the_same_bits) {
     std::mt19937 rng(72);
-    // int8 GEMM rows, int8 GEMV columns, the int16 path (narrow, GEMV, wide), the generic path.
+    // int8 GEMM rows, int8 GEMV columns, the int16 path (narrow, GEMV, wide; one and
+    // two activation planes), the generic path.
     for (auto [shape, af, wf] : {std::tuple{GemmShape{37, 70, 96}, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1},
                                  std::tuple{GemmShape{1, 300, 128}, MxFormat::Int8, MxFormat::Fp4E2M1},
                                  std::tuple{GemmShape{40, 20, 64}, MxFormat::Fp6E3M2, MxFormat::Fp4E2M1},
                                  std::tuple{GemmShape{2, 300, 128}, MxFormat::Fp6E3M2, MxFormat::Fp6E3M2},
                                  std::tuple{GemmShape{70, 130, 64}, MxFormat::Int8, MxFormat::Fp6E3M2},
+                                 std::tuple{GemmShape{3, 300, 96}, MxFormat::Fp8E4M3, MxFormat::Fp4E2M1},
+                                 std::tuple{GemmShape{50, 70, 64}, MxFormat::Fp8E4M3, MxFormat::Fp6E2M3},
                                  std::tuple{GemmShape{40, 20, 64}, MxFormat::Fp8E4M3, MxFormat::Fp8E5M2}}) {
         const MxMatrix a(shape.m, shape.k, af, rng), w(shape.n, shape.k, wf, rng);
         const MxWeights weights(shape.n, shape.k, wf, w.codes.data(), w.codes.size(), w.scales.data(), w.scales.size());
