@@ -85,8 +85,10 @@ const KnobSpace &split_block_tile_knob_space() {
 // One block's integer dot products, computed at `at`: lanes along n, `group` products per
 // 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd), the 32 elements unrolled. With
 // `pair_sum` defined, each group of four is two int16 pair sums (vpmaddubsw) added in pairs
-// (vpmaddwd); they are computed per group, right where they are added, k-pairs innermost so
-// both reductions read whole vectors, and kept in registers.
+// (vpmaddwd); each is computed right where it is added (per group, row and vector of the tile:
+// computing a group's pair sums for the whole tile first held 8 more registers than AVX2 has,
+// and spilled the int32 sums 32 times per block), k-pairs innermost so both reductions read
+// whole vectors, and kept in registers.
 void schedule_block_sums(Func block_sum, Func pair_sum, const LoopLevel &at, int group, int lanes) {
     Var bn = block_sum.args()[0], bb = block_sum.args()[1], bm = block_sum.args()[2], bno("bno");
     RVar i = block_sum.rvars(0)[0], ig("ig"), kk("kk");
@@ -105,7 +107,7 @@ void schedule_block_sums(Func block_sum, Func pair_sum, const LoopLevel &at, int
     if (!pair_sum.defined()) return;
     Var pn = pair_sum.args()[0], pp = pair_sum.args()[1], pm = pair_sum.args()[2], pno("pno");
     RVar k2 = pair_sum.rvars(0)[0];
-    pair_sum.compute_at(block_sum, ig).reorder_storage(pp, pn, pm).store_in(MemoryType::Register);
+    pair_sum.compute_at(block_sum, bno).reorder_storage(pp, pn, pm).store_in(MemoryType::Register);
     pair_sum.reorder(pp, pn, pm).vectorize(pp).split(pn, pno, pn, lanes).vectorize(pn).unroll(pno).unroll(pm);
     // The saturating sum is exact here (see the generator), so its order may change.
     pair_sum.update()
@@ -122,8 +124,7 @@ void schedule_block_sums(Func block_sum, Func pair_sum, const LoopLevel &at, int
 // Register tiles of tile_m rows x tile_vecs vectors of n; per tile the fp32 sums stay in
 // registers, blocks in order, and each block's integer dot products are computed right where
 // they are added, `group` products per 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd).
-void schedule_block_tiles(Func output, Func dot, Func block_sum, Func pair_sum, int group, bool narrow_n,
-                          const Knobs &knobs) {
+void schedule_block_tiles(Func output, Func dot, Func block_sum, Func pair_sum, int group, const Knobs &knobs) {
     const int lanes = knobs.at("vec_lanes"), tile_n = lanes * knobs.at("tile_vecs"), tile_m = knobs.at("tile_m");
     Var n = output.args()[0], m = output.args()[1], no("no"), mo("mo"), ni("ni"), mi("mi");
     OutputImageParam out = output.output_buffer();
@@ -134,23 +135,18 @@ void schedule_block_tiles(Func output, Func dot, Func block_sum, Func pair_sum, 
         stage.tile(n, m, no, mo, ni, mi, tile_n, rows, tail).reorder(ni, mi, mo, no).vectorize(ni, lanes).unroll(mi);
         if (knobs.at("parallel")) stage.parallel(no);
     };
+    Var dn = dot.args()[0], dm = dot.args()[1], dno("dno");
+    RVar rb = dot.rvars(0)[0];
     output.compute_root();
-    // Whole tiles keep the per-tile regions constant-sized (accumulators in registers). With
-    // `narrow_n` false the caller never passes fewer than 64 columns (it pads), and one-row
-    // whole tiles serve fewer rows (GEMV); otherwise other shapes take one-row guarded tiles,
-    // whose regions vary in size (the block sums then live in memory).
+    // Whole tiles keep the per-tile regions constant-sized (accumulators in registers): the
+    // caller never passes fewer than 64 columns (it pads), and one-row whole tiles serve fewer
+    // rows than a tile.
     Expr wide = out.dim(0).extent() >= tile_n;
     tile(output.specialize(wide && out.dim(1).extent() >= tile_m), tile_m, TailStrategy::ShiftInwards);
-    if (narrow_n) {
-        tile(output, 1, TailStrategy::GuardWithIf);
-    } else {
-        tile(output.specialize(wide), 1, TailStrategy::ShiftInwards);
-        output.specialize_fail("this MX kernel needs at least 64 output columns (the runtime pads)");
-    }
+    tile(output.specialize(wide), 1, TailStrategy::ShiftInwards);
+    output.specialize_fail("this MX kernel needs at least 64 output columns (the runtime pads)");
 
-    Var dn = dot.args()[0], dm = dot.args()[1], dno("dno");
     dot.compute_at(output, mo).vectorize(dn, lanes).unroll(dm);
-    RVar rb = dot.rvars(0)[0];
     dot.update().reorder(dn, dm, rb).split(dn, dno, dn, lanes).vectorize(dn).unroll(dno).unroll(dm);
     schedule_block_sums(block_sum, pair_sum, LoopLevel(dot, rb), group, lanes);
 }
@@ -180,7 +176,7 @@ const KnobSpace &mx_gemm_i16_knob_space() { return block_tile_knob_space(); }
 const KnobSpace &mx_gemm_i16_split_knob_space() { return split_block_tile_knob_space(); }
 
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
-    schedule_block_tiles(f.tile.output, f.tile.dot, f.tile.block_sum, Func(), 2, false, knobs);
+    schedule_block_tiles(f.tile.output, f.tile.dot, f.tile.block_sum, Func(), 2, knobs);
     f.a_exp.compute_root();
     (void)target;
 }
@@ -188,7 +184,7 @@ void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Targ
 const KnobSpace &mx_gemm_i8_knob_space() { return block_tile_knob_space(); }
 
 void apply_mx_gemm_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target &target) {
-    schedule_block_tiles(f.output, f.dot, f.block_sum, f.pair_sum, 4, false, knobs);
+    schedule_block_tiles(f.output, f.dot, f.block_sum, f.pair_sum, 4, knobs);
     (void)target;
 }
 

@@ -43,12 +43,18 @@ for kind in gemm conv2d; do
     done
 done
 
-# MX int8 fast path: VNNI 4-way dot products on AVX-512; pmaddwd and no AVX-512 on AVX2. The
+# MX int8 fast path: VNNI 4-way dot products on AVX-512; pmaddubsw + pmaddwd and no AVX-512 on AVX2. The
 # int16 path on the A53: widening multiplies (smull), no ARMv8.2 dot products.
 expect "$root/x86-64-avx512/lpgen_mx_gemm_i8__x86_avx512.s" 'vpdpbusd[[:space:]]+.*zmm' "zmm VPDPBUSD"
 f="$root/x86-64-avx2/lpgen_mx_gemm_i8__x86_avx2.s"
+expect "$f" 'vpmaddubsw' "vpmaddubsw"
 expect "$f" 'vpmaddwd' "vpmaddwd"
 forbid "$f" 'zmm|vpdpbusd' "AVX-512"
+# The int16 kernels (GEMM and GEMV, activations in one plane or two): int16 pair dot products.
+for kernel in mx_gemm_i16 mx_gemv_i16 mx_gemm_i16_split mx_gemv_i16_split; do
+    expect "$root/x86-64-avx512/lpgen_${kernel}__x86_avx512.s" 'vpdpwssd[[:space:]]+.*zmm' "zmm VPDPWSSD"
+    expect "$root/x86-64-avx2/lpgen_${kernel}__x86_avx2.s" 'vpmaddwd[[:space:]]+.*ymm' "ymm vpmaddwd"
+done
 if [ -d "$root/arm64-a53" ]; then
     for kernel in mx_gemm_i8 mx_gemm_i16; do
         forbid "$root/arm64-a53/lpgen_${kernel}__arm64_a53.s" '[su]dot[[:space:]]' "ARMv8.2 dot products"
