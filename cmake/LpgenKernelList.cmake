@@ -62,11 +62,12 @@ set(LPGEN_KERNELS
     # Fast path for FP4, FP6 and INT8 pairs: elements decoded to int16, blocks as pair dot products;
     # a GEMM and a GEMV schedule.
     "mx_decode_i16 mx_decode_i16"
-    "mx_gemm_i16 mx_gemm_i16"
-    "mx_gemv_i16 mx_gemm_i16 gemv=true"
-    # FP8 E4M3 activations split in two int16 planes (each a row of the register tile: half the rows).
-    "mx_gemm_i16_split mx_gemm_i16 a_planes=2"
-    "mx_gemv_i16_split mx_gemm_i16 gemv=true a_planes=2"
+    "mx_gemm_i16 mx_gemm_i16 w_values.type=int16"
+    "mx_gemv_i16 mx_gemm_i16 gemv=true w_values.type=int16"
+    # FP8 E4M3 activations split in two int16 planes (each a row of the register tile: half the
+    # rows), against weights that fit int8 (read as int8: half a GEMV's weight stream).
+    "mx_gemm_i16_split mx_gemm_i16 a_planes=2 w_values.type=int8"
+    "mx_gemv_i16_split mx_gemm_i16 gemv=true a_planes=2 w_values.type=int8"
     # Fastest path for FP4, FP6 E2M3 and INT8 pairs: int8 elements, 4-way dot products (VNNI),
     # or on x86 without VNNI pairs (vpmaddubsw), which take no INT8 weights. INT8 weights there
     # take the int16 GEMM, and for a GEMV the 4-way kernel (the same as mx_gemv_i8 elsewhere).

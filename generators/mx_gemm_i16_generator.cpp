@@ -8,7 +8,8 @@
 // With a_planes=2, activations too wide for int16 (E4M3 x 2^9 reaches 229376) arrive split in
 // two int16 planes, v = lo + 4096 hi (|lo| <= 2048, |hi| <= 56): each plane is one more row of
 // the register tile against the same weights, and the block sum is lo_sum + 4096 hi_sum,
-// exact in int32 for weights up to 128 (the runtime checks the bound).
+// exact in int32 for weights up to 128 (the runtime checks the bound); those weights arrive as
+// int8 (w_values.type=int8), widened to int16 as they are loaded.
 #include "Halide.h"
 #include "epilogue.h"
 #include "mx_block.h"
@@ -32,7 +33,9 @@ public:
     Input<Buffer<int16_t>> a_values{"a_values", 2};  // (k, plane + a_planes m): element * 2^a_shift
     Input<Buffer<uint8_t>> a_scales{"a_scales", 2};  // (block, m)
     Input<Buffer<uint8_t>> a_nan{"a_nan", 2};        // (block, m): 1 where the block is NaN
-    Input<Buffer<int16_t>> w_values{"w_values", 3};  // (kk, n, kp): element * 2^w_shift at k = 2 kp + kk
+    // (kk, n, kp): element * 2^w_shift at k = 2 kp + kk; int16, or int8 (set w_values.type) where
+    // the weights fit, which halves the stream a GEMV reads.
+    Input<Buffer<>> w_values{"w_values", 3};
     Input<Buffer<int32_t>> w_exps{"w_exps", 2};      // (n, block): E8M0 scale, -1 for NaN blocks
     Input<int32_t> shift_sum{"shift_sum"};           // a_shift + w_shift
     Input<Buffer<float>> scale{"scale", 1};          // per output channel n (stride 0: per tensor)
@@ -49,7 +52,7 @@ public:
         RDom i(0, kMxBlock, "i");
         Expr ka = b * kMxBlock + i;
         block_sum(n, b, m) = 0;  // m: a row of activation planes
-        block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_val(ka % 2, n, ka / 2));
+        block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(cast<int16_t>(w_val(ka % 2, n, ka / 2)));
         const int planes = a_planes;
         Expr block = planes == 1 ? block_sum(n, b, m) : block_sum(n, b, 2 * m) + block_sum(n, b, 2 * m + 1) * 4096;
 

@@ -61,8 +61,10 @@ const char *run_split(const MxCall &c, const Kernel<Fn> &kernel, View<float> &ou
 
 // Whether the int16 kernels sum these formats' blocks exactly: weights in one int16 plane,
 // activations in one or two (lo + 4096 hi, |lo| <= 2048), every int32 partial sum in range.
+// The two-plane kernels read int8 weights (FP4, E2M3, INT8: the only ones within the bound).
 bool int16_path_takes(const MxDecodeTables &a, const MxDecodeTables &w) {
     if (a.int16_planes == 0 || w.int16_planes != 1) return false;
+    if (a.int16_planes == 2 && !w.fits_int8) return false;
     const int64_t a_bound = a.int16_planes == 1 ? a.max_magnitude : a.max_magnitude + 2048;
     return kMxBlock * a_bound * w.max_magnitude <= INT32_MAX;
 }
@@ -94,16 +96,17 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w, View<const float>
                  a_nan.get());
     auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {k32, planes * c.m});
     auto an = dense_view(static_cast<const uint8_t *>(a_nan.get()), {c.blocks, c.m});
-    const MxWeights::Prepared::Int16 &weights = w.int16();
-    auto wp = dense_view(weights.pairs.data(), {2, w.padded_rows, k32 / 2});
-    auto we = dense_view(weights.exps.data(), {w.padded_rows, c.blocks});
     const KernelSet &set = kernels();
     const bool gemv = c.m < kMxGemvRows;
-    const Kernel<MxGemmI16Fn> &kernel = planes == 1 ? (gemv ? set.mx_gemv_i16 : set.mx_gemm_i16)
-                                                    : (gemv ? set.mx_gemv_i16_split : set.mx_gemm_i16_split);
-    return run_split(c, tuned_or(kernel, c.shape), out, av.raw_buffer(), c.a_scales.raw_buffer(), an.raw_buffer(),
-                     wp.raw_buffer(), we.raw_buffer(), c.at.shift + c.wt.shift, scale.raw_buffer(),
-                     bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
+    auto run = [&](const Kernel<MxGemmI16Fn> &kernel, const auto &weights) {
+        auto wp = dense_view(weights.pairs.data(), {2, w.padded_rows, k32 / 2});
+        auto we = dense_view(weights.exps.data(), {w.padded_rows, c.blocks});
+        return run_split(c, tuned_or(kernel, c.shape), out, av.raw_buffer(), c.a_scales.raw_buffer(),
+                         an.raw_buffer(), wp.raw_buffer(), we.raw_buffer(), c.at.shift + c.wt.shift,
+                         scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
+    };
+    if (planes == 1) return run(gemv ? set.mx_gemv_i16 : set.mx_gemm_i16, w.int16_pairs());
+    return run(gemv ? set.mx_gemv_i16_split : set.mx_gemm_i16_split, w.int8_pairs());
 }
 
 // The int8 and int16 GEMM kernels take at least kMxRowPadding columns: narrower outputs run on

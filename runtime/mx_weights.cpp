@@ -125,23 +125,34 @@ MxWeights MxWeights::conv2d(int out_channels, int kernel_h, int kernel_w, int ch
     return MxWeights(std::move(p));
 }
 
-const MxWeights::Prepared::Int16 &MxWeights::Prepared::int16() const {
-    std::call_once(int16_once_, [this] {
-        const int k32 = blocks * kMxBlock;
-        std::vector<int16_t> values(size_t(k32) * rows);
-        std::vector<uint8_t> nan(size_t(blocks) * rows);
-        decode_int16(codes.data(), scales.data(), format, rows, blocks, 1, values.data(), nan.data());
-        int16_.pairs.assign(size_t(k32) * padded_rows, 0);
-        int16_.exps.assign(size_t(blocks) * padded_rows, 0);
-        for (int n = 0; n < rows; ++n) {
-            for (int k = 0; k < k32; ++k) int16_.pairs[(size_t(k / 2) * padded_rows + n) * 2 + k % 2] = values[size_t(n) * k32 + k];
-            for (int b = 0; b < blocks; ++b) {
-                const size_t at = size_t(n) * blocks + b;
-                int16_.exps[size_t(b) * padded_rows + n] = nan[at] ? -1 : scales[at];
-            }
+template <typename T>
+void MxWeights::Prepared::fill_pairs(PairWeights<T> &out) const {
+    const int k32 = blocks * kMxBlock;
+    std::vector<int16_t> values(size_t(k32) * rows);
+    std::vector<uint8_t> nan(size_t(blocks) * rows);
+    decode_int16(codes.data(), scales.data(), format, rows, blocks, 1, values.data(), nan.data());
+    out.pairs.assign(size_t(k32) * padded_rows, 0);
+    out.exps.assign(size_t(blocks) * padded_rows, 0);
+    for (int n = 0; n < rows; ++n) {
+        for (int k = 0; k < k32; ++k) {
+            out.pairs[(size_t(k / 2) * padded_rows + n) * 2 + k % 2] = static_cast<T>(values[size_t(n) * k32 + k]);
         }
-    });
-    return int16_;
+        for (int b = 0; b < blocks; ++b) {
+            const size_t at = size_t(n) * blocks + b;
+            out.exps[size_t(b) * padded_rows + n] = nan[at] ? -1 : scales[at];
+        }
+    }
+}
+
+const MxWeights::Prepared::PairWeights<int16_t> &MxWeights::Prepared::int16_pairs() const {
+    std::call_once(int16_once_, [this] { fill_pairs(int16_pairs_); });
+    return int16_pairs_;
+}
+
+const MxWeights::Prepared::PairWeights<int8_t> &MxWeights::Prepared::int8_pairs() const {
+    LPGEN_REQUIRE(mx_tables(format).fits_int8, "internal: int8 weight pairs of a format beyond int8");
+    std::call_once(int8_pairs_once_, [this] { fill_pairs(int8_pairs_); });
+    return int8_pairs_;
 }
 
 const MxWeights::Prepared::Generic &MxWeights::Prepared::generic() const {

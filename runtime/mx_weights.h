@@ -32,12 +32,15 @@ struct MxWeights::Prepared {
 
     // The int16 path's weights, decoded on first use (thread-safe): (kk, n, kp) element * 2^shift
     // at k = 2 kp + kk, and (n, block) E8M0 scales, -1 for NaN blocks (scale 0xFF or a NaN/Inf
-    // element).
-    struct Int16 {
-        std::vector<int16_t, HugePageAllocator<int16_t>> pairs;
+    // element). As int16, or as int8 for the kernels that take activations in two planes (their
+    // weights always fit: runtime/mx_gemm.cpp), which halves a GEMV's weight stream.
+    template <typename T>
+    struct PairWeights {
+        std::vector<T, HugePageAllocator<T>> pairs;
         std::vector<int32_t> exps;
     };
-    const Int16 &int16() const;
+    const PairWeights<int16_t> &int16_pairs() const;
+    const PairWeights<int8_t> &int8_pairs() const;
 
     // The generic kernel's weights, decoded on first use: (k, n) with n innermost, each
     // element's value * 2^shift as int32 (empty for E5M2, which has no integer decoding) and
@@ -50,8 +53,12 @@ struct MxWeights::Prepared {
     const Generic &generic() const;
 
 private:
-    mutable std::once_flag int16_once_, generic_once_;
-    mutable Int16 int16_;
+    template <typename T>
+    void fill_pairs(PairWeights<T> &out) const;
+
+    mutable std::once_flag int16_once_, int8_pairs_once_, generic_once_;
+    mutable PairWeights<int16_t> int16_pairs_;
+    mutable PairWeights<int8_t> int8_pairs_;
     mutable Generic generic_;
 };
 
