@@ -14,6 +14,11 @@ namespace lpgen {
 
 constexpr int kMxBlock = 32;
 
+// Integer decodings too wide for int16 (E4M3 x 2^9 reaches 229376) are split in two int16
+// planes, v = lo + hi * kMxPlaneUnit with hi rounded, so |lo| <= kMxPlaneUnit / 2.
+constexpr int kMxPlaneBits = 12;
+constexpr int kMxPlaneUnit = 1 << kMxPlaneBits;
+
 enum class MxFormat : int { Fp8E4M3 = 0, Fp8E5M2, Fp6E3M2, Fp6E2M3, Fp4E2M1, Int8 };
 
 struct MxFormatInfo {

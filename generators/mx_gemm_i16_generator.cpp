@@ -54,7 +54,8 @@ public:
         block_sum(n, b, m) = 0;  // m: a row of activation planes
         block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(cast<int16_t>(w_val(ka % 2, n, ka / 2)));
         const int planes = a_planes;
-        Expr block = planes == 1 ? block_sum(n, b, m) : block_sum(n, b, 2 * m) + block_sum(n, b, 2 * m + 1) * 4096;
+        Expr block = planes == 1 ? block_sum(n, b, m)
+                                 : block_sum(n, b, 2 * m) + block_sum(n, b, 2 * m + 1) * kMxPlaneUnit;
 
         a_exp(b, m) = select(a_nan(b, m) != 0, -1, cast<int32_t>(a_scales(b, m)));
         Expr exponent = a_exp(b, m) + w_exp(n, b) - 254 - shift_sum;
@@ -102,8 +103,8 @@ public:
         Var k("k"), p("p"), b("b"), row("row");
         code(k, row) = unpack_row_code(codes, bits, k, row);
         Expr v = table(code(k, row));
-        Expr hi = (v + 2048) >> 12;  // rounded, so |lo| <= 2048
-        Expr split = select(p == 0, v - hi * 4096, hi);
+        Expr hi = (v + kMxPlaneUnit / 2) >> kMxPlaneBits;  // rounded, so |lo| <= kMxPlaneUnit / 2
+        Expr split = select(p == 0, v - hi * kMxPlaneUnit, hi);
         values(k, p, row) = cast<int16_t>(select(planes == 1, v, split));
         RDom i(0, kMxBlock, "i");
         nan(b, row) = cast<uint8_t>(scales(b, row) == 255 || sum(special(code(b * kMxBlock + i, row))) > 0);

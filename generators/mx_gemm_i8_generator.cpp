@@ -98,7 +98,7 @@ public:
             set_epilogue_estimates(scale, bias, clamp_min, clamp_max, output, {{0, n}, {0, m}});
             return;
         }
-        const MxGemmI8Funcs funcs{output, dot, block_sum, pair_sums() ? pair_sum : Func()};
+        const MxBlockFuncs funcs{output, dot, block_sum, pair_sums() ? pair_sum : Func()};
         if (gemv) {
             apply_mx_gemv_i8_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
         } else {

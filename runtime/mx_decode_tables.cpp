@@ -38,7 +38,7 @@ MxDecodeTables make_tables(MxFormat format) {
     t.max_magnitude = std::max(-int64_t(lowest), int64_t(highest));
     const bool integers = t.shift >= 0 && !f.has_inf_nan;
     // The int16 decode flags NaN/Inf codes itself; the int8 decode leaves them to the generic kernel.
-    t.int16_planes = t.shift < 0 ? 0 : t.max_magnitude <= INT16_MAX ? 1 : t.max_magnitude <= (1 << 26) ? 2 : 0;
+    t.int16_planes = t.shift < 0 ? 0 : t.max_magnitude <= INT16_MAX ? 1 : t.max_magnitude <= int64_t(INT16_MAX) * kMxPlaneUnit ? 2 : 0;
     t.fits_int8 = integers && lowest >= INT8_MIN && highest <= INT8_MAX;
     return t;
 }

@@ -65,7 +65,7 @@ const char *run_split(const MxCall &c, const Kernel<Fn> &kernel, View<float> &ou
 bool int16_path_takes(const MxDecodeTables &a, const MxDecodeTables &w) {
     if (a.int16_planes == 0 || w.int16_planes != 1) return false;
     if (a.int16_planes == 2 && !w.fits_int8) return false;
-    const int64_t a_bound = a.int16_planes == 1 ? a.max_magnitude : a.max_magnitude + 2048;
+    const int64_t a_bound = a.int16_planes == 1 ? a.max_magnitude : a.max_magnitude + kMxPlaneUnit / 2;
     return kMxBlock * a_bound * w.max_magnitude <= INT32_MAX;
 }
 

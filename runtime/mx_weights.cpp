@@ -20,6 +20,12 @@ int element_code(const uint8_t *row, int bits, int k) {
     return (word >> (6 * (k % 4))) & 0x3F;
 }
 
+// Where element k of weight row n sits in the fast paths' grouped layout (kk, n, kg): groups of
+// `group` consecutive k (quads for int8, pairs for int16) dense per column, `padded` columns.
+size_t grouped_index(int k, int n, int group, int padded) {
+    return (size_t(k / group) * padded + n) * group + k % group;
+}
+
 // The int8 kernel scales each block as (sum * weight scale) * activation scale; |sum| <= 2^19,
 // so weight scales up to 2^108 keep the first product finite (and exact). Larger ones, which
 // no trained weights have, take the int16 path.
@@ -53,7 +59,7 @@ void prepare_int8(MxWeights::Prepared &p) {
             int32_t sum = 0;
             for (int k = b * kMxBlock; k < (b + 1) * kMxBlock; ++k) {
                 const int8_t v = static_cast<int8_t>(values[size_t(r) * k32 + k]);
-                p.quads[(size_t(k / 4) * padded + r) * 4 + k % 4] = v;
+                p.quads[grouped_index(k, r, 4, padded)] = v;
                 sum += v;
             }
             p.offsets[size_t(b) * padded + r] = -128 * sum;
@@ -135,7 +141,7 @@ void MxWeights::Prepared::fill_pairs(PairWeights<T> &out) const {
     out.exps.assign(size_t(blocks) * padded_rows, 0);
     for (int n = 0; n < rows; ++n) {
         for (int k = 0; k < k32; ++k) {
-            out.pairs[(size_t(k / 2) * padded_rows + n) * 2 + k % 2] = static_cast<T>(values[size_t(n) * k32 + k]);
+            out.pairs[grouped_index(k, n, 2, padded_rows)] = static_cast<T>(values[size_t(n) * k32 + k]);
         }
         for (int b = 0; b < blocks; ++b) {
             const size_t at = size_t(n) * blocks + b;

@@ -72,13 +72,15 @@ const KnobSpace &block_tile_knob_space() {
 
 // The same with activations in two int16 planes, each a row of the tile: half the rows of m.
 const KnobSpace &split_block_tile_knob_space() {
-    //                 name         allowed           avx512 avx2 a64 a32
-    static const KnobSpace space = {
-        {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "int32 lanes (outputs along n) per vector"},
-        {"tile_vecs", {1, 2, 3, 4}, {2, 2, 2, 2}, "vectors of n per register tile"},
-        {"tile_m", {1, 2, 3}, {2, 2, 1, 1}, "rows of m per register tile (two rows of planes each)"},
-        {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over column tiles"},
-    };
+    static const KnobSpace space = [] {
+        KnobSpace s = block_tile_knob_space();
+        for (KnobSpec &spec : s) {
+            //                                 allowed    avx512 avx2 a64 a32
+            if (spec.name == "tile_m") spec = {"tile_m", {1, 2, 3}, {2, 2, 1, 1},
+                                               "rows of m per register tile (two rows of planes each)"};
+        }
+        return s;
+    }();
     return space;
 }
 
@@ -183,7 +185,7 @@ void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Targ
 
 const KnobSpace &mx_gemm_i8_knob_space() { return block_tile_knob_space(); }
 
-void apply_mx_gemm_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target &target) {
+void apply_mx_gemm_i8_schedule(MxBlockFuncs f, const Knobs &knobs, const Target &target) {
     schedule_block_tiles(f.output, f.dot, f.block_sum, f.pair_sum, 4, knobs);
     (void)target;
 }
@@ -197,7 +199,7 @@ const KnobSpace &mx_gemv_knob_space() {
     return space;
 }
 
-void apply_mx_gemv_i8_schedule(MxGemmI8Funcs f, const Knobs &knobs, const Target &target) {
+void apply_mx_gemv_i8_schedule(MxBlockFuncs f, const Knobs &knobs, const Target &target) {
     schedule_block_gemv(f, 4, knobs);
     (void)target;
 }

@@ -31,7 +31,6 @@ struct MxBlockFuncs {
     Halide::Func pair_sum;   // int8 only: (n, p, m) int16 sums of the products at k = 2p, 2p + 1;
                              // undefined where blocks are summed as 4-way or int16 dot products
 };
-using MxGemmI8Funcs = MxBlockFuncs;
 struct MxGemmI16Funcs {
     MxBlockFuncs tile;
     Halide::Func a_exp;      // (b, m) block scale exponents, -1 for NaN blocks
@@ -46,7 +45,7 @@ bool mx_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
 const KnobSpace &mx_gemm_i16_split_knob_space();
 bool mx_split_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
 
-void apply_mx_gemm_i8_schedule(MxGemmI8Funcs funcs, const Knobs &knobs, const Halide::Target &target);
+void apply_mx_gemm_i8_schedule(MxBlockFuncs funcs, const Knobs &knobs, const Halide::Target &target);
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);
 
 // The same algorithms as GEMVs (a few rows): blocks outermost, then rows, then column tiles,
@@ -54,7 +53,7 @@ void apply_mx_gemm_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const 
 // stream across all columns, which the hardware prefetchers follow; column tiles of the GEMM
 // schedule read one cache line per page instead. Knobs: vec_lanes, tile_vecs.
 const KnobSpace &mx_gemv_knob_space();
-void apply_mx_gemv_i8_schedule(MxGemmI8Funcs funcs, const Knobs &knobs, const Halide::Target &target);
+void apply_mx_gemv_i8_schedule(MxBlockFuncs funcs, const Knobs &knobs, const Halide::Target &target);
 void apply_mx_gemv_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);
 
 // The decode kernels (mx_decode_i16, mx_decode_i8): element values and one per-block output,
