@@ -23,6 +23,8 @@ const char *const kColumns =
     "op, shape, precision, profile, runner, knobs, median_s, spread_s, modeled_cycles, verdict, tool_version, "
     "sources_hash, timestamp";
 
+constexpr int kBusyTimeoutMs = 60000;
+
 [[noreturn]] void fail(sqlite3 *db, const std::string &what) {
     throw Error("lpgen: tuning database: " + what + ": " + (db ? sqlite3_errmsg(db) : "cannot open"));
 }
@@ -75,6 +77,9 @@ Database::Database(const std::string &path) {
         sqlite3_close(db_);
         throw Error("lpgen: tuning database " + path + ": " + message);
     }
+    // Another connection (a second tuner, or a report reading the records) may hold the file's
+    // lock for a moment; wait for it instead of failing the insert with "database is locked".
+    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     if (sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
         const std::string message = sqlite3_errmsg(db_);
         sqlite3_close(db_);

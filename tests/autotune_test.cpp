@@ -1,11 +1,14 @@
 // The autotuner's search space, strategy and tuning database.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "cost_model.h"
 #include "database.h"
@@ -197,6 +200,25 @@ TEST(Database, a_killed_run_keeps_its_records_and_the_resumed_run_skips_them) {
     for (const Config &c : second_run) {
         EXPECT_EQ(std::count(first_run.begin(), first_run.end(), c), 0) << s.to_knobs(c) << " measured twice";
     }
+}
+
+// A reader holding the file's shared lock (lpgen report, a second tuner) must delay an insert,
+// not fail it: the tuner died with "database is locked" when it did.
+TEST(Database, an_insert_waits_for_a_reader_that_holds_the_lock) {
+    const std::string path = temp_path("busy.sqlite");
+    Database writer(path);
+    writer.insert(record("a:1,b:1,c:0", 3.0));
+    sqlite3 *reader = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &reader), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM records;", nullptr, nullptr, nullptr), SQLITE_OK);
+    std::thread release([reader] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        sqlite3_exec(reader, "COMMIT;", nullptr, nullptr, nullptr);
+    });
+    EXPECT_NO_THROW(writer.insert(record("a:2,b:1,c:0", 2.0)));
+    release.join();
+    sqlite3_close(reader);
+    EXPECT_EQ(writer.all().size(), 2u);
 }
 
 TEST(Database, best_ignores_stale_wrong_and_modeled_records) {
