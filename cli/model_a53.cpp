@@ -34,6 +34,10 @@ const ModeledKernel kKernels[] = {
     {"2A2W conv2d", "lpgen_bs_conv2d_i32_a2w2__arm64_a53.s", 2, 2, "2A2W"},
     {"int16 gemm (baseline)", "lpgen_base_gemm_i16__arm64_a53.s", 0, 0, nullptr},
     {"1A1W gemm", "lpgen_bs_gemm_i32_a1w1__arm64_a53.s", 1, 1, nullptr},
+    // MX block sums (FP4 and FP6 E2M3 pairs in int16 lanes; FP6 E3M2 and INT8 in int16 pairs),
+    // without the per-call decode of the activations.
+    {"MX int8 gemm (FP4, E2M3)", "lpgen_mx_gemm_i8__arm64_a53.s", 0, 0, nullptr},
+    {"MX int16 gemm (E3M2)", "lpgen_mx_gemm_i16__arm64_a53.s", 0, 0, nullptr},
 };
 
 }  // namespace

@@ -9,7 +9,13 @@
 // loop. vpmaddubsw saturates a pair at 2^15 - 1; with activations at most 255 that cannot
 // happen while |weight| <= 64 (FP4 x2 <= 12, E2M3 x8 <= 60), so on such targets the runtime
 // sends INT8 weights (up to 128) to the int16 GEMM and to a 4-way GEMV, mx_gemv_i8_quads
-// (runtime/kernel_table.h, mx_i8_weight_limit()).
+// (runtime/kernel_table.h, mx_i8_kernels_take()).
+//
+// ARM before v8.2 has no int8 dot product and no unsigned-by-signed multiply: there the
+// activations go back to int8 and each int16 lane sums 8 signed products (smull, then smlal;
+// ARMv7 vmull.s8/vmlal.s8), the Cortex-A53 path of Cowan et al.'s bit-serial paper's int8
+// baseline. Exact while 8 * max|a| * max|w| < 2^15: every pair of FP4 and E2M3, and INT8 with
+// FP4; the runtime sends the others to mx_gemv_i8_quads and the int16 GEMM.
 //
 // Each block sum is then scaled as (sum * weight scale) * activation scale, the activation
 // scale carrying both decodings' shifts. The first product is exact (an integer times a power
@@ -38,7 +44,9 @@ public:
     // For auto_schedule=true only: "MxNxK".
     GeneratorParam<std::string> estimate{"estimate", ""};
     // How a block's products are summed: "quads" (4-way dot products into int32), "pairs"
-    // (2-way into int16, then into int32), or "auto": pairs where the target lacks VNNI on x86.
+    // (2-way into int16, then into int32), "smlal" (int8 x int8 products summed per lane in
+    // int16 across the block, then into int32: ARM without dot products), or "auto": smlal on
+    // ARM, pairs on x86 without VNNI, else quads.
     GeneratorParam<std::string> dot_width{"dot", "auto"};
 
     Input<Buffer<uint8_t>> a_values{"a_values", 2};  // (k, m): element * 2^a_shift + 128, K32 per row
@@ -57,8 +65,22 @@ public:
         // Unclamped reads, so every vector of weights is one dense load: row tiles shift inwards
         // or are guarded, and the runtime pads the weights' columns to a whole number of tiles.
         Func a_val = a_values, a_sc = a_scales, w_val = w_values, w_off = w_offsets, w_sc = w_scales;
-        block_sum(n, b, m) = w_off(n, b);
-        if (pair_sums()) {
+        if (signed_lane_sums()) {
+            // Activations back to int8 (value + 128 with its top bit flipped is the value), so
+            // each product is int8 x int8 into int16 (smull/smlal): each int16 lane adds the
+            // block's 8 products at one position kk of the groups of four, then the four lanes
+            // of an output are added in int32 (saddlp, addp). Wrapping int16 sums are exact
+            // where 8 * max|a| * max|w| < 2^15, which the runtime checks; no +128 to take back.
+            Var kk("kk");
+            RDom g(0, kMxBlock / 4, "g"), q(0, 4, "q");
+            Expr k = b * kMxBlock + 4 * g + kk;
+            Expr a_signed = reinterpret<int8_t>(a_val(k, m) ^ cast<uint8_t>(0x80));
+            lane_sum(n, kk, b, m) = cast<int16_t>(0);
+            lane_sum(n, kk, b, m) += Internal::widening_mul(a_signed, w_val(kk, n, b * kMxBlock / 4 + g));
+            block_sum(n, b, m) = 0;
+            block_sum(n, b, m) += cast<int32_t>(lane_sum(n, q, b, m));
+        } else if (pair_sums()) {
+            block_sum(n, b, m) = w_off(n, b);
             Var p("p");
             RDom k2(0, 2, "k2"), i(0, kMxBlock / 2, "i");
             Expr k = 2 * p + k2;
@@ -69,6 +91,7 @@ public:
             // A widening multiply by one, so the pairs are added by vpmaddwd.
             block_sum(n, b, m) += Internal::widening_mul(pair_sum(n, b * kMxBlock / 2 + i, m), cast<int16_t>(1));
         } else {
+            block_sum(n, b, m) = w_off(n, b);
             RDom i(0, kMxBlock, "i");
             Expr ka = b * kMxBlock + i;
             block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_val(ka % 4, n, ka / 4));
@@ -98,7 +121,8 @@ public:
             set_epilogue_estimates(scale, bias, clamp_min, clamp_max, output, {{0, n}, {0, m}});
             return;
         }
-        const MxBlockFuncs funcs{output, dot, block_sum, pair_sums() ? pair_sum : Func()};
+        const MxBlockFuncs funcs{output, dot, block_sum, pair_sums() ? pair_sum : Func(),
+                                 signed_lane_sums() ? lane_sum : Func()};
         if (gemv) {
             apply_mx_gemv_i8_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
         } else {
@@ -107,16 +131,20 @@ public:
     }
 
 private:
-    bool pair_sums() const {
+    // The dot product the "dot" parameter names, "auto" resolved for the target.
+    std::string dot_kind() const {
         const std::string width = dot_width;
-        if (width == "pairs") return true;
-        if (width == "quads") return false;
-        if (width != "auto") throw CompileError("mx_gemm_i8: dot must be quads, pairs or auto, not " + width);
+        if (width == "pairs" || width == "quads" || width == "smlal") return width;
+        if (width != "auto") throw CompileError("mx_gemm_i8: dot must be quads, pairs, smlal or auto, not " + width);
         const Target t = get_target();
-        return t.arch == Target::X86 && !t.has_feature(Target::AVX512_SapphireRapids);
+        if (t.arch == Target::ARM) return "smlal";
+        return t.arch == Target::X86 && !t.has_feature(Target::AVX512_SapphireRapids) ? "pairs" : "quads";
     }
+    bool pair_sums() const { return dot_kind() == "pairs"; }
+    bool signed_lane_sums() const { return dot_kind() == "smlal"; }
 
     Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"}, pair_sum{"pair_sum"};
+    Func lane_sum{"lane_sum"};
 };
 
 // Codes -> int8 element values (plus `offset`, as uint8) through the runtime's decode table, and

@@ -100,6 +100,11 @@ void select_isa(const char *isa) {
 
 const char *active_isa() { return kernels().isa; }
 
-int mx_i8_weight_limit(const KernelSet &set) { return std::strcmp(set.isa, "x86_avx2") == 0 ? 64 : 128; }
+bool mx_i8_kernels_take(const KernelSet &set, int64_t a_max, int64_t w_max) {
+    constexpr int64_t kInt16Max = 32767;
+    if (std::strcmp(set.isa, "x86_avx2") == 0) return 2 * 255 * w_max <= kInt16Max;
+    if (std::strncmp(set.isa, "arm", 3) == 0) return 8 * a_max * w_max <= kInt16Max;
+    return true;
+}
 
 }  // namespace lpgen

@@ -95,11 +95,15 @@ Kernel<Fn> for_widths(const KernelSet &set, Kernel<Fn> SpecializedBitserial::*me
     return generic;
 }
 
-// The largest |weight * 2^shift| that a variant's int8 MX kernels mx_gemm_i8 and mx_gemv_i8 sum
-// exactly: any int8 with 4-way dot products; 64 where they sum pairs in int16 (vpmaddubsw, the
-// generator's "auto" choice for x86 without VNNI), which FP4 and FP6 E2M3 weights meet and INT8
-// weights do not (mx_gemv_i8_quads takes those).
-int mx_i8_weight_limit(const KernelSet &set);
+// Whether a variant's int8 MX kernels mx_gemm_i8 and mx_gemv_i8 sum every block of these formats
+// exactly, given the largest |element * 2^shift| of the activations and of the weights:
+//   4-way dot products (x86 with VNNI): any int8;
+//   pairs in int16 (vpmaddubsw, x86 without VNNI): 2 * 255 * w_max < 2^15, so weights up to 64
+//     (FP4, E2M3), any activations;
+//   int16 lane sums of 8 products (smull/smlal, ARM): 8 * a_max * w_max < 2^15, so every pair
+//     of FP4 and E2M3, and INT8 with FP4.
+// mx_gemv_i8_quads (4-way everywhere) takes the other GEMVs, the int16 kernels the other GEMMs.
+bool mx_i8_kernels_take(const KernelSet &set, int64_t a_max, int64_t w_max);
 
 // The variant for this process: the most specialised one the CPU supports, unless
 // select_isa() or the LPGEN_ISA environment variable named another.

@@ -60,6 +60,11 @@ if [ -d "$root/arm64-a53" ]; then
         forbid "$root/arm64-a53/lpgen_${kernel}__arm64_a53.s" '[su]dot[[:space:]]' "ARMv8.2 dot products"
     done
     expect "$root/arm64-a53/lpgen_mx_gemm_i16__arm64_a53.s" 'smull2?[[:space:]]+v' "NEON smull"
+    # The int8 GEMM and GEMV: int8 x int8 products accumulated in int16 lanes, then widened.
+    for kernel in mx_gemm_i8 mx_gemv_i8; do
+        expect "$root/arm64-a53/lpgen_${kernel}__arm64_a53.s" 'smlal2?[[:space:]]+v[0-9]+\.8h' "NEON smlal into int16"
+        expect "$root/arm64-a53/lpgen_${kernel}__arm64_a53.s" 's(addlp|adalp)[[:space:]]+v[0-9]+\.4s' "saddlp/sadalp"
+    done
 fi
 
 # Every AVX-512 kernel: only the Ice Lake server extensions runtime/cpu_features.cpp checks, so

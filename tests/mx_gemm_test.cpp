@@ -54,10 +54,11 @@ const Fp32Epilogue kIdentity{&kOne, 1};
 class MxGemm : public PerIsa {};
 
 // Whether the active variant's int8 path takes these activations and weights for m rows
-// (runtime/kernel_table.h): its GEMV takes every int8 weight, its GEMM may take fewer.
+// (runtime/kernel_table.h): its GEMV takes every int8 pair, its GEMM may take fewer.
 bool int8_path_takes(MxFormat a_format, const MxWeights &w, int m) {
+    const int64_t a_max = mx_tables(a_format).max_magnitude, w_max = mx_tables(w.prepared().format).max_magnitude;
     return mx_tables(a_format).fits_int8 && w.prepared().has_int8() &&
-           (m < 4 || mx_tables(w.prepared().format).max_magnitude <= mx_i8_weight_limit(kernels()));
+           (m < 4 || mx_i8_kernels_take(kernels(), a_max, w_max));
 }
 
 // The largest finite value of each format (OCP MX v1.0).
@@ -217,8 +218,8 @@ TEST_P(MxGemm, largest_elements_are_summed_exactly_by_every_path) {
         }
 }
 
-// Where the int8 kernels sum pairs in int16 (x86 without VNNI), INT8 weights are refused by
-// that path with a clear error instead of saturating.
+// Where the int8 kernels sum in int16 (pairs on x86 without VNNI, lanes of 8 products on ARM),
+// INT8 x INT8 is refused by that path with a clear error instead of saturating or wrapping.
 TEST_P(MxGemm, int8_path_refuses_weights_it_cannot_sum_exactly) {
     std::mt19937 rng(52);
     MxCase c({8, 64, 64}, MxFormat::Int8, MxFormat::Int8, rng);
