@@ -1,7 +1,8 @@
 // Fast MX GEMM for formats whose elements are small integers once scaled (FP4 x2, FP6 E2M3 x8,
 // FP6 E3M2 x16, INT8 x64: all within int16): activations arrive decoded to int16 by
 // mx_decode_i16 and weights prepared once per handle in pairs along k, so each block of 32
-// products is an exact int32 widening dot product (vpdpwssd / vpmaddwd on x86, smlal on NEON),
+// products is an exact int32 widening dot product (vpdpwssd / vpmaddwd on x86; on NEON smlal
+// into int32 lanes, one per position in the k-pairs, added once per block),
 // then scaled by its two E8M0 exponents and added in fp32 in block order. Same contract and
 // results as mx_gemm with integer block sums.
 //
@@ -49,10 +50,23 @@ public:
         // Unclamped reads, so every vector of weights is one dense load: row tiles shift inwards
         // or are guarded, and the runtime pads the weights' columns to a whole number of tiles.
         Func a_val = a_values, w_val = w_values, w_exp = w_exps;
-        RDom i(0, kMxBlock, "i");
-        Expr ka = b * kMxBlock + i;
         block_sum(n, b, m) = 0;  // m: a row of activation planes
-        block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(cast<int16_t>(w_val(ka % 2, n, ka / 2)));
+        if (get_target().arch == Target::ARM) {
+            // No 2-way dot product on NEON: each int32 lane adds the block's 16 products at one
+            // position kk of its k-pairs (smull, then smlal), then the two lanes of an output
+            // are added (addp).
+            Var kk("kk");
+            RDom g(0, kMxBlock / 2, "g"), q(0, 2, "q");
+            Expr k = b * kMxBlock + 2 * g + kk;
+            lane_sum(n, kk, b, m) = 0;
+            lane_sum(n, kk, b, m) +=
+                Internal::widening_mul(a_val(k, m), cast<int16_t>(w_val(kk, n, b * kMxBlock / 2 + g)));
+            block_sum(n, b, m) += lane_sum(n, q, b, m);
+        } else {
+            RDom i(0, kMxBlock, "i");
+            Expr ka = b * kMxBlock + i;
+            block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(cast<int16_t>(w_val(ka % 2, n, ka / 2)));
+        }
         const int planes = a_planes;
         Expr block = planes == 1 ? block_sum(n, b, m)
                                  : block_sum(n, b, 2 * m) + block_sum(n, b, 2 * m + 1) * kMxPlaneUnit;
@@ -73,7 +87,7 @@ public:
     }
 
     void schedule() {
-        const MxGemmI16Funcs funcs{{output, dot, block_sum, Func()}, a_exp};
+        const MxGemmI16Funcs funcs{{output, dot, block_sum, Func(), lane_sum.defined() ? lane_sum : Func()}, a_exp};
         if (gemv) {
             apply_mx_gemv_i16_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
         } else {
@@ -83,7 +97,7 @@ public:
     }
 
 private:
-    Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"}, a_exp{"a_exp"};
+    Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"}, a_exp{"a_exp"}, lane_sum{"lane_sum"};
 };
 
 // Codes -> int16 element values through the runtime's decode table, in one plane or split in

@@ -30,8 +30,8 @@ struct MxBlockFuncs {
     Halide::Func block_sum;  // (n, b, m) exact int32 block dot products
     Halide::Func pair_sum;   // int8 only: (n, p, m) int16 sums of the products at k = 2p, 2p + 1;
                              // undefined where blocks are summed as 4-way or int16 dot products
-    Halide::Func lane_sum;   // int8 "smlal" only: (n, kk, b, m) int16 sums of a block's products
-                             // at position kk of its groups of four k
+    Halide::Func lane_sum;   // ARM only: (n, kk, b, m) sums of a block's products at position kk
+                             // of its groups of k (int8: int16 sums of fours; int16: int32 of pairs)
 };
 struct MxGemmI16Funcs {
     MxBlockFuncs tile;

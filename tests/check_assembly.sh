@@ -59,7 +59,10 @@ if [ -d "$root/arm64-a53" ]; then
     for kernel in mx_gemm_i8 mx_gemm_i16; do
         forbid "$root/arm64-a53/lpgen_${kernel}__arm64_a53.s" '[su]dot[[:space:]]' "ARMv8.2 dot products"
     done
-    expect "$root/arm64-a53/lpgen_mx_gemm_i16__arm64_a53.s" 'smull2?[[:space:]]+v' "NEON smull"
+    # The int16 GEMMs: int16 x int16 products accumulated in int32 lanes.
+    for kernel in mx_gemm_i16 mx_gemv_i16 mx_gemm_i16_split mx_gemv_i16_split; do
+        expect "$root/arm64-a53/lpgen_${kernel}__arm64_a53.s" 'smlal2?[[:space:]]+v[0-9]+\.4s' "NEON smlal into int32"
+    done
     # The int8 GEMM and GEMV: int8 x int8 products accumulated in int16 lanes, then widened.
     for kernel in mx_gemm_i8 mx_gemv_i8; do
         expect "$root/arm64-a53/lpgen_${kernel}__arm64_a53.s" 'smlal2?[[:space:]]+v[0-9]+\.8h' "NEON smlal into int16"
