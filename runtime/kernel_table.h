@@ -81,7 +81,7 @@ struct KernelSet {
     Kernel<MxGemmI16Fn> mx_gemm_i16_split, mx_gemv_i16_split;  // activations in two int16 planes
     Kernel<MxDecodeI8Fn> mx_decode_i8;
     Kernel<MxGemmI8Fn> mx_gemm_i8, mx_gemv_i8;
-    Kernel<MxGemmI8Fn> mx_gemv_i8_quads;  // 4-way products everywhere: takes INT8 weights
+    Kernel<MxGemmI8Fn> mx_gemv_i8_quads;  // 4-way int32 products everywhere: takes every int8 pair
 };
 
 // The kernel of `set` compiled for these bit widths (member of SpecializedBitserial), else
