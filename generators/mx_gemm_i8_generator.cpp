@@ -121,8 +121,8 @@ public:
             set_epilogue_estimates(scale, bias, clamp_min, clamp_max, output, {{0, n}, {0, m}});
             return;
         }
-        const MxBlockFuncs funcs{output, dot, block_sum, pair_sums() ? pair_sum : Func(),
-                                 signed_lane_sums() ? lane_sum : Func()};
+        // pair_sum and lane_sum stay undefined unless the dot product uses them.
+        const MxBlockFuncs funcs{output, dot, block_sum, pair_sum, lane_sum};
         if (gemv) {
             apply_mx_gemv_i8_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
         } else {

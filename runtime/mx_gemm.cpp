@@ -43,12 +43,12 @@ struct MxCall {
 
 Work work(const MxCall &c) { return {double(c.m) * c.n * c.blocks * kMxBlock}; }
 
-// The int8 kernel for m rows of these formats, or null where none sums them exactly: the GEMVs
-// take every int8 pair (mx_gemv_i8_quads the ones mx_gemv_i8 may not), the GEMM only those
-// within the variant's bound.
-const Kernel<MxGemmI8Fn> *int8_kernel(const KernelSet &set, int m, const MxCall &c) {
+// The int8 kernel for the call's rows and formats, or null where none sums them exactly: the
+// GEMVs take every int8 pair (mx_gemv_i8_quads the ones mx_gemv_i8 may not), the GEMM only
+// those within the variant's bound.
+const Kernel<MxGemmI8Fn> *int8_kernel(const KernelSet &set, const MxCall &c) {
     const bool within_bound = mx_i8_kernels_take(set, c.at.max_magnitude, c.wt.max_magnitude);
-    if (m < kMxGemvRows) return within_bound ? &set.mx_gemv_i8 : &set.mx_gemv_i8_quads;
+    if (c.m < kMxGemvRows) return within_bound ? &set.mx_gemv_i8 : &set.mx_gemv_i8_quads;
     return within_bound ? &set.mx_gemm_i8 : nullptr;
 }
 
@@ -81,7 +81,7 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
     auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
     auto wo = dense_view(w.offsets.data(), {w.padded_rows, c.blocks});
     auto ws = dense_view(w.block_scales.data(), {w.padded_rows, c.blocks});
-    const Kernel<MxGemmI8Fn> &kernel = *int8_kernel(kernels(), c.m, c);
+    const Kernel<MxGemmI8Fn> &kernel = *int8_kernel(kernels(), c);
     return run_split(c, tuned_or(kernel, c.shape), out, av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(),
                      wo.raw_buffer(), ws.raw_buffer(), scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min,
                      c.e.clamp_max);
@@ -195,7 +195,7 @@ const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_
              a_bits,
              a_format,
              GemmShape{m, n, w.k}};
-    const bool int8_ok = c.at.fits_int8 && w.has_int8() && int8_kernel(kernels(), m, c) != nullptr,
+    const bool int8_ok = c.at.fits_int8 && w.has_int8() && int8_kernel(kernels(), c) != nullptr,
                int16_ok = int16_path_takes(c.at, c.wt);
     if (path == MxPath::Fastest) path = int8_ok ? MxPath::Int8 : int16_ok ? MxPath::Int16 : MxPath::Generic;
     switch (path) {
