@@ -87,7 +87,8 @@ public:
     }
 
     void schedule() {
-        const MxGemmI16Funcs funcs{{output, dot, block_sum, Func(), lane_sum}, a_exp};  // lane_sum: ARM only
+        // lane_sum: ARM only.
+        const MxGemmI16Funcs funcs{{output, dot, block_sum, Func(), lane_sum, w_values, {w_exps}}, a_exp};
         if (gemv) {
             apply_mx_gemv_i16_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
         } else {

@@ -122,7 +122,8 @@ public:
             return;
         }
         // pair_sum and lane_sum stay undefined unless the dot product uses them.
-        const MxBlockFuncs funcs{output, dot, block_sum, pair_sum, lane_sum};
+        MxBlockFuncs funcs{output, dot, block_sum, pair_sum, lane_sum, w_values, {w_scales}};
+        if (!signed_lane_sums()) funcs.weight_blocks.push_back(w_offsets);  // the ARM sums need no offset
         if (gemv) {
             apply_mx_gemv_i8_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
         } else {

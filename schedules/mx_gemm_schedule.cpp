@@ -70,6 +70,7 @@ const KnobSpace &block_tile_knob_space() {
         {"tile_vecs", {1, 2, 3, 4}, {2, 2, 4, 2}, "vectors of n per register tile"},
         {"tile_m", {1, 2, 4, 6}, {4, 4, 2, 1}, "rows of m per register tile"},
         {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over column tiles"},
+        {"pack_weights", {0, 1}, {1, 1, 1, 1}, "copy each column tile's weights to a dense buffer first"},
     };
     return space;
 }
@@ -162,6 +163,19 @@ void schedule_block_sums(const MxBlockFuncs &f, const LoopLevel &at, int group, 
         .unroll(pm);
 }
 
+// Copies a column tile's weights, and their per-block data, into dense buffers before its rows
+// run (the packed B panel of BLIS-style GEMMs). In the runtime's layout the tile's rows of k lie
+// N * 4 bytes apart: at N = 1024 all of them fall into one L1 set, so the tile, which fits L1,
+// is fetched again for every row tile. MXFP4 1024^3 on a Zen 3: 1.2 to 1.4 times as fast.
+void pack_column_tile(const MxBlockFuncs &f, const LoopLevel &at, int lanes) {
+    Func weights = Func(f.weights).in();
+    weights.compute_at(at).vectorize(weights.args()[0]).vectorize(weights.args()[1], lanes);
+    for (Func per_block : f.weight_blocks) {
+        Func packed = per_block.in();
+        packed.compute_at(at).vectorize(packed.args()[0], lanes);
+    }
+}
+
 // Register tiles of tile_m rows x tile_vecs vectors of n; per tile the fp32 sums stay in
 // registers, blocks in order, and each block's integer dot products are computed right where
 // they are added, `group` products per 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd).
@@ -188,6 +202,7 @@ void schedule_block_tiles(const MxBlockFuncs &f, int group, const Knobs &knobs) 
     tile(output.specialize(wide), 1, TailStrategy::ShiftInwards);
     output.specialize_fail("this MX kernel needs at least 64 output columns (the runtime pads)");
 
+    if (knobs.at("pack_weights")) pack_column_tile(f, LoopLevel(output, no), lanes);
     dot.compute_at(output, mo).vectorize(dn, lanes).unroll(dm);
     dot.update().reorder(dn, dm, rb).split(dn, dno, dn, lanes).vectorize(dn).unroll(dno).unroll(dm);
     schedule_block_sums(f, LoopLevel(dot, rb), group, lanes);

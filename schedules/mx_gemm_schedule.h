@@ -32,13 +32,15 @@ struct MxBlockFuncs {
                              // undefined where blocks are summed as 4-way or int16 dot products
     Halide::Func lane_sum;   // ARM only: (n, kk, b, m) sums of a block's products at position kk
                              // of its groups of k (int8: int16 sums of fours; int16: int32 of pairs)
+    Halide::Func weights;    // (kk, n, kq) the weight values, groups of k dense
+    std::vector<Halide::Func> weight_blocks;  // (n, b) what the kernel reads per column and block
 };
 struct MxGemmI16Funcs {
     MxBlockFuncs tile;
     Halide::Func a_exp;      // (b, m) block scale exponents, -1 for NaN blocks
 };
 
-// Knobs: vec_lanes, tile_vecs, tile_m, parallel; none changes a result bit.
+// Knobs: vec_lanes, tile_vecs, tile_m, parallel, pack_weights; none changes a result bit.
 const KnobSpace &mx_gemm_i8_knob_space();
 const KnobSpace &mx_gemm_i16_knob_space();
 // The int32 register tile of the int8 and int16 kernels fits the profile.

@@ -8,16 +8,23 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstring>
+#include <dlfcn.h>
 #include <filesystem>
+#include <random>
 #include <set>
 #include <thread>
 
 #include "builder.h"
 #include "catalog.h"
 #include "database.h"
+#include "kernel_table.h"
+#include "lpgen/mx.hpp"
 #include "model.h"
 #include "runner.h"
 #include "subprocess.h"
+#include "tuned_kernels.h"
 
 namespace lpgen::tune {
 namespace {
@@ -115,6 +122,56 @@ TEST(Builder, ACompiledCandidateRunsAndAnInvalidOneFailsToBuild) {
     c.shared_object = built[0].shared_object;
     const Measurement m = make_host_runner(host_options())->measure(c);
     EXPECT_EQ(m.verdict, "ok") << m.detail;
+}
+
+// The summation order is part of the MX contract, so no knob may change a bit: tuned MX int8
+// GEMMs with other tiles, and without packed weights, give the default kernel's bits on a shape
+// with every kind of tail (rows, columns, k), scales at both ends of E8M0 and NaN blocks.
+TEST(Builder, TunedMxKernelsGiveTheDefaultKernelsBits) {
+    if (!cpu_supports_isa("x86_avx2")) GTEST_SKIP() << "this CPU cannot run the x86-64-avx2 candidates";
+    select_isa("x86_avx2");
+    const Catalog catalog = Catalog::load();
+    const std::string dir = scratch("mx_knobs");
+    const std::vector<BuildRequest> requests = {
+        {"mx_gemm_i8", "x86-64-avx2", "pack_weights:0", "test_mx_unpacked", dir},
+        {"mx_gemm_i8", "x86-64-avx2", "tile_vecs:3,tile_m:2,pack_weights:1", "test_mx_tile_3x2", dir},
+    };
+    const std::vector<BuildResult> built = build_all(catalog, requests, 2, 300);
+
+    const GemmShape s{37, 150, 200};
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> byte(0, 255), scale(100, 150);
+    std::vector<uint8_t> a_codes(mx_code_bytes(MxFormat::Fp4E2M1, s.m, s.k)), w_codes(mx_code_bytes(MxFormat::Fp4E2M1, s.n, s.k));
+    std::vector<uint8_t> a_scales(mx_scale_count(s.m, s.k)), w_scales(mx_scale_count(s.n, s.k));
+    for (auto *v : {&a_codes, &w_codes}) for (uint8_t &c : *v) c = uint8_t(byte(rng));
+    for (auto *v : {&a_scales, &w_scales}) for (uint8_t &c : *v) c = uint8_t(scale(rng));
+    a_scales[3] = 0, w_scales[5] = 1, a_scales[8] = 0xFF;  // 2^-127, 2^-126 and a NaN block
+    const MxWeights weights(s.n, s.k, MxFormat::Fp4E2M1, w_codes.data(), w_codes.size(), w_scales.data(), w_scales.size());
+    const float one = 1.0f;
+    auto run = [&](std::vector<float> &out) {
+        out.assign(size_t(s.m) * s.n, -7.0f);
+        return std::string(mx_gemm(s, a_codes.data(), a_codes.size(), a_scales.data(), a_scales.size(),
+                                   MxFormat::Fp4E2M1, weights, Fp32Epilogue{&one, 1}, out.data(), out.size()));
+    };
+    std::vector<float> want, got;
+    clear_tuned_kernels();
+    ASSERT_EQ(run(want), "lpgen_mx_gemm_i8__x86_avx2");
+    for (size_t i = 0; i < requests.size(); ++i) {
+        ASSERT_TRUE(built[i].ok) << built[i].error;
+        void *library = dlopen(built[i].shared_object.c_str(), RTLD_NOW | RTLD_LOCAL);
+        ASSERT_NE(library, nullptr) << dlerror();
+        void *fn = dlsym(library, requests[i].function.c_str());
+        ASSERT_NE(fn, nullptr);
+        register_tuned_kernel("mx_gemm_i8", shape_key(s), "x86_avx2", reinterpret_cast<void (*)()>(fn),
+                              requests[i].function);
+        EXPECT_EQ(run(got), requests[i].function);
+        clear_tuned_kernels();
+        for (size_t j = 0; j < want.size(); ++j) {
+            const bool both_nan = std::isnan(want[j]) && std::isnan(got[j]);
+            ASSERT_TRUE(both_nan || std::memcmp(&want[j], &got[j], sizeof(float)) == 0)
+                << requests[i].knobs << ": element " << j << " " << got[j] << " vs " << want[j];
+        }
+    }
 }
 
 // The comparison lpgen tune --compare-adams2019 makes: Halide's own autoscheduler on the same
