@@ -54,7 +54,7 @@ std::string adams2019_estimate(const tune::Candidate &t) {
         return join({v[1], v[2], v[3], v[4], v[5], v[7], v[11], p.abits, p.wbits});  // h w c oc k stride pad bits
     }
     if (t.family.rfind("bs_gemm_f32", 0) == 0 && gemm && v.size() == 3) return join({v[0], v[1], v[2], p.abits, p.wbits});
-    if (t.family == "mx_gemm_i8" && gemm && v.size() == 3) return join(v);
+    if ((t.family == "mx_gemm_i8" || t.family == "mx_gemm_i8_narrow") && gemm && v.size() == 3) return join(v);
     return "";
 }
 

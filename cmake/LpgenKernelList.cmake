@@ -73,6 +73,9 @@ set(LPGEN_KERNELS
     # take the int16 GEMM, and for a GEMV the 4-way kernel (the same as mx_gemv_i8 elsewhere).
     "mx_decode_i8 mx_decode_i8"
     "mx_gemm_i8 mx_gemm_i8"
+    # MXFP4 x MXFP4 only (16 * 140 * 12 < 2^15): on x86 without VNNI each int16 lane adds a
+    # block's vpmaddubsw pair sums before one vpmaddwd; elsewhere the same as mx_gemm_i8.
+    "mx_gemm_i8_narrow mx_gemm_i8 narrow=true"
     "mx_gemv_i8 mx_gemm_i8 gemv=true"
     "mx_gemv_i8_quads mx_gemm_i8 gemv=true dot=quads"
 )

@@ -9,7 +9,10 @@
 // loop. vpmaddubsw saturates a pair at 2^15 - 1; with activations at most 255 that cannot
 // happen while |weight| <= 64 (FP4 x2 <= 12, E2M3 x8 <= 60), so on such targets the runtime
 // sends INT8 weights (up to 128) to the int16 GEMM and to a 4-way GEMV, mx_gemv_i8_quads
-// (runtime/kernel_table.h, mx_i8_kernels_take()).
+// (runtime/kernel_table.h, mx_i8_kernels_take()). Those two multiplies per 32 products bound
+// the loop (Zen 3 issues two a cycle); for MXFP4 x MXFP4 (activations at most 140, weights 12)
+// the narrow kernel adds each lane's 8 pair sums of a block in int16 and widens once: 9
+// multiplies per 32 products instead of 16.
 //
 // ARM before v8.2 has no int8 dot product and no unsigned-by-signed multiply: there the
 // activations go back to int8 and each int16 lane sums 8 signed products (smull, then smlal;
@@ -44,10 +47,15 @@ public:
     // For auto_schedule=true only: "MxNxK".
     GeneratorParam<std::string> estimate{"estimate", ""};
     // How a block's products are summed: "quads" (4-way dot products into int32), "pairs"
-    // (2-way into int16, then into int32), "smlal" (int8 x int8 products summed per lane in
+    // (2-way into int16, then into int32), "pairs16" (as pairs, but each int16 lane adds the
+    // block's pair sums before one widening), "smlal" (int8 x int8 products summed per lane in
     // int16 across the block, then into int32: ARM without dot products), or "auto": smlal on
-    // ARM, pairs on x86 without VNNI, else quads.
+    // ARM, pairs (pairs16 where narrow) on x86 without VNNI, else quads.
     GeneratorParam<std::string> dot_width{"dot", "auto"};
+    // The caller sends only operands with 16 * max(a + 128) * max|w| < 2^15 (MXFP4 x MXFP4), so
+    // "auto" may add a block's pair sums in int16 ("pairs16"). Where the dot product is not
+    // pairs (ARM, VNNI) nothing is narrower to gain, and the kernel is the plain one.
+    GeneratorParam<bool> narrow{"narrow", false};
 
     Input<Buffer<uint8_t>> a_values{"a_values", 2};  // (k, m): element * 2^a_shift + 128, K32 per row
     Input<Buffer<float>> a_scales{"a_scales", 2};    // (block, m): 2^(E8M0 - 127 - a_shift - w_shift), NaN
@@ -82,14 +90,26 @@ public:
         } else if (pair_sums()) {
             block_sum(n, b, m) = w_off(n, b);
             Var p("p");
-            RDom k2(0, 2, "k2"), i(0, kMxBlock / 2, "i");
+            RDom k2(0, 2, "k2");
             Expr k = 2 * p + k2;
             // saturating_add is what vpmaddubsw computes; the weights' bound keeps it exact.
             pair_sum(n, p, m) = cast<int16_t>(0);
             Expr product = Internal::widening_mul(a_val(k, m), w_val(k % 4, n, k / 4));
             pair_sum(n, p, m) = Internal::saturating_add(pair_sum(n, p, m), product);
-            // A widening multiply by one, so the pairs are added by vpmaddwd.
-            block_sum(n, b, m) += Internal::widening_mul(pair_sum(n, b * kMxBlock / 2 + i, m), cast<int16_t>(1));
+            if (dot_kind() == "pairs16") {
+                // Each int16 lane adds the block's 8 pair sums at one position j of the groups
+                // of four, then the two lanes of an output are added in int32 (one vpmaddwd per
+                // block, not eight). Exact while 16 * max(a + 128) * max|w| < 2^15: FP4 x FP4.
+                Var j("j");
+                RDom g(0, kMxBlock / 4, "g"), q(0, 2, "q");
+                lane_sum(n, j, b, m) = cast<int16_t>(0);
+                lane_sum(n, j, b, m) += pair_sum(n, b * kMxBlock / 2 + 2 * g + j, m);
+                block_sum(n, b, m) += Internal::widening_mul(lane_sum(n, q, b, m), cast<int16_t>(1));
+            } else {
+                // A widening multiply by one, so the pairs are added by vpmaddwd.
+                RDom i(0, kMxBlock / 2, "i");
+                block_sum(n, b, m) += Internal::widening_mul(pair_sum(n, b * kMxBlock / 2 + i, m), cast<int16_t>(1));
+            }
         } else {
             block_sum(n, b, m) = w_off(n, b);
             RDom i(0, kMxBlock, "i");
@@ -135,13 +155,16 @@ private:
     // The dot product the "dot" parameter names, "auto" resolved for the target.
     std::string dot_kind() const {
         const std::string width = dot_width;
-        if (width == "pairs" || width == "quads" || width == "smlal") return width;
-        if (width != "auto") throw CompileError("mx_gemm_i8: dot must be quads, pairs, smlal or auto, not " + width);
+        if (width == "pairs" || width == "pairs16" || width == "quads" || width == "smlal") return width;
+        if (width != "auto") {
+            throw CompileError("mx_gemm_i8: dot must be quads, pairs, pairs16, smlal or auto, not " + width);
+        }
         const Target t = get_target();
         if (t.arch == Target::ARM) return "smlal";
-        return t.arch == Target::X86 && !t.has_feature(Target::AVX512_SapphireRapids) ? "pairs" : "quads";
+        if (t.arch == Target::X86 && !t.has_feature(Target::AVX512_SapphireRapids)) return narrow ? "pairs16" : "pairs";
+        return "quads";
     }
-    bool pair_sums() const { return dot_kind() == "pairs"; }
+    bool pair_sums() const { return dot_kind() == "pairs" || dot_kind() == "pairs16"; }
     bool signed_lane_sums() const { return dot_kind() == "smlal"; }
 
     Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"}, pair_sum{"pair_sum"};

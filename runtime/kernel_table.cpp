@@ -41,7 +41,7 @@
             LPGEN_K(mx_decode_i16, suffix), LPGEN_K(mx_gemm_i16, suffix), LPGEN_K(mx_gemv_i16, suffix), \
             LPGEN_K(mx_gemm_i16_split, suffix), LPGEN_K(mx_gemv_i16_split, suffix),                    \
             LPGEN_K(mx_decode_i8, suffix), LPGEN_K(mx_gemm_i8, suffix), LPGEN_K(mx_gemv_i8, suffix),   \
-            LPGEN_K(mx_gemv_i8_quads, suffix)                                                          \
+            LPGEN_K(mx_gemm_i8_narrow, suffix), LPGEN_K(mx_gemv_i8_quads, suffix)                      \
     }
 
 #include "lpgen_linked_kernels.h"
@@ -105,6 +105,11 @@ bool mx_i8_kernels_take(const KernelSet &set, int64_t a_max, int64_t w_max) {
     if (std::strcmp(set.isa, "x86_avx2") == 0) return 2 * 255 * w_max <= kInt16Max;
     if (std::strncmp(set.isa, "arm", 3) == 0) return 8 * a_max * w_max <= kInt16Max;
     return true;
+}
+
+bool mx_i8_narrow_kernel_takes(const KernelSet &set, int64_t a_max, int64_t w_max) {
+    if (std::strcmp(set.isa, "x86_avx2") == 0) return 16 * (128 + a_max) * w_max <= 32767;
+    return mx_i8_kernels_take(set, a_max, w_max);
 }
 
 }  // namespace lpgen

@@ -81,6 +81,7 @@ struct KernelSet {
     Kernel<MxGemmI16Fn> mx_gemm_i16_split, mx_gemv_i16_split;  // activations in two int16 planes
     Kernel<MxDecodeI8Fn> mx_decode_i8;
     Kernel<MxGemmI8Fn> mx_gemm_i8, mx_gemv_i8;
+    Kernel<MxGemmI8Fn> mx_gemm_i8_narrow;  // int16 block sums where the dot product is pairs
     Kernel<MxGemmI8Fn> mx_gemv_i8_quads;  // 4-way int32 products everywhere: takes every int8 pair
 };
 
@@ -104,6 +105,10 @@ Kernel<Fn> for_widths(const KernelSet &set, Kernel<Fn> SpecializedBitserial::*me
 //     of FP4 and E2M3, and INT8 with FP4.
 // mx_gemv_i8_quads (4-way everywhere) takes the other GEMVs, the int16 kernels the other GEMMs.
 bool mx_i8_kernels_take(const KernelSet &set, int64_t a_max, int64_t w_max);
+// The same for mx_gemm_i8_narrow: on x86 without VNNI every int16 lane sums a block's 16
+// products of activations stored as a + 128, so 16 * (128 + a_max) * w_max < 2^15 (MXFP4 x
+// MXFP4 only); elsewhere it is mx_gemm_i8's algorithm and takes what mx_gemm_i8 takes.
+bool mx_i8_narrow_kernel_takes(const KernelSet &set, int64_t a_max, int64_t w_max);
 
 // The variant for this process: the most specialised one the CPU supports, unless
 // select_isa() or the LPGEN_ISA environment variable named another.

@@ -91,11 +91,31 @@ const KnobSpace &split_block_tile_knob_space() {
     return space;
 }
 
-// ARM's block sums (no dot-product instructions): per block, each lane adds its products at one
-// position of the groups of k (smlal: int8 products into int16 lanes, int16 ones into int32)
-// for the whole tile, groups outermost so that one activation load serves every vector of a
-// row and one weight load every row; then the lanes of each output are added (saddlp, addp).
-void schedule_lane_sums(Func block_sum, Func lane_sum, const LoopLevel &at, int lanes) {
+// vpmaddubsw pair sums (n, p, m), each computed where it is added (`at`: per vector and row)
+// and kept in a register, k-pairs innermost so the reduction reads whole vectors.
+void schedule_pair_sums(Func pair_sum, const LoopLevel &at, int lanes) {
+    Var pn = pair_sum.args()[0], pp = pair_sum.args()[1], pm = pair_sum.args()[2], pno("pno");
+    RVar k2 = pair_sum.rvars(0)[0];
+    pair_sum.compute_at(at).reorder_storage(pp, pn, pm).store_in(MemoryType::Register);
+    pair_sum.reorder(pp, pn, pm).vectorize(pp).split(pn, pno, pn, lanes).vectorize(pn).unroll(pno).unroll(pm);
+    // The saturating sum is exact here (see the generator), so its order may change.
+    pair_sum.update()
+        .reorder(k2, pp, pn, pm)
+        .atomic(true)
+        .vectorize(k2)
+        .vectorize(pp)
+        .split(pn, pno, pn, lanes)
+        .vectorize(pn)
+        .unroll(pno)
+        .unroll(pm);
+}
+
+// Block sums from int16 lane sums (ARM's smlal; x86's narrow pairs16): per block, each lane
+// adds its products (or vpmaddubsw pair sums, computed right where they are added) at one
+// position of the groups of k for the whole tile, groups outermost so that one activation load
+// serves every vector of a row and one weight load every row; then the lanes of each output are
+// added (saddlp/addp; vpmaddwd).
+void schedule_lane_sums(Func block_sum, Func lane_sum, Func pair_sum, const LoopLevel &at, int lanes) {
     Var bn = block_sum.args()[0], bm = block_sum.args()[2], bno("bno");
     RVar q = block_sum.rvars(0)[0];
     block_sum.compute_at(at).vectorize(bn, lanes).unroll(bm);
@@ -120,6 +140,7 @@ void schedule_lane_sums(Func block_sum, Func lane_sum, const LoopLevel &at, int 
         .unroll(lno)
         .unroll(lm)
         .unroll(g);
+    if (pair_sum.defined()) schedule_pair_sums(pair_sum, LoopLevel(lane_sum, lno), lanes);
 }
 
 // One block's integer dot products, computed at `at`: lanes along n, `group` products per
@@ -130,7 +151,7 @@ void schedule_lane_sums(Func block_sum, Func lane_sum, const LoopLevel &at, int 
 // and spilled the int32 sums 32 times per block), k-pairs innermost so both reductions read
 // whole vectors, and kept in registers. ARM's lane sums where the funcs have them.
 void schedule_block_sums(const MxBlockFuncs &f, const LoopLevel &at, int group, int lanes) {
-    if (f.lane_sum.defined()) return schedule_lane_sums(f.block_sum, f.lane_sum, at, lanes);
+    if (f.lane_sum.defined()) return schedule_lane_sums(f.block_sum, f.lane_sum, f.pair_sum, at, lanes);
     Func block_sum = f.block_sum, pair_sum = f.pair_sum;
     Var bn = block_sum.args()[0], bb = block_sum.args()[1], bm = block_sum.args()[2], bno("bno");
     RVar i = block_sum.rvars(0)[0], ig("ig"), kk("kk");
@@ -147,20 +168,7 @@ void schedule_block_sums(const MxBlockFuncs &f, const LoopLevel &at, int group, 
         .unroll(bm)
         .unroll(ig);
     if (!pair_sum.defined()) return;
-    Var pn = pair_sum.args()[0], pp = pair_sum.args()[1], pm = pair_sum.args()[2], pno("pno");
-    RVar k2 = pair_sum.rvars(0)[0];
-    pair_sum.compute_at(block_sum, bno).reorder_storage(pp, pn, pm).store_in(MemoryType::Register);
-    pair_sum.reorder(pp, pn, pm).vectorize(pp).split(pn, pno, pn, lanes).vectorize(pn).unroll(pno).unroll(pm);
-    // The saturating sum is exact here (see the generator), so its order may change.
-    pair_sum.update()
-        .reorder(k2, pp, pn, pm)
-        .atomic(true)
-        .vectorize(k2)
-        .vectorize(pp)
-        .split(pn, pno, pn, lanes)
-        .vectorize(pn)
-        .unroll(pno)
-        .unroll(pm);
+    schedule_pair_sums(pair_sum, LoopLevel(block_sum, bno), lanes);
 }
 
 // Copies a column tile's weights, and their per-block data, into dense buffers before its rows

@@ -50,6 +50,15 @@ f="$root/x86-64-avx2/lpgen_mx_gemm_i8__x86_avx2.s"
 expect "$f" 'vpmaddubsw' "vpmaddubsw"
 expect "$f" 'vpmaddwd' "vpmaddwd"
 forbid "$f" 'zmm|vpdpbusd' "AVX-512"
+# The narrow one (MXFP4 x MXFP4) widens each lane once per block: one vpmaddwd per 8 vpmaddubsw,
+# where mx_gemm_i8 has one per vpmaddubsw.
+f="$root/x86-64-avx2/lpgen_mx_gemm_i8_narrow__x86_avx2.s"
+pairs=$(grep -Ec 'vpmaddubsw' "$f")
+widenings=$(grep -Ec 'vpmaddwd' "$f")
+if [ "$pairs" -eq 0 ] || [ $((widenings * 4)) -gt "$pairs" ]; then
+    echo "FAIL: $(basename "$f") has $widenings vpmaddwd for $pairs vpmaddubsw (int16 block sums expected)"
+    failures=$((failures + 1))
+fi
 # The int16 kernels (GEMM and GEMV, activations in one plane or two): int16 pair dot products.
 for kernel in mx_gemm_i16 mx_gemv_i16 mx_gemm_i16_split mx_gemv_i16_split; do
     expect "$root/x86-64-avx512/lpgen_${kernel}__x86_avx512.s" 'vpdpwssd[[:space:]]+.*zmm' "zmm VPDPWSSD"

@@ -218,6 +218,27 @@ TEST_P(MxGemm, largest_elements_are_summed_exactly_by_every_path) {
         }
 }
 
+// MXFP4 x MXFP4 GEMMs take the narrow int8 kernel (on AVX2 each lane adds a block's 16 products
+// in int16: 16 * 140 * 12 < 2^15). Wider pairs do not there: E2M3 activations reach 188 as
+// uint8, and 16 * 188 * 12 > 2^15. The GEMV keeps its own kernel.
+TEST_P(MxGemm, mxfp4_gemms_take_the_narrow_int8_kernel_and_wider_pairs_do_not) {
+    std::mt19937 rng(54);
+    const std::string suffix = "__" + GetParam();
+    for (auto [af, m] : {std::pair{MxFormat::Fp4E2M1, 8}, {MxFormat::Fp6E2M3, 8}, {MxFormat::Fp4E2M1, 1}}) {
+        MxCase c({m, 64, 96}, af, MxFormat::Fp4E2M1, rng);
+        const MxWeights w(64, 96, MxFormat::Fp4E2M1, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(),
+                          c.w.scales.size());
+        if (!w.prepared().has_int8()) GTEST_SKIP() << "no int8 path on this variant";
+        std::vector<float> out(size_t(m) * 64);
+        const std::string ran =
+            run_mx_gemm(MxPath::Fastest, m, c.a.codes.data(), c.a.scales.data(), af, w.prepared(), kIdentity, out.data());
+        c.expect_close(out);
+        const bool narrow = m >= 4 && (af == MxFormat::Fp4E2M1 || GetParam() != "x86_avx2");
+        EXPECT_EQ(ran, std::string(m < 4 ? "lpgen_mx_gemv_i8" : narrow ? "lpgen_mx_gemm_i8_narrow" : "lpgen_mx_gemm_i8") + suffix)
+            << mx_format_name(af) << " activations, " << m << " rows";
+    }
+}
+
 // Where the int8 kernels sum in int16 (pairs on x86 without VNNI, lanes of 8 products on ARM),
 // INT8 x INT8 is refused by that path with a clear error instead of saturating or wrapping.
 TEST_P(MxGemm, int8_path_refuses_weights_it_cannot_sum_exactly) {

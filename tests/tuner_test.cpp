@@ -124,17 +124,18 @@ TEST(Builder, ACompiledCandidateRunsAndAnInvalidOneFailsToBuild) {
     EXPECT_EQ(m.verdict, "ok") << m.detail;
 }
 
-// The summation order is part of the MX contract, so no knob may change a bit: tuned MX int8
-// GEMMs with other tiles, and without packed weights, give the default kernel's bits on a shape
-// with every kind of tail (rows, columns, k), scales at both ends of E8M0 and NaN blocks.
+// The summation order is part of the MX contract, so no knob may change a bit: tuned MXFP4 GEMMs
+// (the narrow int8 kernel: int16 block sums on AVX2) with other tiles, and without packed
+// weights, give the default kernel's bits on a shape with every kind of tail (rows, columns,
+// k), scales at both ends of E8M0 and NaN blocks.
 TEST(Builder, TunedMxKernelsGiveTheDefaultKernelsBits) {
     if (!cpu_supports_isa("x86_avx2")) GTEST_SKIP() << "this CPU cannot run the x86-64-avx2 candidates";
     select_isa("x86_avx2");
     const Catalog catalog = Catalog::load();
     const std::string dir = scratch("mx_knobs");
     const std::vector<BuildRequest> requests = {
-        {"mx_gemm_i8", "x86-64-avx2", "pack_weights:0", "test_mx_unpacked", dir},
-        {"mx_gemm_i8", "x86-64-avx2", "tile_vecs:3,tile_m:2,pack_weights:1", "test_mx_tile_3x2", dir},
+        {"mx_gemm_i8_narrow", "x86-64-avx2", "pack_weights:0", "test_mx_unpacked", dir},
+        {"mx_gemm_i8_narrow", "x86-64-avx2", "tile_vecs:3,tile_m:2,pack_weights:1", "test_mx_tile_3x2", dir},
     };
     const std::vector<BuildResult> built = build_all(catalog, requests, 2, 300);
 
@@ -155,14 +156,14 @@ TEST(Builder, TunedMxKernelsGiveTheDefaultKernelsBits) {
     };
     std::vector<float> want, got;
     clear_tuned_kernels();
-    ASSERT_EQ(run(want), "lpgen_mx_gemm_i8__x86_avx2");
+    ASSERT_EQ(run(want), "lpgen_mx_gemm_i8_narrow__x86_avx2");
     for (size_t i = 0; i < requests.size(); ++i) {
         ASSERT_TRUE(built[i].ok) << built[i].error;
         void *library = dlopen(built[i].shared_object.c_str(), RTLD_NOW | RTLD_LOCAL);
         ASSERT_NE(library, nullptr) << dlerror();
         void *fn = dlsym(library, requests[i].function.c_str());
         ASSERT_NE(fn, nullptr);
-        register_tuned_kernel("mx_gemm_i8", shape_key(s), "x86_avx2", reinterpret_cast<void (*)()>(fn),
+        register_tuned_kernel("mx_gemm_i8_narrow", shape_key(s), "x86_avx2", reinterpret_cast<void (*)()>(fn),
                               requests[i].function);
         EXPECT_EQ(run(got), requests[i].function);
         clear_tuned_kernels();
