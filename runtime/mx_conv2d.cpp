@@ -99,6 +99,8 @@ const char *mx_conv2d(const Conv2dShape &s, const float *a, size_t a_count, MxFo
     const MxWeights::Prepared &w = weights.prepared();
     check_conv_shape(s);
     const int pixels = input_pixels(s);
+    // Before the codes are allocated: a shape larger than the activations costs no memory.
+    check_buffer(a, a_count, checked_product({size_t(pixels), size_t(s.channels)}, "a"), "a (fp32 activations)");
     std::vector<uint8_t> codes(mx_code_bytes(a_format, pixels, s.channels));
     std::vector<uint8_t> scales(mx_scale_count(pixels, s.channels));
     // Checked before quantizing, so a bad call writes nothing anywhere.

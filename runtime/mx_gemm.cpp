@@ -236,6 +236,8 @@ const char *mx_gemm(const GemmShape &s, const float *a, size_t a_count, MxFormat
     const MxWeights::Prepared &w = weights.prepared();
     check_positive(s.m, "shape.m");
     check_positive(s.k, "shape.k");
+    // Before the codes are allocated: a shape larger than the activations costs no memory.
+    check_buffer(a, a_count, checked_product({size_t(s.m), size_t(s.k)}, "a"), "a (fp32 activations)");
     const size_t code_bytes = mx_code_bytes(a_format, s.m, s.k), scale_count = mx_scale_count(s.m, s.k);
     std::vector<uint8_t> codes(code_bytes), scales(scale_count);
     // Checked before quantizing, so a bad call writes nothing anywhere.

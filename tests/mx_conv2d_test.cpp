@@ -151,6 +151,17 @@ TEST(MxConv2dBadInput, mismatched_weights_short_operands_and_bad_shapes_are_reje
                                  c.w.scales.size());
     EXPECT_THROW(call(c.s, c.a.scales.size(), gemm_weights), Error);
     EXPECT_EQ(out, std::vector<float>(c.out_count(), -7.0f));
+    // fp32 activations: a batch far beyond them (2^21 images: 512 MiB of codes) is refused before
+    // the call allocates codes for it.
+    const std::vector<float> a(16 * 32, 1.0f);
+    try {
+        mx_conv2d(conv(1 << 21, 4, 4, 32, 3, 3, 1, 1), a.data(), a.size(), MxFormat::Fp4E2M1, c.weights, kIdentity,
+                  out.data(), out.size());
+        FAIL() << "accepted 2^21 images of activations from a buffer of " << a.size();
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("fp32 activations"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(out, std::vector<float>(c.out_count(), -7.0f));
 }
 
 LPGEN_INSTANTIATE_PER_ISA(MxConv2d);

@@ -339,6 +339,24 @@ TEST(MxGemmBadInput, short_scales_k_mismatch_and_unknown_formats_are_rejected) {
     EXPECT_EQ(out, std::vector<float>(6, -7.0f));
 }
 
+// fp32 activations are quantized into codes the call allocates: a shape far larger than the
+// activations passed (here 2^24 rows: 512 MiB of FP4 codes) is refused before that allocation.
+TEST(MxGemmBadInput, a_shape_larger_than_the_fp32_activations_is_refused_before_allocating) {
+    std::mt19937 rng(55);
+    MxCase c({2, 64, 64}, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1, rng);
+    const MxWeights w(64, 64, MxFormat::Fp4E2M1, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(),
+                      c.w.scales.size());
+    std::vector<float> out(2 * 64, -7.0f);
+    try {
+        mx_gemm({1 << 24, 64, 64}, c.a.source.data(), c.a.source.size(), MxFormat::Fp4E2M1, w, kIdentity,
+                out.data(), out.size());
+        FAIL() << "accepted 2^24 rows of activations from a buffer of " << c.a.source.size();
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("fp32 activations"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(out, std::vector<float>(2 * 64, -7.0f));
+}
+
 TEST(MxGemmBadInput, weights_that_do_not_match_the_shape_are_rejected) {
     std::mt19937 rng(50);
     MxCase c({2, 3, 64}, MxFormat::Fp4E2M1, MxFormat::Fp4E2M1, rng);
