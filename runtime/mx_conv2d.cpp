@@ -56,9 +56,8 @@ int input_pixels(const Conv2dShape &s) {
     return int(pixels);
 }
 
-void check_conv_operands(const Conv2dShape &s, const uint8_t *a_codes, size_t a_code_bytes,
-                         const uint8_t *a_scales, size_t a_scale_count, MxFormat a_format,
-                         const MxWeights::Prepared &w, const Fp32Epilogue &e, const float *out, size_t out_count) {
+// The shape and activation format against prepared weights.
+void check_conv_weights(const Conv2dShape &s, MxFormat a_format, const MxWeights::Prepared &w) {
     mx_format_name(a_format);  // throws for a format that does not exist
     check_conv_shape(s);
     LPGEN_REQUIRE(w.kernel_h != 0, "these MX weights were prepared for GEMM, not conv2d");
@@ -67,6 +66,12 @@ void check_conv_operands(const Conv2dShape &s, const uint8_t *a_codes, size_t a_
                   "the conv2d shape does not match the weights' [" + std::to_string(w.rows) + "][" +
                       std::to_string(w.kernel_h) + "][" + std::to_string(w.kernel_w) + "][" +
                       std::to_string(w.channels) + "]");
+}
+
+void check_conv_operands(const Conv2dShape &s, const uint8_t *a_codes, size_t a_code_bytes,
+                         const uint8_t *a_scales, size_t a_scale_count, MxFormat a_format,
+                         const MxWeights::Prepared &w, const Fp32Epilogue &e, const float *out, size_t out_count) {
+    check_conv_weights(s, a_format, w);
     const int pixels = input_pixels(s);
     check_buffer(a_codes, a_code_bytes, mx_code_bytes(a_format, pixels, s.channels), "a codes");
     check_buffer(a_scales, a_scale_count, mx_scale_count(pixels, s.channels), "a scales");
@@ -97,7 +102,7 @@ const char *mx_conv2d(const Conv2dShape &s, const uint8_t *a_codes, size_t a_cod
 const char *mx_conv2d(const Conv2dShape &s, const float *a, size_t a_count, MxFormat a_format,
                       const MxWeights &weights, const Fp32Epilogue &e, float *out, size_t out_count) {
     const MxWeights::Prepared &w = weights.prepared();
-    check_conv_shape(s);
+    check_conv_weights(s, a_format, w);
     const int pixels = input_pixels(s);
     // Before the codes are allocated: a shape larger than the activations costs no memory.
     check_buffer(a, a_count, checked_product({size_t(pixels), size_t(s.channels)}, "a"), "a (fp32 activations)");

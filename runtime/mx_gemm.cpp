@@ -158,10 +158,8 @@ const char *run_generic(MxCall &c, const MxWeights::Prepared &w) {
                              c.e.clamp_max);
 }
 
-// The activations' codes, scales and the output for m rows against prepared weights.
-void check_gemm_operands(const GemmShape &s, const uint8_t *a_codes, size_t a_code_bytes, const uint8_t *a_scales,
-                         size_t a_scale_count, MxFormat a_format, const MxWeights::Prepared &w,
-                         const Fp32Epilogue &e, const float *out, size_t out_count) {
+// The shape and activation format against prepared weights.
+void check_gemm_shape(const GemmShape &s, MxFormat a_format, const MxWeights::Prepared &w) {
     mx_format_name(a_format);  // throws for a format that does not exist
     check_positive(s.m, "shape.m");
     check_positive(s.n, "shape.n");
@@ -170,6 +168,13 @@ void check_gemm_operands(const GemmShape &s, const uint8_t *a_codes, size_t a_co
     LPGEN_REQUIRE(s.n == w.rows && s.k == w.k, "shape n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) +
                                                    " does not match the weights' n=" + std::to_string(w.rows) +
                                                    " k=" + std::to_string(w.k));
+}
+
+// The activations' codes, scales and the output for m rows against prepared weights.
+void check_gemm_operands(const GemmShape &s, const uint8_t *a_codes, size_t a_code_bytes, const uint8_t *a_scales,
+                         size_t a_scale_count, MxFormat a_format, const MxWeights::Prepared &w,
+                         const Fp32Epilogue &e, const float *out, size_t out_count) {
+    check_gemm_shape(s, a_format, w);
     check_buffer(a_codes, a_code_bytes, mx_code_bytes(a_format, s.m, s.k), "a codes");
     check_buffer(a_scales, a_scale_count, mx_scale_count(s.m, s.k), "a scales");
     check_epilogue(e, s.n);
@@ -234,8 +239,7 @@ const char *mx_gemm(const GemmShape &s, const uint8_t *a_codes, size_t a_code_by
 const char *mx_gemm(const GemmShape &s, const float *a, size_t a_count, MxFormat a_format, const MxWeights &weights,
                     const Fp32Epilogue &e, float *out, size_t out_count) {
     const MxWeights::Prepared &w = weights.prepared();
-    check_positive(s.m, "shape.m");
-    check_positive(s.k, "shape.k");
+    check_gemm_shape(s, a_format, w);
     // Before the codes are allocated: a shape larger than the activations costs no memory.
     check_buffer(a, a_count, checked_product({size_t(s.m), size_t(s.k)}, "a"), "a (fp32 activations)");
     const size_t code_bytes = mx_code_bytes(a_format, s.m, s.k), scale_count = mx_scale_count(s.m, s.k);
