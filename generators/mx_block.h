@@ -27,6 +27,21 @@ inline Halide::Expr scaled_block(const Halide::Expr &block, const Halide::Expr &
     return select(is_nan_block, cast<float>(NAN), value);
 }
 
+// The same value, block * 2^(exponents of both scales): `a_scale` and `w_scale` are the two
+// powers of two (NaN for NaN blocks), each precomputed once per block and row or column. The
+// smaller goes first, so the first product is exact: at most 1, it cannot overflow, and no
+// smaller than 2^-149 (block is an integer), it loses no bit to underflow; above 1 both are,
+// and an overflow of the first is an overflow of the result. The second product is then the
+// one rounding. NaN scales make NaN (a comparison with NaN is false: the NaN goes second, or
+// first where a_scale is NaN). Cheaper per output than scaled_block(): no exponent arithmetic.
+inline Halide::Expr scaled_block_by(const Halide::Expr &block, const Halide::Expr &a_scale,
+                                    const Halide::Expr &w_scale) {
+    using namespace Halide;
+    Expr w_first = w_scale < a_scale;
+    Expr first = select(w_first, w_scale, a_scale), second = select(w_first, a_scale, w_scale);
+    return strict_float(cast<float>(block) * first * second);
+}
+
 // The fp32 epilogue for MX results: clamp() would turn NaN into a bound (max/min return the
 // number), so NaN results stay NaN.
 inline Halide::Expr mx_epilogue(const Halide::Expr &dot, const Halide::Expr &scale, const Halide::Expr &bias,

@@ -3,7 +3,8 @@
 // mx_decode_i16 and weights prepared once per handle in pairs along k, so each block of 32
 // products is an exact int32 widening dot product (vpdpwssd / vpmaddwd on x86; on NEON smlal
 // into int32 lanes, one per position in the k-pairs, added once per block),
-// then scaled by its two E8M0 exponents and added in fp32 in block order. Same contract and
+// then scaled by its two E8M0 scales (scaled_block_by: one rounding) and added in fp32 in block
+// order. Same contract and
 // results as mx_gemm with integer block sums.
 //
 // With a_planes=2, activations too wide for int16 (E4M3 x 2^9 reaches 229376) arrive split in
@@ -71,9 +72,22 @@ public:
         Expr block = planes == 1 ? block_sum(n, b, m)
                                  : block_sum(n, b, 2 * m) + block_sum(n, b, 2 * m + 1) * kMxPlaneUnit;
 
-        a_exp(b, m) = select(a_nan(b, m) != 0, -1, cast<int32_t>(a_scales(b, m)));
-        Expr exponent = a_exp(b, m) + w_exp(n, b) - 254 - shift_sum;
-        block_value(n, b, m) = scaled_block(block, exponent, a_exp(b, m) < 0 || w_exp(n, b) < 0);
+        if (get_target().arch == Target::ARM && get_target().bits == 32) {
+            // ARMv7 NEON flushes subnormal operands, and the scales reach 2^-142: the exponents
+            // are added per output and applied as two normal factors.
+            a_scale(b, m) = select(a_nan(b, m) != 0, -1, cast<int32_t>(a_scales(b, m)));
+            w_scale(n, b) = w_exp(n, b);
+            Expr exponent = a_scale(b, m) + w_scale(n, b) - 254 - shift_sum;
+            block_value(n, b, m) = scaled_block(block, exponent, a_scale(b, m) < 0 || w_scale(n, b) < 0);
+        } else {
+            // Each scale as an fp32 power of two (both decodings' shifts on the activations', down
+            // to 2^(-127 - 15) for E4M3 x INT8: exact_pow2 reaches 2^-149), NaN for NaN blocks: the
+            // activations' once per call, the weights' once per column tile.
+            Expr a_exponent = cast<int32_t>(a_scales(b, m)) - 127 - shift_sum;
+            a_scale(b, m) = select(a_nan(b, m) != 0, cast<float>(NAN), exact_pow2(a_exponent));
+            w_scale(n, b) = select(w_exp(n, b) < 0, cast<float>(NAN), exact_pow2(w_exp(n, b) - 127));
+            block_value(n, b, m) = scaled_block_by(block, a_scale(b, m), w_scale(n, b));
+        }
         RDom rb(0, blocks, "rb");
         dot(n, m) = 0.0f;
         dot(n, m) = strict_float(dot(n, m) + block_value(n, rb, m));  // block order, always
@@ -88,7 +102,7 @@ public:
 
     void schedule() {
         // lane_sum: ARM only.
-        const MxGemmI16Funcs funcs{{output, dot, block_sum, Func(), lane_sum, w_values, {w_exps}}, a_exp};
+        const MxGemmI16Funcs funcs{{output, dot, block_sum, Func(), lane_sum, w_values, {w_scale}}, a_scale};
         if (gemv) {
             apply_mx_gemv_i16_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
         } else {
@@ -98,7 +112,9 @@ public:
     }
 
 private:
-    Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"}, a_exp{"a_exp"}, lane_sum{"lane_sum"};
+    Func block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"}, lane_sum{"lane_sum"};
+    // Per block and row, per column and block: the scales as the epilogue takes them.
+    Func a_scale{"a_scale"}, w_scale{"w_scale"};
 };
 
 // Codes -> int16 element values through the runtime's decode table, in one plane or split in

@@ -242,7 +242,7 @@ const KnobSpace &mx_gemm_i16_split_knob_space() { return split_block_tile_knob_s
 
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
     schedule_block_tiles(f.tile, 2, knobs);
-    f.a_exp.compute_root();
+    f.a_scale.compute_root();
     (void)target;
 }
 
@@ -271,7 +271,7 @@ void apply_mx_gemv_i8_schedule(MxBlockFuncs f, const Knobs &knobs, const Target 
 
 void apply_mx_gemv_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
     schedule_block_gemv(f.tile, 2, knobs);
-    f.a_exp.compute_root();
+    f.a_scale.compute_root();
     (void)target;
 }
 

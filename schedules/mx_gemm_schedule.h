@@ -37,7 +37,8 @@ struct MxBlockFuncs {
 };
 struct MxGemmI16Funcs {
     MxBlockFuncs tile;
-    Halide::Func a_exp;      // (b, m) block scale exponents, -1 for NaN blocks
+    Halide::Func a_scale;    // (b, m) block scales: fp32 powers of two, NaN for NaN blocks (ARMv7:
+                             // E8M0 exponents, -1 for NaN blocks)
 };
 
 // Knobs: vec_lanes, tile_vecs, tile_m, parallel, pack_weights; none changes a result bit.
