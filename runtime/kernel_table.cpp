@@ -5,6 +5,7 @@
 #include <string>
 
 #include "lpgen/bitserial.hpp"
+#include "mx_decode.h"
 
 // LPGEN_K names one generated kernel of a variant; LPGEN_KERNEL_SET lists a variant's kernels in
 // the order of KernelSet. The build writes lpgen_linked_kernels.h: the generated headers of the
@@ -100,15 +101,18 @@ void select_isa(const char *isa) {
 
 const char *active_isa() { return kernels().isa; }
 
+namespace {
+constexpr int64_t kInt16Max = 32767;
+}  // namespace
+
 bool mx_i8_kernels_take(const KernelSet &set, int64_t a_max, int64_t w_max) {
-    constexpr int64_t kInt16Max = 32767;
     if (std::strcmp(set.isa, "x86_avx2") == 0) return 2 * 255 * w_max <= kInt16Max;
     if (std::strncmp(set.isa, "arm", 3) == 0) return 8 * a_max * w_max <= kInt16Max;
     return true;
 }
 
 bool mx_i8_narrow_kernel_takes(const KernelSet &set, int64_t a_max, int64_t w_max) {
-    if (std::strcmp(set.isa, "x86_avx2") == 0) return 16 * (128 + a_max) * w_max <= 32767;
+    if (std::strcmp(set.isa, "x86_avx2") == 0) return 16 * (kMxI8ActivationOffset + a_max) * w_max <= kInt16Max;
     return mx_i8_kernels_take(set, a_max, w_max);
 }
 

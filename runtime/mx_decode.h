@@ -14,6 +14,10 @@ namespace lpgen {
 void decode_int16(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks, int planes,
                   int16_t *values, uint8_t *nan);
 
+// The int8 MX kernels take activations as element * 2^shift + this (uint8, for vpmaddubsw and
+// vpdpbusd), and take it back through the weights' per-block offsets, -this * (block sum).
+constexpr int kMxI8ActivationOffset = 128;
+
 // mx_decode_i8: values (k, row) = element * 2^shift + offset as uint8; block_scales (block, row)
 // = 2^(E8M0 - 127 - scale_shift), NaN for 0xFF.
 void decode_int8(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks, int offset,

@@ -76,7 +76,8 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
     const int k32 = c.blocks * kMxBlock;
     auto a_values = uninitialized<uint8_t>(size_t(c.m) * k32);
     auto a_block_scales = uninitialized<float>(size_t(c.m) * c.blocks);
-    decode_int8(c.a_codes.data(), c.a_scales.data(), c.a_format, c.m, c.blocks, 128, c.at.shift + c.wt.shift,
+    decode_int8(c.a_codes.data(), c.a_scales.data(), c.a_format, c.m, c.blocks, kMxI8ActivationOffset,
+                c.at.shift + c.wt.shift,
                 a_values.get(), a_block_scales.get());
     auto av = dense_view(static_cast<const uint8_t *>(a_values.get()), {k32, c.m});
     auto as = dense_view(static_cast<const float *>(a_block_scales.get()), {c.blocks, c.m});

@@ -62,7 +62,7 @@ void prepare_int8(MxWeights::Prepared &p) {
                 p.quads[grouped_index(k, r, 4, padded)] = v;
                 sum += v;
             }
-            p.offsets[size_t(b) * padded + r] = -128 * sum;
+            p.offsets[size_t(b) * padded + r] = -kMxI8ActivationOffset * sum;
             p.block_scales[size_t(b) * padded + r] = scales[size_t(r) * blocks + b];
         }
     }
