@@ -4,8 +4,7 @@
 // products is an exact int32 widening dot product (vpdpwssd / vpmaddwd on x86; on NEON smlal
 // into int32 lanes, one per position in the k-pairs, added once per block),
 // then scaled by its two E8M0 scales (scaled_block_by: one rounding) and added in fp32 in block
-// order. Same contract and
-// results as mx_gemm with integer block sums.
+// order. Same contract and results as mx_gemm with integer block sums.
 //
 // With a_planes=2, activations too wide for int16 (E4M3 x 2^9 reaches 229376) arrive split in
 // two int16 planes, v = lo + 4096 hi (|lo| <= 2048, |hi| <= 56): each plane is one more row of

@@ -73,10 +73,7 @@ float largest_value(MxFormat f) {
     }
 }
 
-// NaN payloads and signs are not part of the contract; every other bit is.
-bool same_bits_or_both_nan(float x, float y) {
-    return (std::isnan(x) && std::isnan(y)) || std::memcmp(&x, &y, sizeof(float)) == 0;
-}
+using test::same_bits_or_both_nan;
 
 TEST_P(MxGemm, matches_fp64_reference_within_bound_for_every_format_pair) {
     std::mt19937 rng(40);

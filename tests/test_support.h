@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -18,6 +20,11 @@ inline std::vector<uint8_t> random_codes(size_t count, int bits, std::mt19937 &r
     std::vector<uint8_t> codes(count);
     for (auto &c : codes) c = static_cast<uint8_t>(dist(rng));
     return codes;
+}
+
+// MX results: NaN payloads and signs are not part of the contract; every other bit is.
+inline bool same_bits_or_both_nan(float x, float y) {
+    return (std::isnan(x) && std::isnan(y)) || std::memcmp(&x, &y, sizeof(float)) == 0;
 }
 
 inline std::vector<std::string> linked_isas() {

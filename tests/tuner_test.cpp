@@ -8,8 +8,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cmath>
-#include <cstring>
 #include <dlfcn.h>
 #include <filesystem>
 #include <random>
@@ -24,6 +22,7 @@
 #include "model.h"
 #include "runner.h"
 #include "subprocess.h"
+#include "test_support.h"
 #include "tuned_kernels.h"
 
 namespace lpgen::tune {
@@ -168,8 +167,7 @@ TEST(Builder, TunedMxKernelsGiveTheDefaultKernelsBits) {
         EXPECT_EQ(run(got), requests[i].function);
         clear_tuned_kernels();
         for (size_t j = 0; j < want.size(); ++j) {
-            const bool both_nan = std::isnan(want[j]) && std::isnan(got[j]);
-            ASSERT_TRUE(both_nan || std::memcmp(&want[j], &got[j], sizeof(float)) == 0)
+            ASSERT_TRUE(test::same_bits_or_both_nan(want[j], got[j]))
                 << requests[i].knobs << ": element " << j << " " << got[j] << " vs " << want[j];
         }
     }
