@@ -1,10 +1,9 @@
-// MX conv2d, NHWC with blocks along input channels: the MX codes and scales of each output
-// pixel's window are gathered into one GEMM row (kh, kw, channel block order, as the weights
-// are laid out), then the MX GEMM kernels run with M = N*OH*OW. Gathering codes rather than
-// decoded values keeps one path for every pair of formats; a 1x1, stride-1, unpadded conv is
-// the GEMM itself.
+// MX conv2d, NHWC with blocks along input channels: the MX GEMM kernels with M = N*OH*OW, each
+// GEMM row the window of one output pixel (kh, kw, channel block order, as the weights are laid
+// out; runtime/conv_windows.h). The GEMM decodes each input pixel once and copies the decoded
+// values into the windows (the generic kernel, which decodes codes, gets the windows' codes);
+// a 1x1, stride-1, unpadded conv is the GEMM itself.
 #include <climits>
-#include <cstring>
 #include <vector>
 
 #include "conv_shape.h"
@@ -14,39 +13,9 @@
 namespace lpgen {
 namespace {
 
-constexpr uint8_t kUnitScale = 127;  // E8M0 2^0: padded taps hold zero elements at scale 1
-
 bool is_plain_gemm(const Conv2dShape &s) {
     return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
            s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
-}
-
-struct Gathered {
-    std::vector<uint8_t> codes, scales;
-};
-
-// Row (n, oy, ox) of the GEMM = the taps (kh, kw) of its window, each C32 codes and C32/32 scales.
-Gathered gather_windows(const Conv2dShape &s, const uint8_t *codes, const uint8_t *scales, MxFormat format) {
-    const size_t tap_bytes = mx_code_bytes(format, 1, s.channels), tap_scales = mx_scale_count(1, s.channels);
-    const int oh = s.out_height(), ow = s.out_width(), taps = s.kernel_h * s.kernel_w;
-    const size_t rows = size_t(s.batch) * oh * ow;
-    Gathered g;
-    g.codes.assign(checked_product({rows, size_t(taps), tap_bytes}, "gathered codes"), 0);
-    g.scales.assign(checked_product({rows, size_t(taps), tap_scales}, "gathered scales"), kUnitScale);
-    uint8_t *code_out = g.codes.data(), *scale_out = g.scales.data();
-    for (int n = 0; n < s.batch; ++n)
-        for (int oy = 0; oy < oh; ++oy)
-            for (int ox = 0; ox < ow; ++ox)
-                for (int ky = 0; ky < s.kernel_h; ++ky)
-                    for (int kx = 0; kx < s.kernel_w; ++kx, code_out += tap_bytes, scale_out += tap_scales) {
-                        const int y = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-                        const int x = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
-                        if (y < 0 || y >= s.height || x < 0 || x >= s.width) continue;  // zero padding
-                        const size_t pixel = (size_t(n) * s.height + y) * s.width + x;
-                        std::memcpy(code_out, codes + pixel * tap_bytes, tap_bytes);
-                        std::memcpy(scale_out, scales + pixel * tap_scales, tap_scales);
-                    }
-    return g;
 }
 
 // N*H*W, the rows the activations are MX-packed as.
@@ -84,9 +53,8 @@ void check_conv_operands(const Conv2dShape &s, const uint8_t *a_codes, size_t a_
 const char *run_conv(const Conv2dShape &s, const uint8_t *a_codes, const uint8_t *a_scales, MxFormat a_format,
                      const MxWeights::Prepared &w, const Fp32Epilogue &e, float *out) {
     const int rows = s.batch * s.out_height() * s.out_width();
-    if (is_plain_gemm(s)) return run_mx_gemm(MxPath::Fastest, rows, a_codes, a_scales, a_format, w, e, out);
-    const Gathered g = gather_windows(s, a_codes, a_scales, a_format);
-    return run_mx_gemm(MxPath::Fastest, rows, g.codes.data(), g.scales.data(), a_format, w, e, out);
+    const MxActivations a{a_format, a_codes, a_scales, rows, is_plain_gemm(s) ? nullptr : &s};
+    return run_mx_gemm(MxPath::Fastest, a, w, e, out);
 }
 
 }  // namespace

@@ -18,6 +18,9 @@ void decode_int16(const uint8_t *codes, const uint8_t *scales, MxFormat format, 
 // vpdpbusd), and take it back through the weights' per-block offsets, -this * (block sum).
 constexpr int kMxI8ActivationOffset = 128;
 
+// The E8M0 scale of 2^0: a conv's padded taps are zero elements at this scale.
+constexpr uint8_t kMxUnitScale = 127;
+
 // mx_decode_i8: values (k, row) = element * 2^shift + offset as uint8; block_scales (block, row)
 // = 2^(E8M0 - 127 - scale_shift), NaN for 0xFF.
 void decode_int8(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks, int offset,

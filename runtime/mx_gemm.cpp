@@ -6,11 +6,14 @@
 //                       weights decoded once per handle.
 // All three give the same bits (the block sums are exact, the scaling one correctly rounded
 // product, the blocks added in order).
-#include <cstdint>
 #include <climits>
+#include <cmath>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
+#include "conv_windows.h"
 #include "halide_call.h"
 #include "mx_decode.h"
 #include "parallel.h"
@@ -31,17 +34,75 @@ std::unique_ptr<T[]> uninitialized(size_t count) {  // every element is written 
 
 struct MxCall {
     int m, n, blocks;
-    View<const uint8_t> a_codes, a_scales, w_scales;
+    MxActivations a;
+    View<const uint8_t> w_scales;
     View<const float> scale, bias;
     View<float> out;
     const Fp32Epilogue &e;
     const MxDecodeTables &at, &wt;
     int a_bits;
-    MxFormat a_format;
     GemmShape shape;  // for the registry of tuned kernels
 };
 
 Work work(const MxCall &c) { return {double(c.m) * c.n * c.blocks * kMxBlock}; }
+
+// Slices of a GEMM's rows for its threads: none thinner than 16 rows.
+int row_slices(const MxCall &c, int rows) { return slice_count(rows, 16, work(c)); }
+
+// The packed MX rows that the decoding reads: the GEMM's own, or a conv's input pixels.
+struct PackedRows {
+    int count, blocks;
+    size_t code_bytes;  // per row
+};
+
+PackedRows packed_rows(const MxCall &c) {
+    if (!c.a.windows) return {c.m, c.blocks, size_t(c.blocks) * kMxBlock * c.a_bits / 8};
+    const Conv2dShape &s = *c.a.windows;
+    const int blocks = (s.channels + kMxBlock - 1) / kMxBlock;
+    return {s.batch * s.height * s.width, blocks, size_t(blocks) * kMxBlock * c.a_bits / 8};
+}
+
+// Rows [begin, end) of the decoded activations, written by decode(begin, end, first row of the
+// destination arrays): a GEMM decodes its rows in place. A conv decodes each input pixel once
+// (a 3x3 window reads it 9 times), each thread a part, and gather(begin, end) then copies the
+// pixels into the windows of the rows.
+using FillRows = std::function<void(int begin, int end)>;
+
+template <typename Decode, typename Gather>
+FillRows fill_rows(const MxCall &c, Decode decode, Gather gather) {
+    if (!c.a.windows) return [decode](int begin, int end) { decode(begin, end, begin); };
+    const int pixels = packed_rows(c).count;
+    for_each_slice(pixels, row_slices(c, pixels), [&](int begin, int end) { decode(begin, end, begin); });
+    return gather;
+}
+
+// A GEMM's threads each fill their own rows and multiply them while they are in cache; a
+// GEMV's (a few rows) split the columns of rows filled once. run_rows(out, begin, end) runs the
+// kernel on rows [begin, end) of the activations into `out`, cropped to what it computes.
+template <typename RunRows>
+const char *fill_and_run(const MxCall &c, View<float> &out, const FillRows &fill, RunRows run_rows) {
+    const char *name = nullptr;
+    if (c.m < kMxGemvRows) {
+        fill(0, c.m);
+        const int cols = out.dim(0).extent();
+        for_each_slice(cols, slice_count(cols, kMxRowPadding, work(c)), [&](int begin, int end) {
+            View<float> slice = out.cropped(0, begin, end - begin);
+            name = run_rows(slice, 0, c.m);
+        });
+        return name;
+    }
+    for_each_slice(c.m, row_slices(c, c.m), [&](int begin, int end) {
+        fill(begin, end);
+        View<float> slice = out.cropped(1, begin, end - begin);
+        name = run_rows(slice, begin, end);
+    });
+    return name;
+}
+
+template <typename T>
+View<T> rows_of(View<T> view, int begin, int end) {
+    return view.cropped(view.dimensions() - 1, begin, end - begin);
+}
 
 // The int8 kernel for the call's rows and formats, or null where none sums them exactly: the
 // GEMVs take every int8 pair (mx_gemv_i8_quads the ones mx_gemv_i8 may not), the GEMMs only
@@ -52,13 +113,6 @@ const Kernel<MxGemmI8Fn> *int8_kernel(const KernelSet &set, const MxCall &c) {
     if (c.m < kMxGemvRows) return within_bound ? &set.mx_gemv_i8 : &set.mx_gemv_i8_quads;
     if (mx_i8_narrow_kernel_takes(set, a_max, w_max)) return &set.mx_gemm_i8_narrow;
     return within_bound ? &set.mx_gemm_i8 : nullptr;
-}
-
-// Threads split the rows of a GEMM, the columns of a GEMV (which has a few rows).
-template <typename Fn, typename... Args>
-const char *run_split(const MxCall &c, const Kernel<Fn> &kernel, View<float> &out, Args... args) {
-    const bool gemv = c.m < kMxGemvRows;
-    return run_kernel_sliced(kernel, out, gemv ? 0 : 1, gemv ? kMxRowPadding : 16, work(c), args...);
 }
 
 // Whether the int16 kernels sum these formats' blocks exactly: weights in one int16 plane,
@@ -73,40 +127,94 @@ bool int16_path_takes(const MxDecodeTables &a, const MxDecodeTables &w) {
 
 const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
                      View<float> &out) {
-    const int k32 = c.blocks * kMxBlock;
-    auto a_values = uninitialized<uint8_t>(size_t(c.m) * k32);
-    auto a_block_scales = uninitialized<float>(size_t(c.m) * c.blocks);
-    decode_int8(c.a_codes.data(), c.a_scales.data(), c.a_format, c.m, c.blocks, kMxI8ActivationOffset,
-                c.at.shift + c.wt.shift,
-                a_values.get(), a_block_scales.get());
-    auto av = dense_view(static_cast<const uint8_t *>(a_values.get()), {k32, c.m});
-    auto as = dense_view(static_cast<const float *>(a_block_scales.get()), {c.blocks, c.m});
+    const int k32 = c.blocks * kMxBlock, shift = c.at.shift + c.wt.shift;
+    auto values = uninitialized<uint8_t>(size_t(c.m) * k32);
+    auto block_scales = uninitialized<float>(size_t(c.m) * c.blocks);
+    const PackedRows in = packed_rows(c);
+    std::unique_ptr<uint8_t[]> pixel_values;
+    std::unique_ptr<float[]> pixel_scales;
+    uint8_t *decoded = values.get();
+    float *decoded_scales = block_scales.get();
+    if (c.a.windows) {
+        pixel_values = uninitialized<uint8_t>(size_t(in.count) * in.blocks * kMxBlock);
+        pixel_scales = uninitialized<float>(size_t(in.count) * in.blocks);
+        decoded = pixel_values.get(), decoded_scales = pixel_scales.get();
+    }
+    auto decode = [&](int begin, int end, int at) {
+        decode_int8(c.a.codes + begin * in.code_bytes, c.a.scales + size_t(begin) * in.blocks, c.a.format,
+                    end - begin, in.blocks, kMxI8ActivationOffset, shift,
+                    decoded + size_t(at) * in.blocks * kMxBlock, decoded_scales + size_t(at) * in.blocks);
+    };
+    auto gather = [&](int begin, int end) {  // padded taps: zeros at the scale of E8M0 127
+        const size_t c32 = size_t(in.blocks) * kMxBlock;
+        gather_windows(*c.a.windows, decoded, c32, c32, uint8_t(kMxI8ActivationOffset), values.get(), k32, begin,
+                       end);
+        gather_windows(*c.a.windows, decoded_scales, in.blocks, in.blocks, std::ldexp(1.0f, -shift),
+                       block_scales.get(), c.blocks, begin, end);
+    };
+    const FillRows fill = fill_rows(c, decode, gather);
+    auto av = dense_view(static_cast<const uint8_t *>(values.get()), {k32, c.m});
+    auto as = dense_view(static_cast<const float *>(block_scales.get()), {c.blocks, c.m});
     auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
     auto wo = dense_view(w.offsets.data(), {w.padded_rows, c.blocks});
     auto ws = dense_view(w.block_scales.data(), {w.padded_rows, c.blocks});
-    const Kernel<MxGemmI8Fn> &kernel = *int8_kernel(kernels(), c);
-    return run_split(c, tuned_or(kernel, c.shape), out, av.raw_buffer(), as.raw_buffer(), wq.raw_buffer(),
-                     wo.raw_buffer(), ws.raw_buffer(), scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min,
-                     c.e.clamp_max);
+    const Kernel<MxGemmI8Fn> kernel = tuned_or(*int8_kernel(kernels(), c), c.shape);
+    return fill_and_run(c, out, fill, [&](View<float> &o, int begin, int end) {
+        return run_kernel(kernel, rows_of(av, begin, end).raw_buffer(), rows_of(as, begin, end).raw_buffer(),
+                          wq.raw_buffer(), wo.raw_buffer(), ws.raw_buffer(), scale.raw_buffer(), bias.raw_buffer(),
+                          c.e.clamp_min, c.e.clamp_max, o.raw_buffer());
+    });
 }
 
 const char *run_int16(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
                       View<float> &out) {
     const int k32 = c.blocks * kMxBlock, planes = c.at.int16_planes;
-    auto a_values = uninitialized<int16_t>(size_t(c.m) * planes * k32);
-    auto a_nan = uninitialized<uint8_t>(size_t(c.m) * c.blocks);
-    decode_int16(c.a_codes.data(), c.a_scales.data(), c.a_format, c.m, c.blocks, planes, a_values.get(),
-                 a_nan.get());
-    auto av = dense_view(static_cast<const int16_t *>(a_values.get()), {k32, planes * c.m});
-    auto an = dense_view(static_cast<const uint8_t *>(a_nan.get()), {c.blocks, c.m});
+    auto values = uninitialized<int16_t>(size_t(c.m) * planes * k32);
+    auto nan = uninitialized<uint8_t>(size_t(c.m) * c.blocks);
+    const PackedRows in = packed_rows(c);
+    std::unique_ptr<int16_t[]> pixel_values;
+    std::unique_ptr<uint8_t[]> pixel_nan, row_scales;
+    int16_t *decoded = values.get();
+    uint8_t *decoded_nan = nan.get();
+    const uint8_t *e8m0 = c.a.scales;  // the kernel's (block, row) E8M0 scales
+    if (c.a.windows) {
+        pixel_values = uninitialized<int16_t>(size_t(in.count) * planes * in.blocks * kMxBlock);
+        pixel_nan = uninitialized<uint8_t>(size_t(in.count) * in.blocks);
+        row_scales = uninitialized<uint8_t>(size_t(c.m) * c.blocks);
+        decoded = pixel_values.get(), decoded_nan = pixel_nan.get(), e8m0 = row_scales.get();
+    }
+    auto decode = [&](int begin, int end, int at) {
+        decode_int16(c.a.codes + begin * in.code_bytes, c.a.scales + size_t(begin) * in.blocks, c.a.format,
+                     end - begin, in.blocks, planes, decoded + size_t(at) * planes * in.blocks * kMxBlock,
+                     decoded_nan + size_t(at) * in.blocks);
+    };
+    auto gather = [&](int begin, int end) {  // padded taps: zeros, not NaN, at E8M0 127
+        const Conv2dShape &s = *c.a.windows;
+        const size_t c32 = size_t(in.blocks) * kMxBlock;
+        for (int p = 0; p < planes; ++p)
+            gather_windows(s, decoded + p * c32, planes * c32, c32, int16_t(0), values.get() + size_t(p) * k32,
+                           size_t(planes) * k32, begin, end);
+        gather_windows(s, decoded_nan, in.blocks, in.blocks, uint8_t(0), nan.get(), c.blocks, begin, end);
+        gather_windows(s, c.a.scales, in.blocks, in.blocks, kMxUnitScale, row_scales.get(), c.blocks, begin, end);
+    };
+    const FillRows fill = fill_rows(c, decode, gather);
+    // The kernels' activation rows are (plane, row) pairs: row r's planes are rows planes * r + p.
+    auto av = dense_view(static_cast<const int16_t *>(values.get()), {k32, planes * c.m});
+    auto as = dense_view(e8m0, {c.blocks, c.m});
+    auto an = dense_view(static_cast<const uint8_t *>(nan.get()), {c.blocks, c.m});
     const KernelSet &set = kernels();
     const bool gemv = c.m < kMxGemvRows;
-    auto run = [&](const Kernel<MxGemmI16Fn> &kernel, const auto &weights) {
+    auto run = [&](const Kernel<MxGemmI16Fn> &fallback, const auto &weights) {
         auto wp = dense_view(weights.pairs.data(), {2, w.padded_rows, k32 / 2});
         auto we = dense_view(weights.exps.data(), {w.padded_rows, c.blocks});
-        return run_split(c, tuned_or(kernel, c.shape), out, av.raw_buffer(), c.a_scales.raw_buffer(),
-                         an.raw_buffer(), wp.raw_buffer(), we.raw_buffer(), c.at.shift + c.wt.shift,
-                         scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min, c.e.clamp_max);
+        const Kernel<MxGemmI16Fn> kernel = tuned_or(fallback, c.shape);
+        return fill_and_run(c, out, fill, [&](View<float> &o, int begin, int end) {
+            auto planes_of_rows = rows_of(av, planes * begin, planes * end);
+            return run_kernel(kernel, planes_of_rows.raw_buffer(), rows_of(as, begin, end).raw_buffer(),
+                              rows_of(an, begin, end).raw_buffer(), wp.raw_buffer(), we.raw_buffer(),
+                              c.at.shift + c.wt.shift, scale.raw_buffer(), bias.raw_buffer(), c.e.clamp_min,
+                              c.e.clamp_max, o.raw_buffer());
+        });
     };
     if (planes == 1) return run(gemv ? set.mx_gemv_i16 : set.mx_gemm_i16, w.int16_pairs());
     return run(gemv ? set.mx_gemv_i16_split : set.mx_gemm_i16_split, w.int8_pairs());
@@ -132,7 +240,33 @@ const char *run_padded(MxCall &c, const MxWeights::Prepared &w, Run run) {
     return name;
 }
 
+// A conv's activations as plain rows: each window's codes and scales gathered, padded taps zero
+// elements at E8M0 127.
+MxActivations gather_window_codes(const MxCall &c, std::vector<uint8_t> &codes, std::vector<uint8_t> &scales) {
+    const PackedRows in = packed_rows(c);
+    const size_t row_bytes = size_t(c.blocks) * kMxBlock * c.a_bits / 8;
+    codes.resize(c.m * row_bytes);
+    scales.resize(size_t(c.m) * c.blocks);
+    for_each_slice(c.m, row_slices(c, c.m), [&](int begin, int end) {
+        gather_windows(*c.a.windows, c.a.codes, in.code_bytes, in.code_bytes, uint8_t(0), codes.data(), row_bytes,
+                       begin, end);
+        gather_windows(*c.a.windows, c.a.scales, in.blocks, in.blocks, kMxUnitScale, scales.data(), c.blocks, begin,
+                       end);
+    });
+    return MxActivations{c.a.format, codes.data(), scales.data(), c.m};
+}
+
+// Whether a conv decodes its input pixels (then copies decoded values into the windows) rather
+// than its windows' codes: where the windows read each pixel more than once on average (a 3x3
+// conv 9 times), not where they skip some (a 1x1 stride-2 conv reads a quarter of them).
+bool decodes_pixels(const MxCall &c) {
+    const Conv2dShape &s = *c.a.windows;
+    return double(c.m) * s.kernel_h * s.kernel_w > double(packed_rows(c).count);
+}
+
 const char *run_generic(MxCall &c, const MxWeights::Prepared &w) {
+    auto a_codes = dense_view(c.a.codes, {c.blocks * kMxBlock * c.a_bits / 8, c.m});
+    auto a_scales = dense_view(c.a.scales, {c.blocks, c.m});
     const bool exact = c.at.shift >= 0 && c.wt.shift >= 0;
     // int32 block sums where 32 products cannot overflow them (E4M3 with FP4, FP6 or INT8),
     // else fp64 ones, exact below 2^53 (every pair of formats: E4M3 x E4M3 reaches 2^41).
@@ -152,7 +286,7 @@ const char *run_generic(MxCall &c, const MxWeights::Prepared &w) {
     const KernelSet &set = kernels();
     const auto &kernel = fits_int32 ? set.mx_gemm_exact32 : exact ? set.mx_gemm_exact : set.mx_gemm_fp32;
     return run_kernel_sliced(tuned_or(kernel, c.shape), c.out, 1,
-                             16, work(c), c.a_codes.raw_buffer(), c.a_scales.raw_buffer(), c.w_scales.raw_buffer(),
+                             16, work(c), a_codes.raw_buffer(), a_scales.raw_buffer(), c.w_scales.raw_buffer(),
                              a_int.raw_buffer(), a_real.raw_buffer(), a_special.raw_buffer(), w_ints.raw_buffer(),
                              w_reals.raw_buffer(), w_nan.raw_buffer(), c.a_bits, exact ? c.at.shift : 0,
                              exact ? c.wt.shift : 0, c.scale.raw_buffer(), c.bias.raw_buffer(), c.e.clamp_min,
@@ -184,28 +318,29 @@ void check_gemm_operands(const GemmShape &s, const uint8_t *a_codes, size_t a_co
 
 }  // namespace
 
-const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_t *a_scales, MxFormat a_format,
-                        const MxWeights::Prepared &w, const Fp32Epilogue &e, float *out) {
-    const int blocks = w.blocks, n = w.rows;
-    const int a_bits = mx_info(a_format).bits;
+const char *run_mx_gemm(MxPath path, const MxActivations &a, const MxWeights::Prepared &w, const Fp32Epilogue &e,
+                        float *out) {
+    const int m = a.rows, blocks = w.blocks, n = w.rows;
     MxCall c{m,
              n,
              blocks,
-             dense_view(a_codes, {blocks * kMxBlock * a_bits / 8, m}),
-             dense_view(a_scales, {blocks, m}),
+             a,
              dense_view(w.scales.data(), {blocks, n}),
              per_channel_view(e.scale, e.scale_count, n),
              per_channel_view(e.bias, e.bias_count, n),
              dense_view(out, {n, m}),
              e,
-             mx_tables(a_format),
+             mx_tables(a.format),
              mx_tables(w.format),
-             a_bits,
-             a_format,
+             mx_info(a.format).bits,
              GemmShape{m, n, w.k}};
     const bool int8_ok = c.at.fits_int8 && w.has_int8() && int8_kernel(kernels(), c) != nullptr,
                int16_ok = int16_path_takes(c.at, c.wt);
     if (path == MxPath::Fastest) path = int8_ok ? MxPath::Int8 : int16_ok ? MxPath::Int16 : MxPath::Generic;
+    std::vector<uint8_t> window_codes, window_scales;  // the generic kernel decodes codes itself
+    if (a.windows && (path == MxPath::Generic || !decodes_pixels(c))) {
+        c.a = gather_window_codes(c, window_codes, window_scales);
+    }
     switch (path) {
     case MxPath::Int8:
         LPGEN_REQUIRE(int8_ok, "the int8 MX kernel does not take these formats or weight scales");

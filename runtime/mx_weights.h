@@ -65,8 +65,24 @@ private:
 // Which kernel family runs an MX GEMM (tests force each to compare their bits).
 enum class MxPath { Fastest, Int8, Int16, Generic };
 
-// a: m rows of `blocks` MX blocks in a_format; out[m][w.rows]. Arguments already validated.
-const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_t *a_scales, MxFormat a_format,
-                        const MxWeights::Prepared &w, const Fp32Epilogue &epilogue, float *out);
+// One call's activations: `rows` packed MX rows of w.blocks blocks, or, where `windows` is set,
+// a conv2d's packed MX input pixels, whose windows (conv_windows.h) are the `rows` GEMM rows.
+struct MxActivations {
+    MxFormat format;
+    const uint8_t *codes, *scales;
+    int rows;
+    const Conv2dShape *windows = nullptr;
+};
+
+// out[a.rows][w.rows]. Arguments already validated.
+const char *run_mx_gemm(MxPath path, const MxActivations &a, const MxWeights::Prepared &w,
+                        const Fp32Epilogue &epilogue, float *out);
+
+// The same for m packed MX rows.
+inline const char *run_mx_gemm(MxPath path, int m, const uint8_t *a_codes, const uint8_t *a_scales,
+                               MxFormat a_format, const MxWeights::Prepared &w, const Fp32Epilogue &epilogue,
+                               float *out) {
+    return run_mx_gemm(path, MxActivations{a_format, a_codes, a_scales, m}, w, epilogue, out);
+}
 
 }  // namespace lpgen

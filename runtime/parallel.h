@@ -25,19 +25,16 @@ int slice_count(int extent, int min_rows, Work work);
 // Tests split small calls too: the least work per slice (<= 0 restores the default).
 void set_min_slice_work(double int8_macs);
 
-// run_kernel(kernel, args..., out) with `out` cut along `dim` into slice_count() pieces.
-template <typename Fn, typename T, typename... Args>
-const char *run_kernel_sliced(const Kernel<Fn> &kernel, View<T> &out, int dim, int min_rows, Work work,
-                              Args... args) {
-    const int extent = out.dim(dim).extent(), slices = slice_count(extent, min_rows, work);
-    if (slices <= 1) return run_kernel(kernel, args..., out.raw_buffer());
+// body(begin, end) on each of `slices` pieces of [0, extent), piece 0 on the calling thread,
+// the others each on a thread of its own; the first piece's exception, if any, is rethrown
+// once all have finished.
+template <typename Body>
+void for_each_slice(int extent, int slices, Body body) {
+    if (slices <= 1) return body(0, extent);
     std::vector<std::exception_ptr> errors(slices);
     auto run_slice = [&](int i) {
-        const int begin = out.dim(dim).min() + int(int64_t(extent) * i / slices);
-        const int end = out.dim(dim).min() + int(int64_t(extent) * (i + 1) / slices);
         try {
-            View<T> slice = out.cropped(dim, begin, end - begin);
-            run_kernel(kernel, args..., slice.raw_buffer());
+            body(int(int64_t(extent) * i / slices), int(int64_t(extent) * (i + 1) / slices));
         } catch (...) {
             errors[i] = std::current_exception();
         }
@@ -49,6 +46,17 @@ const char *run_kernel_sliced(const Kernel<Fn> &kernel, View<T> &out, int dim, i
     for (const std::exception_ptr &e : errors) {
         if (e) std::rethrow_exception(e);
     }
+}
+
+// run_kernel(kernel, args..., out) with `out` cut along `dim` into slice_count() pieces.
+template <typename Fn, typename T, typename... Args>
+const char *run_kernel_sliced(const Kernel<Fn> &kernel, View<T> &out, int dim, int min_rows, Work work,
+                              Args... args) {
+    const int extent = out.dim(dim).extent(), first = out.dim(dim).min();
+    for_each_slice(extent, slice_count(extent, min_rows, work), [&](int begin, int end) {
+        View<T> slice = out.cropped(dim, first + begin, end - begin);
+        run_kernel(kernel, args..., slice.raw_buffer());
+    });
     return kernel.name;
 }
 

@@ -5,6 +5,8 @@
 #include <cstring>
 
 #include "mx_test_support.h"
+#include "mx_weights.h"
+#include "parallel.h"
 #include "test_support.h"
 
 namespace lpgen {
@@ -133,6 +135,81 @@ TEST_P(MxConv2d, one_by_one_conv_equals_the_gemm) {
             MxFormat::Fp6E2M3, gemm_weights, kIdentity, gemm.data(), gemm.size());
     const std::vector<float> out = c.run();
     EXPECT_EQ(0, std::memcmp(out.data(), gemm.data(), gemm.size() * sizeof(float)));
+}
+
+// The conv's im2col of codes, written out here: row (n, oy, ox) is the codes (and scales) of
+// each tap's pixel in (ky, kx) order, zero codes at E8M0 127 where the tap is padding.
+struct GatheredCodes {
+    std::vector<uint8_t> codes, scales;
+};
+
+GatheredCodes gather_codes(const Conv2dShape &s, const MxMatrix &a) {
+    const size_t tap_bytes = a.codes.size() / a.rows, tap_scales = a.scales.size() / a.rows;
+    GatheredCodes g;
+    for (int n = 0; n < s.batch; ++n)
+        for (int oy = 0; oy < s.out_height(); ++oy)
+            for (int ox = 0; ox < s.out_width(); ++ox)
+                for (int ky = 0; ky < s.kernel_h; ++ky)
+                    for (int kx = 0; kx < s.kernel_w; ++kx) {
+                        const int y = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+                        const int x = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+                        if (y < 0 || y >= s.height || x < 0 || x >= s.width) {
+                            g.codes.insert(g.codes.end(), tap_bytes, 0);
+                            g.scales.insert(g.scales.end(), tap_scales, 127);
+                            continue;
+                        }
+                        const size_t pixel = (size_t(n) * s.height + y) * s.width + x;
+                        g.codes.insert(g.codes.end(), &a.codes[pixel * tap_bytes], &a.codes[(pixel + 1) * tap_bytes]);
+                        g.scales.insert(g.scales.end(), &a.scales[pixel * tap_scales],
+                                        &a.scales[(pixel + 1) * tap_scales]);
+                    }
+    return g;
+}
+
+// The conv decodes each pixel once and copies the decoded values into the windows (or, for the
+// generic kernel, copies codes): on every kernel path, with one thread or three, with NaN blocks,
+// all-ones codes and padding, it gives the bits of the GEMM over the windows' codes.
+TEST_P(MxConv2d, windows_of_decoded_pixels_give_the_bits_of_the_gemm_over_gathered_codes) {
+    std::mt19937 rng(66);
+    Conv2dShape dilated = conv(2, 7, 6, 40, 9, 3, 1, 2);
+    dilated.dilation_h = 2;
+    const Conv2dShape tiny = conv(1, 1, 2, 32, 5, 3, 1, 1);  // 2 output pixels: the GEMV kernels
+    // 1x1 stride 2: the windows read a quarter of the pixels, so their codes are decoded instead.
+    for (const Conv2dShape &s : {conv(1, 9, 8, 64, 70, 3, 2, 1), dilated, tiny, conv(1, 9, 8, 64, 70, 1, 2, 0)})
+        for (auto [af, wf] : {std::pair{MxFormat::Fp4E2M1, MxFormat::Fp4E2M1}, {MxFormat::Fp6E2M3, MxFormat::Fp4E2M1},
+                              {MxFormat::Int8, MxFormat::Int8}, {MxFormat::Fp6E3M2, MxFormat::Fp4E2M1},
+                              {MxFormat::Fp8E4M3, MxFormat::Fp4E2M1}, {MxFormat::Fp8E5M2, MxFormat::Fp6E2M3}}) {
+            MxConvCase c(s, af, wf, rng);
+            c.a.scales[1] = 0xFF;                                                  // a NaN block
+            std::fill_n(c.a.codes.end() - c.a.codes.size() / c.a.rows, 16, 0xFF);  // all bits set
+            const GatheredCodes g = gather_codes(s, c.a);
+            const int rows = s.batch * s.out_height() * s.out_width(), taps = s.kernel_h * s.kernel_w;
+            const int k = taps * ((s.channels + 31) / 32 * 32);
+            const MxWeights gemm_weights(s.out_channels, k, wf, c.w.codes.data(), c.w.codes.size(),
+                                         c.w.scales.data(), c.w.scales.size());
+            const size_t count = c.out_count();
+            for (MxPath path : {MxPath::Fastest, MxPath::Generic}) {
+                std::vector<float> gemm(count, -7.0f);
+                run_mx_gemm(path, rows, g.codes.data(), g.scales.data(), af, gemm_weights.prepared(), kIdentity,
+                            gemm.data());
+                for (int threads : {1, 3}) {
+                    set_num_threads(threads);
+                    set_min_slice_work(1);
+                    std::vector<float> out(count, -9.0f);
+                    run_mx_gemm(path, MxActivations{af, c.a.codes.data(), c.a.scales.data(), rows, &s},
+                                c.weights.prepared(), kIdentity, out.data());
+                    set_num_threads(1);
+                    set_min_slice_work(0);
+                    size_t differ = 0, first = 0;
+                    for (size_t i = count; i-- > 0;) {
+                        if (!test::same_bits_or_both_nan(out[i], gemm[i])) ++differ, first = i;
+                    }
+                    EXPECT_EQ(differ, 0u) << mx_format_name(af) << " x " << mx_format_name(wf) << ", " << rows
+                                          << " rows, path " << int(path) << ", " << threads << " threads; first at "
+                                          << first << ": " << out[first] << " vs " << gemm[first];
+                }
+            }
+        }
 }
 
 TEST(MxConv2dBadInput, mismatched_weights_short_operands_and_bad_shapes_are_rejected) {
