@@ -15,6 +15,7 @@
 #include "epilogue.h"
 #include "mx_block.h"
 #include "mx_formats.h"
+#include "mx_integer.h"
 #include "mx_unpack.h"
 #include "schedules/mx_gemm_schedule.h"
 
@@ -118,34 +119,50 @@ private:
 
 // Codes -> int16 element values through the runtime's decode table, in one plane or split in
 // two (lo + 4096 hi, for mx_gemm_i16 a_planes=2), and per-block NaN flags.
+// Codes -> element * 2^shift in int16, in one plane or, for E4M3, two (lo + 4096 hi, hi
+// rounded so |lo| <= 2048), and a per-block NaN flag (scale 0xFF or a NaN code). One
+// specialization per format with an int16 decoding (mx_integer.h).
 class MxDecodeI16 : public Generator<MxDecodeI16> {
 public:
     Input<Buffer<uint8_t>> codes{"codes", 2};    // (byte, row)
     Input<Buffer<uint8_t>> scales{"scales", 2};  // (block, row)
-    Input<Buffer<int32_t>> table{"table", 1};    // code -> element * 2^shift
-    Input<Buffer<int32_t>> special{"special", 1};  // code -> 1 for NaN/Inf codes
-    Input<int32_t> bits{"bits"};                 // 4, 6 or 8
-    Input<int32_t> planes{"planes"};             // 1 or 2
-    Output<Buffer<int16_t>> values{"values", 3};  // (k, plane, row); one plane: the values
+    Input<int32_t> format{"format"};             // MxFormat: any but fp8_e5m2
+    Output<Buffer<int16_t>> values{"values", 3};  // (k, plane, row): the values, or E4M3's lo and hi
     Output<Buffer<uint8_t>> nan{"nan", 2};        // (block, row)
 
     void generate() {
         Var k("k"), p("p"), b("b"), row("row");
-        code(k, row) = unpack_row_code(codes, bits, k, row);
-        Expr v = table(code(k, row));
-        Expr hi = (v + kMxPlaneUnit / 2) >> kMxPlaneBits;  // rounded, so |lo| <= kMxPlaneUnit / 2
-        Expr split = select(p == 0, v - hi * kMxPlaneUnit, hi);
-        values(k, p, row) = cast<int16_t>(select(planes == 1, v, split));
+        Expr value = cast<int16_t>(0), nan_code = Internal::const_false();  // other formats: specialize_fail
         RDom i(0, kMxBlock, "i");
-        nan(b, row) = cast<uint8_t>(scales(b, row) == 255 || sum(special(code(b * kMxBlock + i, row))) > 0);
-        table.dim(0).set_bounds(0, 256);
-        special.dim(0).set_bounds(0, 256);
+        for (MxFormat f : kFormats) {
+            const MxFormatInfo &info = mx_info(f);
+            auto byte_at = [&](const Expr &j) { return codes(j, row); };
+            Expr code = packed_code(byte_at, info.bits, k);
+            Expr v = integer_element(code, info, info.exp_bits == 4 ? Int(32) : Int(16));
+            if (info.exp_bits == 4) {
+                Expr hi = (v + kMxPlaneUnit / 2) >> kMxPlaneBits;
+                v = select(p == 0, v - hi * kMxPlaneUnit, hi);
+            }
+            value = select(format == int(f), cast<int16_t>(v), value);
+            if (info.has_inf_nan) {
+                Expr block_code = packed_code(byte_at, info.bits, b * kMxBlock + i);
+                nan_code = format == int(f) && maximum(cast<uint8_t>(is_nan_code(block_code, info))) > 0;
+            }
+        }
+        values(k, p, row) = value;
+        nan(b, row) = cast<uint8_t>(scales(b, row) == 255 || nan_code);
+        values.dim(0).set_min(0);  // even k is a low nibble, k % 4 the position in an FP6 group
     }
 
-    void schedule() { apply_mx_decode_schedule(values, nan, bits, get_target()); }
+    void schedule() {
+        std::vector<int> formats;
+        for (MxFormat f : kFormats) formats.push_back(int(f));
+        apply_mx_decode_schedule(values, nan, format, formats, get_target());
+    }
 
 private:
-    Func code{"code"};
+    static constexpr MxFormat kFormats[] = {MxFormat::Fp8E4M3, MxFormat::Fp6E3M2, MxFormat::Fp6E2M3,
+                                            MxFormat::Fp4E2M1, MxFormat::Int8};
 };
 
 }  // namespace

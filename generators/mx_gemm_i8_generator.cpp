@@ -31,6 +31,7 @@
 #include "estimates.h"
 #include "mx_block.h"
 #include "mx_formats.h"
+#include "mx_integer.h"
 #include "mx_unpack.h"
 #include "schedules/mx_gemm_schedule.h"
 
@@ -171,14 +172,14 @@ private:
     Func lane_sum{"lane_sum"};
 };
 
-// Codes -> int8 element values (plus `offset`, as uint8) through the runtime's decode table, and
-// each block's scale as fp32: 2^(E8M0 - 127 - shift), NaN for 0xFF.
+// Codes -> int8 element values (plus `offset`, as uint8), and each block's scale as fp32:
+// 2^(E8M0 - 127 - shift), NaN for 0xFF. One specialization per format whose elements fit int8,
+// each decoding in byte lanes (mx_integer.h).
 class MxDecodeI8 : public Generator<MxDecodeI8> {
 public:
     Input<Buffer<uint8_t>> codes{"codes", 2};    // (byte, row)
     Input<Buffer<uint8_t>> scales{"scales", 2};  // (block, row)
-    Input<Buffer<int32_t>> table{"table", 1};    // code -> element * 2^element_shift
-    Input<int32_t> bits{"bits"};                 // 4, 6 or 8
+    Input<int32_t> format{"format"};             // MxFormat: fp6_e2m3, fp4_e2m1 or int8
     Input<int32_t> offset{"offset"};             // 128 for activations, 0 for weights
     Input<int32_t> shift{"shift"};               // taken off every block exponent
     Output<Buffer<uint8_t>> values{"values", 2};        // (k, row)
@@ -186,17 +187,25 @@ public:
 
     void generate() {
         Var k("k"), b("b"), row("row");
-        code(k, row) = unpack_row_code(codes, bits, k, row);
-        values(k, row) = cast<uint8_t>(table(code(k, row)) + offset);
+        Expr value = cast<uint8_t>(0);  // other formats: refused by the schedule's specialize_fail
+        for (MxFormat f : kFormats) {
+            Expr code = packed_code([&](const Expr &i) { return codes(i, row); }, mx_info(f).bits, k);
+            value = select(format == int(f), integer_element(code, mx_info(f), UInt(8)), value);
+        }
+        values(k, row) = value + cast<uint8_t>(offset);
         Expr e8m0 = cast<int32_t>(scales(b, row));
         block_scales(b, row) = select(e8m0 == 255, cast<float>(NAN), exact_pow2(e8m0 - 127 - shift));
-        table.dim(0).set_bounds(0, 256);
+        values.dim(0).set_min(0);  // even k is a low nibble, k % 4 the position in an FP6 group
     }
 
-    void schedule() { apply_mx_decode_schedule(values, block_scales, bits, get_target()); }
+    void schedule() {
+        std::vector<int> formats;
+        for (MxFormat f : kFormats) formats.push_back(int(f));
+        apply_mx_decode_schedule(values, block_scales, format, formats, get_target());
+    }
 
 private:
-    Func code{"code"};
+    static constexpr MxFormat kFormats[] = {MxFormat::Fp6E2M3, MxFormat::Fp4E2M1, MxFormat::Int8};
 };
 
 }  // namespace

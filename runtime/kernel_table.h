@@ -40,12 +40,11 @@ using MxDequantizeFn = int (*)(Buf codes, Buf scales, Buf values);
 using MxGemmFn = int (*)(Buf a_codes, Buf a_scales, Buf w_scales, Buf a_int, Buf a_real, Buf a_special, Buf w_ints,
                          Buf w_reals, Buf w_nan, int32_t a_bits, int32_t a_shift, int32_t w_shift, LPGEN_EPILOGUE_ARGS,
                          Buf output);
-using MxDecodeI16Fn = int (*)(Buf codes, Buf scales, Buf table, Buf special, int32_t bits, int32_t planes,
-                              Buf values, Buf nan);
+using MxDecodeI16Fn = int (*)(Buf codes, Buf scales, int32_t format, Buf values, Buf nan);
 using MxGemmI16Fn = int (*)(Buf a_values, Buf a_scales, Buf a_nan, Buf w_values, Buf w_exps, int32_t shift_sum,
                             LPGEN_EPILOGUE_ARGS, Buf output);
-using MxDecodeI8Fn = int (*)(Buf codes, Buf scales, Buf table, int32_t bits, int32_t offset, int32_t shift,
-                             Buf values, Buf block_scales);
+using MxDecodeI8Fn = int (*)(Buf codes, Buf scales, int32_t format, int32_t offset, int32_t shift, Buf values,
+                             Buf block_scales);
 using MxGemmI8Fn = int (*)(Buf a_values, Buf a_scales, Buf w_values, Buf w_offsets, Buf w_scales,
                            LPGEN_EPILOGUE_ARGS, Buf output);
 

@@ -275,17 +275,19 @@ void apply_mx_gemv_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Targ
     (void)target;
 }
 
-void apply_mx_decode_schedule(Func values, Func per_block, const Expr &bits, const Target &target) {
-    // One code path per element width: the unpacking simplifies to plain shifts of dense loads.
-    const int lanes = target.natural_vector_size<int16_t>();
+void apply_mx_decode_schedule(Func values, Func per_block, const Expr &format, const std::vector<int> &formats,
+                              const Target &target) {
+    // Whole vectors of the output type: the code arithmetic runs in those lanes, and an FP4 byte's
+    // two nibbles land in one vector (Halide interleaves the low and high halves).
+    const int lanes = target.natural_vector_size(values.output_types()[0]);
     values.compute_root();
     per_block.compute_root();
-    for (int width : {4, 6, 8}) {
-        values.specialize(bits == width).vectorize(values.args()[0], lanes, TailStrategy::GuardWithIf);
-        per_block.specialize(bits == width);
+    for (int f : formats) {
+        values.specialize(format == f).vectorize(values.args()[0], lanes, TailStrategy::GuardWithIf);
+        per_block.specialize(format == f);
     }
-    values.specialize_fail("MX element width must be 4, 6 or 8 bits");
-    per_block.specialize_fail("MX element width must be 4, 6 or 8 bits");
+    values.specialize_fail("this MX format has no decoding of this width");
+    per_block.specialize_fail("this MX format has no decoding of this width");
 }
 
 bool mx_gemm_knobs_fit(const Knobs &k, Profile profile) {

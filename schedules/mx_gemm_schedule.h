@@ -62,8 +62,8 @@ void apply_mx_gemv_i8_schedule(MxBlockFuncs funcs, const Knobs &knobs, const Hal
 void apply_mx_gemv_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);
 
 // The decode kernels (mx_decode_i16, mx_decode_i8): element values and one per-block output,
-// one code path per element width. The unpacked code Func stays inline.
-void apply_mx_decode_schedule(Halide::Func values, Halide::Func per_block, const Halide::Expr &bits,
-                              const Halide::Target &target);
+// one code path per format (`format` is the kernel's input, `formats` those it decodes).
+void apply_mx_decode_schedule(Halide::Func values, Halide::Func per_block, const Halide::Expr &format,
+                              const std::vector<int> &formats, const Halide::Target &target);
 
 }  // namespace lpgen
