@@ -136,6 +136,22 @@ TEST(Threads, mx_gemm_gemv_and_conv2d_give_the_same_bits) {
     });
 }
 
+TEST(Threads, mx_quantize_and_dequantize_give_the_same_bits) {
+    std::mt19937 rng(73);
+    const int rows = 37, k = 70;  // K not a multiple of the block
+    for (MxFormat f : {MxFormat::Fp4E2M1, MxFormat::Fp6E3M2, MxFormat::Fp8E4M3}) {
+        const MxMatrix a(rows, k, f, rng);
+        const size_t code_bytes = a.codes.size(), scale_count = a.scales.size();
+        // Codes, then scales, in one array.
+        expect_same_with_threads<uint8_t>(code_bytes + scale_count, 3, [&](uint8_t *out) {
+            mx_quantize(a.source.data(), a.source.size(), rows, k, f, out, code_bytes, out + code_bytes, scale_count);
+        });
+        expect_same_with_threads<float>(size_t(rows) * k, 3, [&](float *out) {
+            mx_dequantize(a.codes.data(), code_bytes, a.scales.data(), scale_count, rows, k, f, out, size_t(rows) * k);
+        });
+    }
+}
+
 TEST(Threads, counts_are_checked_and_zero_means_every_hardware_thread) {
     EXPECT_THROW(set_num_threads(-1), Error);
     {
