@@ -51,6 +51,7 @@ public:
                         (cast<uint32_t>(element(4 * g + 2, row)) << 12) | (cast<uint32_t>(element(4 * g + 3, row)) << 18);
             codes(i, row) = cast<uint8_t>(word >> cast<uint32_t>(8 * j));
         }
+        codes.dim(0).set_min(0);  // element k's block is k / 32 (the schedule splits k by blocks)
     }
 
     void schedule() {

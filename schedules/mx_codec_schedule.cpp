@@ -2,6 +2,8 @@
 // element codes vectorized across elements; dequantize is one vectorized pass.
 #include "mx_codec_schedule.h"
 
+#include "generators/mx_formats.h"
+
 namespace lpgen {
 
 using namespace Halide;
@@ -28,7 +30,12 @@ void apply_mx_quantize_schedule(MxQuantizeFuncs f, const Knobs &knobs, const Tar
     if (knobs.at("parallel")) f.scales.parallel(row);
     f.codes.compute_root().vectorize(f.codes.args()[0], target.natural_vector_size<uint8_t>(), TailStrategy::GuardWithIf);
     if (knobs.at("parallel")) f.codes.parallel(f.codes.args()[1]);
-    f.element.compute_at(f.codes, f.codes.args()[1]).vectorize(f.element.args()[0], lanes, TailStrategy::GuardWithIf);
+    // Elements a block at a time, so each vector reads its block's exponent as one scalar (over
+    // k it was a gather of scale_exp(k / 32)); rows hold whole blocks, so nothing is rounded up.
+    Var k = f.element.args()[0], block("block"), in_block("in_block");
+    f.element.compute_at(f.codes, f.codes.args()[1])
+        .split(k, block, in_block, kMxBlock, TailStrategy::RoundUp)
+        .vectorize(in_block, lanes);
 }
 
 void apply_mx_dequantize_schedule(Func values, const Knobs &knobs, const Target &target) {
