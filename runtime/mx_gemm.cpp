@@ -87,14 +87,16 @@ const char *fill_and_run(const MxCall &c, View<float> &out, const FillRows &fill
         const int cols = out.dim(0).extent();
         for_each_slice(cols, slice_count(cols, kMxRowPadding, work(c)), [&](int begin, int end) {
             View<float> slice = out.cropped(0, begin, end - begin);
-            name = run_rows(slice, 0, c.m);
+            const char *ran = run_rows(slice, 0, c.m);
+            if (begin == 0) name = ran;  // one writer: every slice runs the same kernel
         });
         return name;
     }
     for_each_slice(c.m, row_slices(c, c.m), [&](int begin, int end) {
         fill(begin, end);
         View<float> slice = out.cropped(1, begin, end - begin);
-        name = run_rows(slice, begin, end);
+        const char *ran = run_rows(slice, begin, end);
+        if (begin == 0) name = ran;
     });
     return name;
 }
