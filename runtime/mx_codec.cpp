@@ -21,6 +21,16 @@ constexpr double kCodecMacsPerElement = 128;
 // Threads split the rows of a quantize or dequantize call.
 int row_slices(int rows, int k) { return slice_count(rows, 1, Work{double(rows) * k * kCodecMacsPerElement}); }
 
+// kernel(views...) with every view cut to the same rows (its last dimension), the rows split
+// between threads.
+template <typename Fn, typename... Views>
+const char *run_by_rows(const Kernel<Fn> &kernel, int rows, int k, Views &...views) {
+    for_each_slice(rows, row_slices(rows, k), [&](int begin, int end) {
+        run_kernel(kernel, views.cropped(1, begin, end - begin).raw_buffer()...);
+    });
+    return kernel.name;
+}
+
 int checked_format(MxFormat format) {
     const int index = static_cast<int>(format);
     if (index < 0 || index >= 6) fail_unsupported("MX format " + std::to_string(index) + " does not exist");
@@ -63,14 +73,7 @@ const char *mx_quantize(const float *values, size_t value_count, int rows, int k
     auto in = dense_view(values, {k, rows});
     auto code_view = dense_view(codes, {row_bytes, rows});
     auto scale_view = dense_view(scales, {static_cast<int>(padded_k(k) / kMxBlock), rows});
-    const Kernel<MxQuantizeFn> &kernel = kernels().mx_quantize[index];
-    for_each_slice(rows, row_slices(rows, k), [&](int begin, int end) {
-        auto in_rows = in.cropped(1, begin, end - begin);
-        auto code_rows = code_view.cropped(1, begin, end - begin);
-        auto scale_rows = scale_view.cropped(1, begin, end - begin);
-        run_kernel(kernel, in_rows.raw_buffer(), code_rows.raw_buffer(), scale_rows.raw_buffer());
-    });
-    return kernel.name;
+    return run_by_rows(kernels().mx_quantize[index], rows, k, in, code_view, scale_view);
 }
 
 const char *mx_dequantize(const uint8_t *codes, size_t code_bytes, const uint8_t *scales, size_t scale_count,
@@ -83,14 +86,7 @@ const char *mx_dequantize(const uint8_t *codes, size_t code_bytes, const uint8_t
     auto code_view = dense_view(codes, {row_bytes, rows});
     auto scale_view = dense_view(scales, {static_cast<int>(padded_k(k) / kMxBlock), rows});
     auto result = dense_view(out, {k, rows});
-    const Kernel<MxDequantizeFn> &kernel = kernels().mx_dequantize[index];
-    for_each_slice(rows, row_slices(rows, k), [&](int begin, int end) {
-        auto code_rows = code_view.cropped(1, begin, end - begin);
-        auto scale_rows = scale_view.cropped(1, begin, end - begin);
-        auto result_rows = result.cropped(1, begin, end - begin);
-        run_kernel(kernel, code_rows.raw_buffer(), scale_rows.raw_buffer(), result_rows.raw_buffer());
-    });
-    return kernel.name;
+    return run_by_rows(kernels().mx_dequantize[index], rows, k, code_view, scale_view, result);
 }
 
 }  // namespace lpgen
