@@ -120,6 +120,7 @@ const struct {
     MxFormat a, w;
 } kPairs[] = {{"MXFP4", MxFormat::Fp4E2M1, MxFormat::Fp4E2M1},
               {"FP8aFP4w", MxFormat::Fp8E4M3, MxFormat::Fp4E2M1},
+              {"MXFP8", MxFormat::Fp8E4M3, MxFormat::Fp8E4M3},
               {"MXFP6", MxFormat::Fp6E2M3, MxFormat::Fp6E2M3},
               {"MXFP6_E3M2", MxFormat::Fp6E3M2, MxFormat::Fp6E3M2},
               {"MXINT8", MxFormat::Int8, MxFormat::Int8}};

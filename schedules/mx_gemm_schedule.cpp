@@ -14,7 +14,7 @@ const KnobSpace &mx_gemm_knob_space() {
     static const KnobSpace space = {
         {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "outputs (lanes of n) per vector"},
         {"tile_vecs", {1, 2}, {1, 1, 2, 1}, "vectors of n per register tile"},
-        {"tile_m", {1, 2, 4}, {4, 4, 2, 2}, "rows of m per register tile"},
+        {"tile_m", {1, 2, 4, 6, 8}, {4, 4, 2, 2}, "rows of m per register tile"},
         {"parallel", {0, 1}, {0, 0, 0, 0}, "parallelize over row tiles"},
     };
     return space;

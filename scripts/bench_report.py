@@ -27,7 +27,7 @@ BITSERIAL = ["1A1W", "2A1W", "2A2W", "3A3W", "4A4W"]
 # MACs per cycle of each precision relative to 1A1W: an aAwW kernel does a*w popcount triples
 # per one-bit MAC, so its share of the popcount peak is peak / (a * w).
 PLANES = {p: int(p[0]) * int(p[2]) for p in BITSERIAL}
-MX_PAIRS = ["MXFP4", "MXFP6", "MXFP6_E3M2", "MXINT8", "FP8aFP4w", "f32aFP4w"]
+MX_PAIRS = ["MXFP4", "MXFP6", "MXFP6_E3M2", "MXINT8", "FP8aFP4w", "MXFP8", "f32aFP4w"]
 
 
 def run_bench(binary, regex, out_json, quick, threads=1, render_only=False):
