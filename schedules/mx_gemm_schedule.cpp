@@ -1,8 +1,8 @@
 // Generic MX GEMM schedule: elements decoded once per call; outputs in register tiles of
 // (vec_lanes * tile_vecs) n by tile_m m, vectorized across n (each lane one output, so the
-// fixed summation order of every output is kept). Per tile, each block's 32 products run
-// unrolled with the tile's block sums in registers: one broadcast activation and one vector
-// of weights per product row (before: one load and one store of the sum per product).
+// fixed summation order of every output is kept). Per tile, the fp32 sums stay in registers
+// across the blocks, and each block's 32 products run unrolled into the tile's block sums, also
+// in registers: one broadcast activation and one vector of weights per product row.
 #include "mx_gemm_schedule.h"
 
 namespace lpgen {
@@ -37,10 +37,20 @@ void apply_mx_gemm_schedule(MxGemmFuncs f, const Knobs &knobs, const Target &tar
     if (rows > 1) tile(f.output.specialize(out.dim(0).extent() >= tile_n), 1, TailStrategy::ShiftInwards);
     tile(f.output, 1, TailStrategy::GuardWithIf);
 
-    // The tile's sums per block: n-vectors x m rows, the block's 32 products unrolled inside.
+    // Each block's sums are computed right where they are added: n-vectors x m rows, the
+    // block's 32 products unrolled inside. (Computing every block's sums of the tile first kept
+    // them in a stack array; MXFP8 1024^3 on a Zen 4 ran 1.05-1.17x slower.)
+    Var dn = f.dot.args()[0], dm = f.dot.args()[1];
+    RVar rb = f.dot.rvars(0)[0];
+    f.dot.compute_at(f.output, no).vectorize(dn, lanes, TailStrategy::GuardWithIf);
+    f.dot.update()
+        .reorder(dn, dm, rb)
+        .vectorize(dn, lanes, TailStrategy::GuardWithIf)
+        .unroll(dn, vecs, TailStrategy::GuardWithIf)
+        .unroll(dm, rows, TailStrategy::GuardWithIf);
     Var bb = f.block_sum.args()[0], bn = f.block_sum.args()[1], bm = f.block_sum.args()[2];
     RVar i = f.block_sum.rvars(0)[0];
-    f.block_sum.compute_at(f.output, no).reorder_storage(bn, bm, bb);
+    f.block_sum.compute_at(f.dot, rb).reorder_storage(bn, bm, bb);
     f.block_sum.reorder(bn, bm, bb).vectorize(bn, lanes, TailStrategy::GuardWithIf);
     f.block_sum.update()
         .reorder(bn, bm, i, bb)
@@ -48,8 +58,6 @@ void apply_mx_gemm_schedule(MxGemmFuncs f, const Knobs &knobs, const Target &tar
         .unroll(bn, vecs, TailStrategy::GuardWithIf)
         .unroll(bm, rows, TailStrategy::GuardWithIf)
         .unroll(i);
-    f.dot.compute_at(f.output, no).vectorize(f.dot.args()[0], lanes, TailStrategy::GuardWithIf);
-    f.dot.update().vectorize(f.dot.args()[0], lanes, TailStrategy::GuardWithIf);
     f.a_value.compute_root();
     f.a_nan.compute_root();
     // w_value and w_nan stay inline: the runtime's decoded weights are n-innermost already.
