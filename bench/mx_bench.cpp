@@ -7,6 +7,7 @@
 #include <cblas.h>
 
 #include <random>
+#include <tuple>
 
 #include "bench_main.h"
 #include "lpgen/mx.hpp"
@@ -89,6 +90,21 @@ void mx_conv(benchmark::State &state, Conv2dShape s, MxFormat af, MxFormat wf) {
     report(state, macs(s), kernel);
 }
 
+// Drop-in mode's first step alone: fp32 rows quantized to MX (a conv quantizes its input
+// pixels, rows of `channels`). Reports nanoseconds per element, not GOPS.
+void quantize(benchmark::State &state, int rows, int k, MxFormat f) {
+    MxOperand a(rows, k, f, 1);
+    const char *kernel = "";
+    for (auto _ : state) {
+        kernel = mx_quantize(a.values.data(), a.values.size(), rows, k, f, a.codes.data(), a.codes.size(),
+                             a.scales.data(), a.scales.size());
+        benchmark::DoNotOptimize(a.codes.data());
+    }
+    state.counters["ns_per_element"] = benchmark::Counter(double(rows) * k * double(state.iterations()) / 1e9,
+                                                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.SetLabel(kernel);
+}
+
 template <typename T, typename Acc>
 void baseline(benchmark::State &state, GemmShape s) {
     const std::vector<T> a = random_values<T>(size_t(s.m) * s.k, -100, 100, 3),
@@ -138,6 +154,14 @@ void register_all() {
         add(g.name + "/int8", [=](benchmark::State &st) { baseline<int8_t, int32_t>(st, g.shape); });
         add(g.name + "/fp32", [=](benchmark::State &st) { baseline<float, float>(st, g.shape); });
         add(g.name + "/onednn_s8", [=](benchmark::State &st) { run_peer(st, macs(g.shape), onednn_int8_matmul(g.shape)); });
+    }
+    // A conv's input pixels (C2: 56x56 of 64 channels; C10: 7x7 of 512) and a square matrix.
+    for (const auto &[name, rows, k] : {std::tuple{"C2_pixels", 56 * 56, 64}, std::tuple{"C10_pixels", 7 * 7, 512},
+                                        std::tuple{"1024x1024", 1024, 1024}}) {
+        for (MxFormat f : {MxFormat::Fp4E2M1, MxFormat::Fp8E4M3}) {
+            add(std::string("quantize/") + name + "/" + mx_format_name(f),
+                [=](benchmark::State &st) { quantize(st, rows, k, f); });
+        }
     }
     for (const ConvLayer &l : resnet18_layers()) {
         for (const auto &p : kPairs)

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "reference/mx_reference.h"
 #include "test_support.h"
@@ -111,6 +112,18 @@ TEST_P(MxCodec, quantize_matches_reference_on_random_sweeps_with_ties_and_subnor
     for (MxFormat f : kFormats) {
         for (int k : {1, 31, 32, 33, 100, 4096}) {
             const int rows = k > 1000 ? 4 : 7;
+            expect_quantize_matches(f, sweep_values(rows * k, rng), rows, k);
+        }
+    }
+}
+
+// Rows of whole blocks go to the kernels folded into longer rows (runtime/mx_codec.cpp): a
+// conv's input pixels (3136 rows of 64: 49 rows of 4096), rows that fold unevenly (50 of 96:
+// 2 of 2400) and a prime row count (13 of 64: one row).
+TEST_P(MxCodec, many_short_rows_of_whole_blocks_quantize_like_the_reference) {
+    std::mt19937 rng(31);
+    for (MxFormat f : kFormats) {
+        for (auto [rows, k] : {std::pair{3136, 64}, std::pair{50, 96}, std::pair{13, 64}}) {
             expect_quantize_matches(f, sweep_values(rows * k, rng), rows, k);
         }
     }
