@@ -50,6 +50,23 @@ RowShape folded(int rows, int k) {
     return {rows / g, k * g};
 }
 
+// A call's fp32 values, codes and scales as the kernels take them, (element, row),
+// (byte, row) and (block, row), in the folded rows: one shape for all three arrays.
+template <typename Float, typename Byte>
+struct CodecViews {
+    RowShape shape;
+    View<Float> values;
+    View<Byte> codes, scales;
+};
+
+template <typename Float, typename Byte>
+CodecViews<Float, Byte> codec_views(Float *values, Byte *codes, Byte *scales, int rows, int k, MxFormat format) {
+    const RowShape f = folded(rows, k);
+    const int row_bytes = static_cast<int>(padded_k(f.k) * mx_info(format).bits / 8);
+    return {f, dense_view(values, {f.k, f.rows}), dense_view(codes, {row_bytes, f.rows}),
+            dense_view(scales, {static_cast<int>(padded_k(f.k) / kMxBlock), f.rows})};
+}
+
 int checked_format(MxFormat format) {
     const int index = static_cast<int>(format);
     if (index < 0 || index >= 6) fail_unsupported("MX format " + std::to_string(index) + " does not exist");
@@ -88,12 +105,8 @@ const char *mx_quantize(const float *values, size_t value_count, int rows, int k
     check_buffer(values, value_count, checked_product({size_t(rows), size_t(k)}, "values"), "values");
     check_buffer(codes, code_bytes, needed_code_bytes, "codes");
     check_buffer(scales, scale_count, mx_scale_count(rows, k), "scales");
-    const RowShape f = folded(rows, k);
-    const int row_bytes = static_cast<int>(padded_k(f.k) * mx_info(format).bits / 8);
-    auto in = dense_view(values, {f.k, f.rows});
-    auto code_view = dense_view(codes, {row_bytes, f.rows});
-    auto scale_view = dense_view(scales, {static_cast<int>(padded_k(f.k) / kMxBlock), f.rows});
-    return run_by_rows(kernels().mx_quantize[index], f.rows, f.k, in, code_view, scale_view);
+    auto v = codec_views(values, codes, scales, rows, k, format);
+    return run_by_rows(kernels().mx_quantize[index], v.shape.rows, v.shape.k, v.values, v.codes, v.scales);
 }
 
 const char *mx_dequantize(const uint8_t *codes, size_t code_bytes, const uint8_t *scales, size_t scale_count,
@@ -102,12 +115,8 @@ const char *mx_dequantize(const uint8_t *codes, size_t code_bytes, const uint8_t
     check_buffer(codes, code_bytes, mx_code_bytes(format, rows, k), "codes");
     check_buffer(scales, scale_count, mx_scale_count(rows, k), "scales");
     check_buffer(out, out_count, checked_product({size_t(rows), size_t(k)}, "output"), "output");
-    const RowShape f = folded(rows, k);
-    const int row_bytes = static_cast<int>(padded_k(f.k) * mx_info(format).bits / 8);
-    auto code_view = dense_view(codes, {row_bytes, f.rows});
-    auto scale_view = dense_view(scales, {static_cast<int>(padded_k(f.k) / kMxBlock), f.rows});
-    auto result = dense_view(out, {f.k, f.rows});
-    return run_by_rows(kernels().mx_dequantize[index], f.rows, f.k, code_view, scale_view, result);
+    auto v = codec_views(out, codes, scales, rows, k, format);
+    return run_by_rows(kernels().mx_dequantize[index], v.shape.rows, v.shape.k, v.codes, v.scales, v.values);
 }
 
 }  // namespace lpgen
