@@ -94,11 +94,13 @@ protected:
         Expr a_offset = operand_offset(a_planes(), a_encoding, a_zero_point);
         Expr w_offset = operand_offset(w_planes(), w_encoding, w_zero_point);
 
-        // a_sum: plane-weighted popcount of the window; padded pixels are zero words already.
+        // a_sum: plane-weighted popcount of the window; padded pixels are zero words already,
+        // and bits past C are masked.
         RDom ra(0, cw_count, 0, select(w_offset != 0, a_planes(), 0), 0, kernel_w, 0, kernel_h, "ra");
         a_sum(x, y, b) = wide(0);
         a_sum(x, y, b) += wide(plane_weight(ra.y, a_planes(), a_encoding) *
-                                        cast<int32_t>(popcount(a_in(ra.x, ra.y, in_x(x, ra.z), in_y(y, ra.w), b))));
+                                        cast<int32_t>(popcount(a_in(ra.x, ra.y, in_x(x, ra.z), in_y(y, ra.w), b) &
+                                                               value_bits(ra.x, channels))));
 
         // w_sum: plane-weighted popcount of the weights over the taps that land inside the image.
         RDom rt(0, cw_count, 0, select(a_offset != 0, w_planes(), 0), "rt");

@@ -34,4 +34,14 @@ inline Halide::Expr operand_offset(const Halide::Expr &bits, const Halide::Expr 
     return select(encoding == static_cast<int>(Encoding::Bipolar), bipolar_offset, 0) - zero_point;
 }
 
+// The bits of packed word `word` that hold values when a row has `count` of them: every bit
+// but those past `count` in the last word. The offset corrections popcount whole activation
+// words, so a caller's stray tail bits would count there; masked, they count nowhere.
+inline Halide::Expr value_bits(const Halide::Expr &word, const Halide::Expr &count) {
+    using namespace Halide;
+    Expr tail = count % 64;
+    Expr partial = (cast<uint64_t>(1) << cast<uint64_t>(tail)) - cast<uint64_t>(1);
+    return select(word == (count - 1) / 64 && tail != 0, partial, UInt(64).max());
+}
+
 }  // namespace lpgen

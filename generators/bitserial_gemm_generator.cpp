@@ -87,7 +87,7 @@ protected:
         RDom ra(0, kw_count, 0, select(w_offset != 0, a_planes(), 0), "ra");
         a_sum(m) = wide(0);
         a_sum(m) += wide(plane_weight(ra.y, a_planes(), a_encoding) *
-                                  cast<int32_t>(popcount(a_in(ra.x, ra.y, m))));
+                                  cast<int32_t>(popcount(a_in(ra.x, ra.y, m) & value_bits(ra.x, k))));
         RDom rw(0, kw_count, 0, select(a_offset != 0, w_planes(), 0), "rw");
         w_sum(n) = wide(0);
         w_sum(n) += wide(plane_weight(rw.y, w_planes(), w_encoding) *

@@ -96,7 +96,6 @@ lpgen_status make_weights(const uint8_t *codes, size_t code_count, int rows, int
                           bool conv2d, const lpgen_operand *op, lpgen_bs_weights **weights) {
     return guarded([&] {
         LPGEN_REQUIRE(weights != nullptr, "weights (the handle to fill) is null");
-        *weights = nullptr;
         const Operand w_op = to_cpp(required(op, "op"));
         check_operand(w_op, "op");
         check_positive(kernel_h, "kernel_h");
@@ -146,10 +145,15 @@ lpgen_status lpgen_register_kernels(const lpgen_kernel_entry *entries, size_t co
         for (size_t i = 0; i < count; ++i) {
             const lpgen_kernel_entry &e = entries[i];
             const std::string family = text(e.family, i, "family");
-            LPGEN_REQUIRE(lpgen::is_tunable_family(family),
-                          "entry " + std::to_string(i) + ": '" + family + "' is not a kernel family lpgen dispatches");
-            text(e.shape, i, "shape");
-            text(e.isa, i, "isa");
+            const std::string shape = text(e.shape, i, "shape");
+            const std::string isa = text(e.isa, i, "isa");
+            try {
+                lpgen::check_tuned_entry(family, shape, isa);
+            } catch (const lpgen::Error &error) {
+                std::string reason = error.what();
+                if (reason.rfind("lpgen: ", 0) == 0) reason.erase(0, 7);
+                lpgen::fail("entry " + std::to_string(i) + ": " + reason);
+            }
             text(e.name, i, "name");
             LPGEN_REQUIRE(e.function != nullptr, "entry " + std::to_string(i) + ": function is null");
         }

@@ -33,7 +33,6 @@ template <typename Make>
 lpgen_status make_weights(lpgen_mx_weights **weights, bool conv2d, Make &&make) {
     return guarded([&] {
         LPGEN_REQUIRE(weights != nullptr, "weights (the handle to fill) is null");
-        *weights = nullptr;
         *weights = new lpgen_mx_weights{make(), conv2d};
         return "";
     });

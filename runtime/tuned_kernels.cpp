@@ -1,11 +1,13 @@
 #include "tuned_kernels.h"
 
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <tuple>
 
+#include "conv_shape.h"
 #include "validate.h"
 
 namespace lpgen {
@@ -55,6 +57,52 @@ bool is_tunable_family(const std::string &family) {
     return false;
 }
 
+namespace {
+
+// The shape a key names, read back with its own format: a key is valid when it names a shape
+// the operator accepts and is spelt exactly as shape_key() spells it (so it can ever match).
+bool canonical_gemm_key(const std::string &key) {
+    GemmShape s;
+    char tail = 0;
+    if (std::sscanf(key.c_str(), "gemm %dx%dx%d%c", &s.m, &s.n, &s.k, &tail) != 3) return false;
+    return s.m >= 1 && s.n >= 1 && s.k >= 1 && shape_key(s) == key;
+}
+
+bool canonical_conv2d_key(const std::string &key) {
+    Conv2dShape s;
+    char tail = 0;
+    const int read = std::sscanf(key.c_str(), "conv2d %dx%dx%dx%d->%d k%dx%d s%dx%d d%dx%d p%d,%d,%d,%d%c", &s.batch,
+                                 &s.height, &s.width, &s.channels, &s.out_channels, &s.kernel_h, &s.kernel_w,
+                                 &s.stride_h, &s.stride_w, &s.dilation_h, &s.dilation_w, &s.pad_top, &s.pad_left,
+                                 &s.pad_bottom, &s.pad_right, &tail);
+    if (read != 15 || shape_key(s) != key) return false;
+    try {
+        check_conv_shape(s);
+    } catch (const Error &) {
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool is_known_isa(const std::string &isa) {
+    for (const char *known : {"x86_avx2", "x86_avx512", "arm64_a53", "arm32_a53"}) {
+        if (isa == known) return true;
+    }
+    return false;
+}
+
+void check_tuned_entry(const std::string &family, const std::string &shape, const std::string &isa) {
+    LPGEN_REQUIRE(is_tunable_family(family), "kernel family '" + family + "' is not an operator lpgen tunes");
+    const bool conv2d = family.rfind("bs_conv2d_", 0) == 0;
+    LPGEN_REQUIRE(conv2d ? canonical_conv2d_key(shape) : canonical_gemm_key(shape),
+                  "shape '" + shape + "' of family " + family + " is not a valid " +
+                      (conv2d ? "\"conv2d NxHxWxC->OC kKHxKW sSHxSW dDHxDW pT,L,B,R\"" : "\"gemm MxNxK\"") +
+                      " shape (positive sizes, written as lpgen writes them)");
+    LPGEN_REQUIRE(is_known_isa(isa), "isa '" + isa + "' is not x86_avx2, x86_avx512, arm64_a53 or arm32_a53");
+}
+
 const Dispatch &last_dispatch() { return t_last; }
 
 bool tuned_lookup_needed() { return t_recording > 0 || g_any.load(std::memory_order_relaxed); }
@@ -64,9 +112,7 @@ DispatchRecording::~DispatchRecording() { --t_recording; }
 
 void register_tuned_kernel(const std::string &family, const std::string &shape, const std::string &isa,
                            void (*fn)(), const std::string &name) {
-    LPGEN_REQUIRE(is_tunable_family(family), "kernel family '" + family + "' is not an operator lpgen tunes");
-    LPGEN_REQUIRE(!shape.empty(), "kernel shape is empty");
-    LPGEN_REQUIRE(!isa.empty(), "kernel isa is empty");
+    check_tuned_entry(family, shape, isa);
     LPGEN_REQUIRE(fn != nullptr, "kernel function of '" + name + "' is null");
     LPGEN_REQUIRE(!name.empty(), "kernel name is empty");
     std::unique_lock lock(g_mutex);

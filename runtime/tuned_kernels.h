@@ -29,8 +29,15 @@ struct Dispatch {
 };
 const Dispatch &last_dispatch();
 
-// Adds (or replaces) the kernel for (family, shape, isa); throws lpgen::Error for an unknown
-// family, an empty field or a null function.
+// "x86_avx2", "x86_avx512", "arm64_a53", "arm32_a53".
+bool is_known_isa(const std::string &isa);
+// Throws lpgen::Error unless the family is tunable, the shape is a valid key of the family's
+// operator (conv2d for bs_conv2d_*, gemm otherwise) spelt as shape_key() spells it, and the
+// isa is known.
+void check_tuned_entry(const std::string &family, const std::string &shape, const std::string &isa);
+
+// Adds (or replaces) the kernel for (family, shape, isa); throws lpgen::Error for an entry
+// check_tuned_entry() refuses, an empty name or a null function.
 void register_tuned_kernel(const std::string &family, const std::string &shape, const std::string &isa,
                            void (*fn)(), const std::string &name);
 void clear_tuned_kernels();

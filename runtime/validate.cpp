@@ -47,6 +47,10 @@ void check_operand(const Operand &op, const char *name) {
 void check_quantization(const Quantization &q, const char *name) {
     check_operand(Operand{q.bits, q.encoding, q.zero_point}, name);
     LPGEN_REQUIRE(std::isfinite(q.scale) && q.scale > 0.0f, std::string(name) + ".scale must be finite and positive");
+    // Bipolar levels are the odd integers, symmetric about 0: there is nothing to shift.
+    LPGEN_REQUIRE(q.encoding != Encoding::Bipolar || q.zero_point == 0,
+                  std::string(name) + ".zero_point must be 0 for a bipolar encoding, got " +
+                      std::to_string(q.zero_point));
 }
 
 void check_epilogue(const Fp32Epilogue &e, int channels) {

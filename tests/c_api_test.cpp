@@ -227,18 +227,25 @@ TEST(CApiBadInput, HandlesOfTheOtherOperatorAreRejected) {
     lpgen_mx_weights_free(w);
 }
 
-TEST(CApiBadInput, FailedConstructorsLeaveNoHandle) {
+TEST(CApiBadInput, FailedConstructorsLeaveTheHandleUntouched) {
     const lpgen_operand op{1, LPGEN_UNSIGNED, 0};
     std::vector<uint8_t> codes(10, 2);  // 2 does not fit in 1 bit
-    lpgen_bs_weights *w = reinterpret_cast<lpgen_bs_weights *>(&codes);
+    lpgen_bs_weights *const bs_sentinel = reinterpret_cast<lpgen_bs_weights *>(&codes);
+    lpgen_bs_weights *w = bs_sentinel;
     EXPECT_EQ(lpgen_bs_weights_gemm(codes.data(), codes.size(), 1, 10, &op, &w), LPGEN_INVALID_ARGUMENT);
-    EXPECT_EQ(w, nullptr);
+    EXPECT_EQ(w, bs_sentinel);
     EXPECT_NE(std::string(lpgen_last_error()).find("does not fit in 1 bits"), std::string::npos) << lpgen_last_error();
+    EXPECT_EQ(lpgen_bs_weights_conv2d(codes.data(), codes.size(), 1, 3, 3, 10, &op, &w), LPGEN_INVALID_ARGUMENT);
+    EXPECT_EQ(w, bs_sentinel);
     EXPECT_EQ(lpgen_bs_weights_gemm(codes.data(), codes.size(), 1, 10, &op, nullptr), LPGEN_INVALID_ARGUMENT);
-    lpgen_mx_weights *mw = nullptr;
+    lpgen_mx_weights *const mx_sentinel = reinterpret_cast<lpgen_mx_weights *>(&codes);
+    lpgen_mx_weights *mw = mx_sentinel;
     EXPECT_EQ(lpgen_mx_weights_gemm(4, 64, LPGEN_MX_FP4_E2M1, codes.data(), codes.size(), codes.data(), 1, &mw),
               LPGEN_INVALID_ARGUMENT);
-    EXPECT_EQ(mw, nullptr);
+    EXPECT_EQ(mw, mx_sentinel);
+    EXPECT_EQ(lpgen_mx_weights_conv2d(4, 3, 3, 64, LPGEN_MX_FP4_E2M1, codes.data(), codes.size(), codes.data(), 1, &mw),
+              LPGEN_INVALID_ARGUMENT);
+    EXPECT_EQ(mw, mx_sentinel);
     EXPECT_EQ(lpgen_set_num_threads(-2), LPGEN_INVALID_ARGUMENT);
     EXPECT_EQ(lpgen_num_threads(), 1);
 }
@@ -333,11 +340,24 @@ TEST(CApiTunedKernels, BadEntriesAreRejectedAndNoneOfTheTableIsRegistered) {
         {good, {"bs_conv2d_i32_a2w1", shape, "", fn, "x"}},
         {good, {"bs_conv2d_i32_a2w1", shape, lpgen_active_isa(), nullptr, "x"}},
         {good, {"bs_conv2d_i32_a2w1", shape, lpgen_active_isa(), fn, nullptr}},
+        {good, {"bs_gemm_i32_a2w1", "gemm banana", lpgen_active_isa(), fn, "x"}},
+        {good, {"bs_gemm_i32_a2w1", "gemm 0x4x4", lpgen_active_isa(), fn, "x"}},
+        {good, {"bs_gemm_i32_a2w1", "gemm 04x4x4", lpgen_active_isa(), fn, "not as lpgen spells it"}},
+        {good, {"bs_gemm_i32_a2w1", "gemm 4x4x4 ", lpgen_active_isa(), fn, "x"}},
+        {good, {"bs_gemm_i32_a2w1", shape, lpgen_active_isa(), fn, "a conv2d shape for a GEMM family"}},
+        {good, {"bs_conv2d_i32_a2w1", "gemm 4x4x4", lpgen_active_isa(), fn, "a GEMM shape for a conv2d family"}},
+        {good, {"bs_conv2d_i32_a2w1", "conv2d 1x9x9x70->5 k30x3 s2x2 d1x1 p1,1,1,1", lpgen_active_isa(), fn,
+                "a window larger than the padded input"}},
+        {good, {"mx_gemm_i8", "gemm 4x4x4x4", lpgen_active_isa(), fn, "x"}},
+        {good, {"bs_conv2d_i32_a2w1", shape, "x86_avx1024", fn, "x"}},
     };
     for (const auto &table : bad_tables) {
         EXPECT_EQ(lpgen_register_kernels(table, 2), LPGEN_INVALID_ARGUMENT);
         EXPECT_NE(std::string(lpgen_last_error()).find("entry 1"), std::string::npos) << lpgen_last_error();
     }
+    const lpgen_kernel_entry gemm_entry{"mx_gemm_i8", "gemm 4x4x4", "arm32_a53", fn, "another variant's"};
+    EXPECT_EQ(lpgen_register_kernels(&gemm_entry, 1), LPGEN_OK) << lpgen_last_error();
+    lpgen_clear_kernels();
     // The good first entry was never registered: the default kernel still serves its shape.
     BitserialConv c;
     std::vector<int32_t> out(c.out_count);

@@ -88,6 +88,7 @@ struct Conv2dShape {
     int out_channels = 0, kernel_h = 1, kernel_w = 1;
     int stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
     int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+    // 0 when the window does not fit the padded input, -1 when the extent exceeds int.
     int out_height() const;
     int out_width() const;
 };

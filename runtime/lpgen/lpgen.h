@@ -56,7 +56,12 @@ typedef struct lpgen_kernel_entry {
     void (*function)(void); /* the generated kernel, cast to this type */
     const char *name;   /* its symbol, reported by lpgen_last_kernel() */
 } lpgen_kernel_entry;
-/* Checks every entry first: on failure none is registered. */
+/* Checks every entry first: on failure none is registered and the status is
+ * LPGEN_INVALID_ARGUMENT, with a message naming the entry. An entry needs a family lpgen
+ * dispatches (bs_gemm_*, bs_conv2d_*, the mx_gemm_* and mx_gemv_* kernels), a shape spelt exactly as
+ * above with positive sizes ("conv2d ..." for bs_conv2d_* families, whose window must fit its
+ * padded input; "gemm MxNxK" for every other family, MX convolutions included), one of the four
+ * isa names, a name and a function. */
 lpgen_status lpgen_register_kernels(const lpgen_kernel_entry *entries, size_t count);
 /* Forgets every registered kernel (calls go back to the default kernels). */
 void lpgen_clear_kernels(void);
@@ -74,12 +79,19 @@ typedef struct lpgen_conv2d_shape {
     int pad_top, pad_left, pad_bottom, pad_right;
 } lpgen_conv2d_shape;
 
-/* Output height and width of a conv2d, or -1 when the shape has none. */
+/* Output height and width of a conv2d, or -1 when the shape has none: a size, stride or dilation
+ * below 1, negative padding, a window larger than the padded input, or a padded input
+ * (height + pad_top + pad_bottom, width + pad_left + pad_right) longer than 2^31 - 1. Every
+ * conv2d call rejects those shapes with LPGEN_INVALID_ARGUMENT. Padding is the value 0 of the
+ * operand: 0 after the zero point is subtracted (for bipolar operands a zero contribution,
+ * not -1), so padded taps add exactly nothing. */
 int lpgen_conv2d_out_height(const lpgen_conv2d_shape *shape);
 int lpgen_conv2d_out_width(const lpgen_conv2d_shape *shape);
 
 /* out = clamp(float(acc) * scale[c] + bias[c], clamp_min, clamp_max); scale_count and bias_count
- * are 1 (per tensor) or the output channels; bias may be NULL. */
+ * are 1 (per tensor) or the output channels; bias may be NULL. The multiply and the add round
+ * separately (no fused multiply-add). The clamp never turns NaN into a number: a NaN result
+ * (a NaN block of MX operands, a NaN or infinite scale or bias) stays NaN. */
 typedef struct lpgen_epilogue {
     const float *scale;
     size_t scale_count;
@@ -106,7 +118,13 @@ typedef struct lpgen_operand {
     int zero_point;
 } lpgen_operand;
 
-/* fp32 -> code: round(x / scale) + zero_point, clamped to the encoding's range. */
+/* fp32 -> code. y = x / scale is formed in fp32, then rounded exactly (every profile):
+ * unsigned and signed take round(y) + zero_point, ties to even (0.5 -> 0, 1.5 -> 2, -2.5 -> -2),
+ * saturated to the encoding's range; bipolar takes the odd level 2u - (2^bits - 1) nearest y,
+ * saturated, where an even y is a tie between two levels that goes to the even code u, and the
+ * zero point must be 0 (LPGEN_INVALID_ARGUMENT otherwise: the levels are symmetric about 0).
+ * NaN quantizes as 0 would; +-Inf saturate. The same rules serve the requantize-and-pack
+ * epilogues (`next`). On arm32 (ARMv7 NEON) subnormal x and y may be flushed to 0 first. */
 typedef struct lpgen_quantization {
     float scale;
     int zero_point;
@@ -117,7 +135,9 @@ typedef struct lpgen_quantization {
 /* uint64 words of `rows` rows of k values packed at `bits` bits: rows * bits * ceil(k / 64);
  * 0 when the arguments are out of range. */
 size_t lpgen_packed_words(int rows, int k, int bits);
-/* codes[rows][k] (each < 2^bits) -> out[rows][bits][ceil(k/64)]. */
+/* codes[rows][k] (each < 2^bits) -> out[rows][bits][ceil(k/64)]. The bits past k in each
+ * plane's last word are written as 0; the operators ignore them in activations packed by other
+ * means, for every encoding (weights are always packed by the handle constructors). */
 lpgen_status lpgen_pack_bits(const uint8_t *codes, size_t code_count, int rows, int k, int bits, uint64_t *out,
                              size_t out_words);
 /* values[rows][k] fp32 -> quantized and packed in one pass (NHWC activations: rows = N*H*W). */
@@ -127,6 +147,7 @@ lpgen_status lpgen_quantize_pack(const float *values, size_t value_count, int ro
 /* Packed bit-serial weights: bit-planes of GEMM [N][K] or conv2d [OC][KH][KW][C] codes. */
 typedef struct lpgen_bs_weights lpgen_bs_weights;
 
+/* On failure *weights is left as it was (as every output of a failed call). */
 lpgen_status lpgen_bs_weights_gemm(const uint8_t *codes, size_t code_count, int n, int k,
                                    const lpgen_operand *op, lpgen_bs_weights **weights);
 lpgen_status lpgen_bs_weights_conv2d(const uint8_t *codes, size_t code_count, int out_channels, int kernel_h,
@@ -175,17 +196,23 @@ typedef enum lpgen_mx_format {
 lpgen_status lpgen_mx_format_from_name(const char *name, lpgen_mx_format *format);
 const char *lpgen_mx_format_name(lpgen_mx_format format); /* NULL for an unknown value */
 
-/* Bytes of packed codes and number of E8M0 scales for rows of k values (0 when out of range). */
+/* Bytes of packed codes and number of E8M0 scales for rows of k values (0 when out of range).
+ * Each row is padded to whole 32-element blocks with zero elements: lpgen_mx_code_bytes(FP4, 1, 1)
+ * is 16, lpgen_mx_scale_count(1, 33) is 2. */
 size_t lpgen_mx_code_bytes(lpgen_mx_format format, int rows, int k);
 size_t lpgen_mx_scale_count(int rows, int k);
 
+/* Bit-exact with the OCP MX v1.0 rules (DESIGN.md, MX.md): a block holding NaN or Inf gets the
+ * NaN scale 0xFF; elements round to nearest, ties to even, and saturate to the format's largest
+ * magnitude (MXINT8: +-127/64 times the scale; code 0x80, -2, is never produced but decodes). */
 lpgen_status lpgen_mx_quantize(const float *values, size_t value_count, int rows, int k, lpgen_mx_format format,
                                uint8_t *codes, size_t code_bytes, uint8_t *scales, size_t scale_count);
 lpgen_status lpgen_mx_dequantize(const uint8_t *codes, size_t code_bytes, const uint8_t *scales,
                                  size_t scale_count, int rows, int k, lpgen_mx_format format, float *out,
                                  size_t out_count);
 
-/* MX weights: a private copy of codes and scales plus the decodings the fast kernels read. */
+/* MX weights: a private copy of codes and scales plus the decodings the fast kernels read.
+ * On failure *weights is left as it was. */
 typedef struct lpgen_mx_weights lpgen_mx_weights;
 
 lpgen_status lpgen_mx_weights_gemm(int n, int k, lpgen_mx_format format, const uint8_t *codes, size_t code_bytes,

@@ -28,18 +28,29 @@ std::vector<uint64_t> pack(const std::vector<uint8_t> &codes, int rows, int k, i
 
 uint8_t quantize(float x, const Quantization &q) {
     const int levels = (1 << q.bits) - 1;
-    const float y = x / q.scale;
-    auto round_even = [](float v) { return std::nearbyint(std::clamp(v, -2.0e9f, 2.0e9f)); };
+    const float y = x / q.scale;  // the contract: y formed in fp32, then rounded exactly
+    if (std::isnan(y)) return quantize(0.0f, q);
+    const double bounded = std::clamp(double(y), -2.0e9, 2.0e9);
     if (q.encoding == Encoding::Bipolar) {
-        const int u = static_cast<int>(round_even((y + float(levels)) * 0.5f));
-        return static_cast<uint8_t>(std::clamp(u, 0, levels));
+        // Count the midpoints (the even integers between consecutive levels) below y: only
+        // comparisons, so nothing rounds. A y on a midpoint is a tie; the even code wins.
+        int u = 0;
+        for (int midpoint = 1 - levels; midpoint <= levels - 1; midpoint += 2) {
+            if (y > float(midpoint)) {
+                ++u;
+            } else {
+                if (y == float(midpoint) && u % 2 == 1) ++u;
+                break;
+            }
+        }
+        return static_cast<uint8_t>(u);
     }
-    const int v = static_cast<int>(round_even(y)) + q.zero_point;
+    const int64_t v = static_cast<int64_t>(std::nearbyint(bounded)) + q.zero_point;
     if (q.encoding == Encoding::Signed) {
-        const int half = 1 << (q.bits - 1);
+        const int64_t half = int64_t{1} << (q.bits - 1);
         return static_cast<uint8_t>(std::clamp(v, -half, half - 1) & levels);
     }
-    return static_cast<uint8_t>(std::clamp(v, 0, levels));
+    return static_cast<uint8_t>(std::clamp(v, int64_t{0}, int64_t{levels}));
 }
 
 static int64_t value(uint8_t code, const Operand &op) { return decode(code, op.bits, op.encoding) - op.zero_point; }
