@@ -13,6 +13,7 @@
 
 #include "chart.h"
 #include "commands.h"
+#include "safe_files.h"
 #include "cross_profiles.h"
 #include "layer_job.h"
 #include "measure.h"
@@ -147,7 +148,7 @@ int bench(const BenchOptions &o) {
     if (!o.out_dir.empty()) {
         mkdir(o.out_dir.c_str(), 0755);
         const std::string json_path = o.out_dir + "/results.json";
-        std::ofstream(json_path) << to_json(results, o).dump(1) << "\n";
+        write_atomically(json_path, to_json(results, o).dump(1) + "\n");
         std::printf("\nresults: %s\n", json_path.c_str());
         draw_chart("plot_demo.py", json_path, o.out_dir + "/speedup.png");
     }

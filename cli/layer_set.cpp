@@ -7,6 +7,7 @@
 
 #include "bench/workloads.h"
 #include "conv_shape.h"
+#include "safe_files.h"
 #include "validate.h"
 
 namespace lpgen::cli {
@@ -36,7 +37,10 @@ std::vector<Layer> resnet18(const std::vector<std::string> &names) {
 
 int field(const nlohmann::json &layer, const char *key, int fallback, bool required) {
     if (!layer.contains(key)) {
-        if (required) throw Error(std::string("lpgen: layer ") + layer.dump() + " has no '" + key + "'");
+        if (required) {
+            const std::string name = layer.contains("name") && layer["name"].is_string() ? layer["name"].get<std::string>() : "";
+            throw Error(std::string("lpgen: layer '") + name.substr(0, 64) + "' has no '" + key + "'");
+        }
         return fallback;
     }
     if (!layer[key].is_number_integer()) throw Error(std::string("lpgen: '") + key + "' must be an integer");
@@ -51,11 +55,35 @@ std::string text_field(const nlohmann::json &layer, const char *key, const std::
     return layer[key].get<std::string>();
 }
 
+// The keys a layer object may have: a misspelt one ("kernal") is an error, not a default.
+void check_keys(const nlohmann::json &j, size_t index, const std::string &op) {
+    static const char *const kConv[] = {"name", "op", "batch", "height", "width", "channels", "out_channels",
+                                        "kernel", "kernel_h", "kernel_w", "stride", "stride_h", "stride_w",
+                                        "dilation", "dilation_h", "dilation_w", "pad", "pad_top", "pad_left",
+                                        "pad_bottom", "pad_right"};
+    static const char *const kGemm[] = {"name", "op", "m", "n", "k"};
+    for (const auto &item : j.items()) {
+        bool known = false;
+        if (op == "gemm") {
+            for (const char *key : kGemm) known = known || item.key() == key;
+        } else {
+            for (const char *key : kConv) known = known || item.key() == key;
+        }
+        if (!known) {
+            throw Error("lpgen: layer " + std::to_string(index) + " has an unknown key '" + item.key().substr(0, 64) +
+                        "' (a " + op + " layer takes " + (op == "gemm" ? "name, op, m, n, k" : "name, op, batch, "
+                        "height, width, channels, out_channels, kernel[_h|_w], stride[_h|_w], dilation[_h|_w], "
+                        "pad[_top|_left|_bottom|_right]") + ")");
+        }
+    }
+}
+
 Layer from_json(const nlohmann::json &j, size_t index) {
     if (!j.is_object()) throw Error("lpgen: layer " + std::to_string(index) + " is not an object");
     Layer layer;
     layer.name = text_field(j, "name", "layer" + std::to_string(index));
     const std::string op = text_field(j, "op", "conv2d");
+    if (op == "gemm" || op == "conv2d") check_keys(j, index, op);
     Conv2dShape &s = layer.shape;
     if (op == "gemm") {
         s.height = field(j, "m", 0, true), s.width = 1;
@@ -83,17 +111,12 @@ Layer from_json(const nlohmann::json &j, size_t index) {
     return layer;
 }
 
-std::vector<Layer> from_file(const std::string &path) {
-    std::ifstream file(path);
-    if (!file) throw Error("lpgen: cannot read layer list '" + path + "'");
-    std::stringstream text;
-    text << file.rdbuf();
-    return parse_layer_list(text.str(), path);
-}
+std::vector<Layer> from_file(const std::string &path) { return parse_layer_list(read_capped(path, "layer list"), path); }
 
 }  // namespace
 
 std::vector<Layer> parse_layer_list(const std::string &json_text, const std::string &source) {
+    check_json_depth(json_text, source);
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(json_text);
@@ -113,7 +136,9 @@ Layer parse_layer(const std::string &json_object, const std::string &source) {
 }
 
 std::vector<Layer> load_layers(const std::string &spec) {
-    if (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".json") == 0) return from_file(spec);
+    if (spec.empty()) throw Error("lpgen: --layers is empty; name resnet18, layers such as C2,C5, or a JSON file");
+    const bool json_name = spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".json") == 0;
+    if (json_name || spec.find('/') != std::string::npos) return from_file(spec);
     if (spec == "resnet18") return resnet18({});
     if (spec.rfind("resnet18:", 0) == 0) return resnet18(split(spec.substr(9), ','));
     return resnet18(split(spec, ','));

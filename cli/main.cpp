@@ -1,6 +1,8 @@
 // lpgen: the command line. `lpgen demo` is the main job (README's first command).
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
+#include <exception>
 
 #include "commands.h"
 #include "lpgen/bitserial.hpp"
@@ -83,6 +85,8 @@ int main(int argc, char **argv) {
     tune->add_option("--run-timeout", tune_options.run_limit_s, "seconds per candidate run")->capture_default_str();
     tune->add_option("--samples", tune_options.samples, "timing samples per candidate")->capture_default_str()->check(CLI::PositiveNumber);
     tune->add_flag("!--no-model-check", tune_options.model_check, "model runner: skip the correctness run under qemu");
+    tune->add_flag("--retry-failed", tune_options.retry_failed,
+                   "measure again the candidates recorded as failed, wrong, crashed or timed out");
     tune->add_option("--budget", tune_options.budget_s, "seconds after which no new candidates start (0 = none)");
     tune->add_flag("--compare-adams2019", tune_options.compare_adams2019,
                    "also measure Halide 14's Adams2019 autoscheduler on the same generators, for comparison");
@@ -123,6 +127,9 @@ int main(int argc, char **argv) {
     measure->add_flag("--plan", candidate.plan, "print the kernel family and shape the layer dispatches to");
 
     CLI11_PARSE(app, argc, argv);
+    // A file-size limit (ulimit -f) then fails the write that passes it, which lpgen reports,
+    // instead of killing the process with a core dump.
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
         if (*targets) return print_targets();
         if (*ops) return print_ops();
@@ -140,6 +147,9 @@ int main(int argc, char **argv) {
 #endif
     } catch (const lpgen::Error &e) {
         std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+    } catch (const std::exception &e) {  // the file system, the JSON library, memory: still one line
+        std::fprintf(stderr, "lpgen: %s\n", e.what());
         return 2;
     }
     return 0;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "layer_set.h"
+#include "safe_files.h"
 #include "lpgen/bitserial.hpp"
 
 namespace lpgen::cli {
@@ -50,6 +51,7 @@ std::string manifest_json(const Manifest &m) {
 }
 
 Manifest parse_manifest(const std::string &json_text, const std::string &source) {
+    check_json_depth(json_text, source);
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(json_text);
@@ -91,11 +93,7 @@ Manifest parse_manifest(const std::string &json_text, const std::string &source)
 
 Manifest load_manifest(const std::string &bundle_dir) {
     const std::string path = bundle_dir + "/manifest.json";
-    std::ifstream in(path);
-    if (!in) throw Error("lpgen: cannot read " + path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return parse_manifest(s.str(), path);
+    return parse_manifest(read_capped(path, "bundle manifest"), path);
 }
 
 }  // namespace lpgen::cli
