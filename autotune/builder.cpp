@@ -16,6 +16,8 @@ bool step(const char *what, const std::vector<std::string> &argv, double limit_s
     const ProcessResult p = run_captured(argv, limit_s);
     if (p.ok()) return true;
     result.error = std::string(what) + " failed (" + p.describe() + "): " + tail_of(p.output, 2000);
+    result.environment = environment_failure(p);
+    result.timed_out = p.timed_out;
     return false;
 }
 
@@ -26,7 +28,13 @@ BuildResult build_candidate(const Catalog &catalog, const BuildRequest &r, doubl
     BuildResult result;
     const Family &family = catalog.family(r.family);
     const ProfileInfo &profile = catalog.profile(r.profile);
-    std::filesystem::create_directories(r.dir);
+    std::error_code made;
+    std::filesystem::create_directories(r.dir, made);
+    if (made) {
+        result.error = "cannot create " + r.dir + ": " + made.message();
+        result.environment = true;
+        return result;
+    }
     const std::string base = r.dir + "/" + r.function;
     std::vector<std::string> generate = {catalog.generators, "-g", family.generator, "-f", r.function, "-o", r.dir, "-e"};
     const bool via_llc = !profile.llc_cpu.empty();
@@ -58,7 +66,8 @@ BuildResult build_candidate(const Catalog &catalog, const BuildRequest &r, doubl
              step("llc", with({"-filetype=asm", "-o", base + ".s"}), limit_s, result);
     }
     ok = ok && step("link", {profile.cxx, "-shared", "-o", base + ".so", base + ".o"}, limit_s, result);
-    std::filesystem::remove(base + ".a");
+    std::error_code removed;
+    std::filesystem::remove(base + ".a", removed);
     ok = ok && step("ar", {"ar", "qc", base + ".a", base + ".o"}, limit_s, result);
     result.ok = ok;
     if (ok) {
@@ -80,8 +89,9 @@ std::vector<BuildResult> build_all(const Catalog &catalog, const std::vector<Bui
         for (size_t i; (i = next++) < requests.size();) {
             try {
                 results[i] = build_candidate(catalog, requests[i], limit_s);
-            } catch (const std::exception &e) {
+            } catch (const std::exception &e) {  // fork or pipe failed: this host, not the candidate
                 results[i].error = e.what();
+                results[i].environment = true;
             }
         }
     };

@@ -24,6 +24,10 @@ struct BuildRequest {
 struct BuildResult {
     bool ok = false;
     std::string error;  // the failing step and its output
+    // Why it failed was this host, not the configuration: a full disk, an unwritable folder, a
+    // tool that cannot be started (see environment_failure); such a failure is never recorded.
+    bool environment = false;
+    bool timed_out = false;  // a step ran past the build time limit (also not the candidate's doing)
     std::string shared_object, static_library, assembly, header;
     double seconds = 0;
 };

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
-#include <fstream>
+#include <algorithm>
+#include <cmath>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
@@ -16,12 +18,15 @@ CREATE TABLE IF NOT EXISTS records (
     op TEXT NOT NULL, shape TEXT NOT NULL, precision TEXT NOT NULL, profile TEXT NOT NULL,
     runner TEXT NOT NULL, knobs TEXT NOT NULL, median_s REAL, spread_s REAL, modeled_cycles REAL,
     verdict TEXT NOT NULL, tool_version TEXT, sources_hash TEXT NOT NULL, timestamp TEXT,
+    detail TEXT,
     UNIQUE (op, shape, precision, profile, runner, knobs, sources_hash));
 )";
 
 const char *const kColumns =
     "op, shape, precision, profile, runner, knobs, median_s, spread_s, modeled_cycles, verdict, tool_version, "
-    "sources_hash, timestamp";
+    "sources_hash, timestamp, detail";
+
+const char *const kVerdicts[] = {"ok", "wrong", "failed", "crashed", "timeout"};
 
 constexpr int kBusyTimeoutMs = 60000;
 
@@ -50,7 +55,7 @@ nlohmann::json to_json(const Record &r) {
             {"profile", r.profile}, {"runner", r.runner},     {"knobs", r.knobs},
             {"median_s", r.median_s}, {"spread_s", r.spread_s}, {"modeled_cycles", r.modeled_cycles},
             {"verdict", r.verdict}, {"tool_version", r.tool_version}, {"sources_hash", r.sources_hash},
-            {"timestamp", r.timestamp}};
+            {"timestamp", r.timestamp}, {"detail", r.detail}};
 }
 
 Record from_json(const nlohmann::json &j) {
@@ -59,47 +64,90 @@ Record from_json(const nlohmann::json &j) {
     r.runner = j.at("runner"), r.knobs = j.at("knobs"), r.median_s = j.at("median_s"), r.spread_s = j.at("spread_s");
     r.modeled_cycles = j.at("modeled_cycles"), r.verdict = j.at("verdict"), r.tool_version = j.at("tool_version");
     r.sources_hash = j.at("sources_hash"), r.timestamp = j.at("timestamp");
+    r.detail = j.value("detail", "");  // absent in records of earlier versions
     return r;
 }
 
 auto tie(const Record &r) {
     return std::tie(r.op, r.shape, r.precision, r.profile, r.runner, r.knobs, r.median_s, r.spread_s,
-                    r.modeled_cycles, r.verdict, r.tool_version, r.sources_hash, r.timestamp);
+                    r.modeled_cycles, r.verdict, r.tool_version, r.sources_hash, r.timestamp, r.detail);
 }
 
 }  // namespace
 
 bool Record::operator==(const Record &o) const { return tie(*this) == tie(o); }
 
-Database::Database(const std::string &path) {
-    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
-        const std::string message = db_ ? sqlite3_errmsg(db_) : "cannot open";
-        sqlite3_close(db_);
-        throw Error("lpgen: tuning database " + path + ": " + message);
+namespace {
+
+// SQLite's full integrity check (quick_check misses an index that disagrees with its table);
+// "" when the file is sound. A tuning database is small: this costs milliseconds.
+std::string integrity_problem(sqlite3 *db) {
+    Statement s(db, "PRAGMA integrity_check(5)");
+    std::string problems;
+    int rc;
+    while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) {
+        const std::string line = s.text(0);
+        if (line != "ok") problems += (problems.empty() ? "" : "; ") + line;
     }
+    if (rc != SQLITE_DONE) return sqlite3_errmsg(db);
+    return problems;
+}
+
+}  // namespace
+
+Database::Database(const std::string &path) : select_columns_(kColumns) {
+    auto refuse = [&](const std::string &message) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw Error("lpgen: tuning database " + path + ": " + message);
+    };
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) refuse(db_ ? sqlite3_errmsg(db_) : "cannot open");
     // Another connection (a second tuner, or a report reading the records) may hold the file's
     // lock for a moment; wait for it instead of failing the insert with "database is locked".
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-    if (sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
-        const std::string message = sqlite3_errmsg(db_);
-        sqlite3_close(db_);
-        throw Error("lpgen: tuning database " + path + ": " + message);
+    std::string damage;
+    try {
+        damage = integrity_problem(db_);
+    } catch (const Error &e) {
+        damage = e.what();
+    }
+    if (!damage.empty()) {
+        refuse("the file is damaged (" + damage.substr(0, 400) +
+               "); nothing was changed. Move it away, or recover its rows with `sqlite3 " + path +
+               " .recover | sqlite3 repaired.db`, then rerun with --db repaired.db");
+    }
+    if (sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) refuse(sqlite3_errmsg(db_));
+    // Databases of earlier versions have no detail column: add it (a read-only file keeps
+    // its columns and reads with empty details).
+    bool has_detail = false;
+    {
+        Statement columns(db_, "PRAGMA table_info(records)");
+        while (sqlite3_step(columns.stmt) == SQLITE_ROW) has_detail = has_detail || columns.text(1) == "detail";
+    }
+    if (!has_detail && sqlite3_exec(db_, "ALTER TABLE records ADD COLUMN detail TEXT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        select_columns_ = std::string(kColumns).substr(0, std::string(kColumns).rfind(',')) + ", '' AS detail";
     }
 }
 
 Database::~Database() { sqlite3_close(db_); }
 
 void Database::insert(const Record &r) {
-    Statement s(db_, std::string("INSERT OR REPLACE INTO records (") + kColumns +
-                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement s(db_, std::string("INSERT INTO records (") + kColumns +
+                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                         "ON CONFLICT (op, shape, precision, profile, runner, knobs, sources_hash) DO UPDATE SET "
+                         "median_s = excluded.median_s, spread_s = excluded.spread_s, "
+                         "modeled_cycles = excluded.modeled_cycles, verdict = excluded.verdict, "
+                         "tool_version = excluded.tool_version, timestamp = excluded.timestamp, "
+                         "detail = excluded.detail WHERE records.verdict != 'ok'");
     s.bind(1, r.op), s.bind(2, r.shape), s.bind(3, r.precision), s.bind(4, r.profile), s.bind(5, r.runner);
     s.bind(6, r.knobs), s.bind(7, r.median_s), s.bind(8, r.spread_s), s.bind(9, r.modeled_cycles);
     s.bind(10, r.verdict), s.bind(11, r.tool_version), s.bind(12, r.sources_hash), s.bind(13, r.timestamp);
+    s.bind(14, r.detail);
     if (sqlite3_step(s.stmt) != SQLITE_DONE) fail(db_, "insert");  // autocommit: durable on return
 }
 
 std::vector<Record> Database::query(const std::string &where, const std::vector<std::string> &args) const {
-    Statement s(db_, std::string("SELECT ") + kColumns + " FROM records " + where);
+    Statement s(db_, "SELECT " + select_columns_ + " FROM records " + where);
     for (size_t i = 0; i < args.size(); ++i) s.bind(int(i) + 1, args[i]);
     std::vector<Record> out;
     int rc;
@@ -108,7 +156,7 @@ std::vector<Record> Database::query(const std::string &where, const std::vector<
         r.op = s.text(0), r.shape = s.text(1), r.precision = s.text(2), r.profile = s.text(3), r.runner = s.text(4);
         r.knobs = s.text(5), r.median_s = sqlite3_column_double(s.stmt, 6), r.spread_s = sqlite3_column_double(s.stmt, 7);
         r.modeled_cycles = sqlite3_column_double(s.stmt, 8), r.verdict = s.text(9), r.tool_version = s.text(10);
-        r.sources_hash = s.text(11), r.timestamp = s.text(12);
+        r.sources_hash = s.text(11), r.timestamp = s.text(12), r.detail = s.text(13);
         out.push_back(r);
     }
     if (rc != SQLITE_DONE) fail(db_, "query");
@@ -151,31 +199,78 @@ int Database::stale_count(const std::string &op, const std::string &shape, const
                    .size());
 }
 
-void Database::export_jsonl(const std::string &path) const {
-    std::ofstream out(path);
-    if (!out) throw Error("lpgen: cannot write " + path);
-    for (const Record &r : all()) out << to_json(r).dump() << "\n";
+std::string Database::to_jsonl() const {
+    std::string out;
+    for (const Record &r : all()) out += to_json(r).dump() + "\n";
+    return out;
 }
 
-int Database::import_jsonl(const std::string &path) {
-    std::ifstream in(path);
-    if (!in) throw Error("lpgen: cannot read " + path);
-    int added = 0, line_number = 0;
+std::string Database::invalid_reason(const Record &r) {
+    if (std::find(std::begin(kVerdicts), std::end(kVerdicts), r.verdict) == std::end(kVerdicts)) {
+        return "unknown verdict '" + r.verdict.substr(0, 40) + "'";
+    }
+    for (const auto &[name, value] : {std::pair<const char *, const std::string &>{"op", r.op}, {"shape", r.shape},
+                                      {"precision", r.precision}, {"profile", r.profile}, {"runner", r.runner},
+                                      {"sources_hash", r.sources_hash}}) {
+        if (value.empty()) return std::string("empty ") + name;
+    }
+    for (const auto &[name, value] : {std::pair<const char *, double>{"median_s", r.median_s}, {"spread_s", r.spread_s},
+                                      {"modeled_cycles", r.modeled_cycles}}) {
+        if (!std::isfinite(value) || value < 0) return std::string(name) + " must be finite and not negative";
+    }
+    if (r.verdict == "ok" && !(r.cost() > 0)) return "an ok record needs a positive median_s or modeled_cycles";
+    return "";
+}
+
+Database::ImportResult Database::import_jsonl(const std::string &jsonl, const std::string &source,
+                                              const std::function<std::string(const Record &)> &check) {
+    std::vector<Record> records;
+    std::string problems;
+    int bad = 0, line_number = 0;
+    std::istringstream in(jsonl);
     for (std::string line; std::getline(in, line);) {
         ++line_number;
-        if (line.empty()) continue;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        std::string why;
         Record r;
         try {
             r = from_json(nlohmann::json::parse(line));
+            why = invalid_reason(r);
+            if (why.empty() && check) why = check(r);
         } catch (const nlohmann::json::exception &e) {
-            throw Error("lpgen: " + path + " line " + std::to_string(line_number) + ": " + e.what());
+            why = e.what();
         }
-        if (!find(r)) {
-            insert(r);
-            ++added;
+        if (why.empty()) {
+            records.push_back(r);
+        } else if (++bad <= 10) {
+            problems += "\n  line " + std::to_string(line_number) + ": " + why.substr(0, 300);
         }
     }
-    return added;
+    if (bad > 0) {
+        throw Error("lpgen: " + source + ": " + std::to_string(bad) + " bad record" + (bad > 1 ? "s" : "") +
+                    ", nothing imported:" + problems + (bad > 10 ? "\n  ..." : ""));
+    }
+    ImportResult result;
+    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) fail(db_, "import");
+    try {
+        for (const Record &r : records) {
+            if (find(r)) {
+                ++result.present;
+            } else {
+                insert(r);
+                ++result.added;
+            }
+        }
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        const std::string message = sqlite3_errmsg(db_);
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw Error("lpgen: tuning database: import: " + message + "; nothing imported");
+    }
+    return result;
 }
 
 }  // namespace lpgen::tune

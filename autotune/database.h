@@ -4,6 +4,7 @@
 // and import let records be shared and committed.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ struct Record {
     std::string tool_version;  // lpgen, Halide and LLVM versions
     std::string sources_hash;  // of the generator and schedule sources
     std::string timestamp;     // ISO 8601, UTC
+    std::string detail;        // why a record is not "ok" (the failing step and its output)
     bool operator==(const Record &o) const;
     // What the tuner minimizes: modeled cycles for modeled records, else the median time.
     double cost() const { return modeled_cycles > 0 ? modeled_cycles : median_s; }
@@ -32,11 +34,14 @@ struct Record {
 
 class Database {
 public:
-    explicit Database(const std::string &path);  // creates the file and table if needed
+    // Creates the file and table if needed; refuses a file that fails SQLite's integrity check.
+    explicit Database(const std::string &path);
     ~Database();
     Database(const Database &) = delete;
     Database &operator=(const Database &) = delete;
 
+    // Adds the record of a candidate, or replaces one of the same candidate that is not "ok": a
+    // valid measurement is never overwritten by a failure (e.g. from a second tuner).
     void insert(const Record &r);
     std::vector<Record> all() const;
     // The record of one candidate, if it was measured with these sources.
@@ -52,13 +57,26 @@ public:
     int stale_count(const std::string &op, const std::string &shape, const std::string &precision,
                     const std::string &profile, const std::string &sources_hash) const;
 
-    void export_jsonl(const std::string &path) const;
-    // Adds the records of a JSON lines file that this database does not hold yet; returns how many.
-    int import_jsonl(const std::string &path);
+    // Every record, one JSON object a line (what import_jsonl reads).
+    std::string to_jsonl() const;
+    // Why a record cannot be a tuning result ("" when it can): a verdict outside the known set,
+    // an empty key field, a time that is negative or not finite, an "ok" record without a cost.
+    static std::string invalid_reason(const Record &r);
+
+    struct ImportResult {
+        int added = 0, present = 0;  // new records; records this database held already
+    };
+    // Adds the records of JSON lines text (read from `source`) that this database does not hold
+    // yet, all or nothing: a malformed line, or a record that fails invalid_reason() or `check`
+    // (which returns "" for a good record), throws an Error naming the bad lines, and nothing
+    // is added. The caller caps the text's size and nesting (cli/safe_files.h).
+    ImportResult import_jsonl(const std::string &jsonl, const std::string &source,
+                              const std::function<std::string(const Record &)> &check = nullptr);
 
 private:
     std::vector<Record> query(const std::string &where, const std::vector<std::string> &args) const;
     sqlite3 *db_ = nullptr;
+    std::string select_columns_;  // kColumns, or with '' for a detail column a read-only file lacks
 };
 
 }  // namespace lpgen::tune

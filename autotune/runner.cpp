@@ -17,6 +17,10 @@ Measurement from_process(const ProcessResult &p) {
     if (p.timed_out) return {"timeout", 0, 0, 0, p.describe()};
     if (p.signal != 0) return {"crashed", 0, 0, 0, p.describe() + ": " + tail_of(p.output, 600)};
     Measurement m = parse_measurement(p.output);
+    if (m.verdict == "failed" && m.detail.empty() && environment_failure(p)) {
+        return {"failed", 0, 0, 0, "cannot run the measuring command (" + p.describe() + "): " + tail_of(p.output, 600),
+                true};
+    }
     if (m.verdict == "failed" && m.detail.empty()) m.detail = p.describe() + ": " + tail_of(p.output, 600);
     return m;
 }
@@ -69,6 +73,11 @@ private:
         return from_process(run_captured(argv, o_.limit_s));
     }
 
+    // ssh exits 255 for its own errors (no route, refused, authentication): the board's link.
+    static Measurement link_failure(const std::string &what, const ProcessResult &p) {
+        return {"failed", 0, 0, 0, what + ": " + p.describe() + ": " + tail_of(p.output, 600), true};
+    }
+
     // ssh [options] host: copy the measuring binary once and each candidate, then run there.
     Measurement over_ssh(const Candidate &c) {
         const std::string host = prefix_.back();
@@ -85,22 +94,24 @@ private:
             std::vector<std::string> mkdir = prefix_;
             mkdir.push_back("mkdir -p " + dir);
             const ProcessResult made = run_captured(mkdir, o_.limit_s);
-            if (!made.ok()) return {"failed", 0, 0, 0, "ssh mkdir: " + made.describe() + ": " + tail_of(made.output, 600)};
+            if (!made.ok()) return link_failure("ssh mkdir " + dir, made);
             const ProcessResult sent = copy(o_.measurer);
-            if (!sent.ok()) return {"failed", 0, 0, 0, "scp lpgen: " + sent.describe() + ": " + tail_of(sent.output, 600)};
+            if (!sent.ok()) return link_failure("scp lpgen", sent);
             copied_binary_ = true;
         }
         std::string remote_library;
         if (!c.shared_object.empty()) {
             const ProcessResult sent = copy(c.shared_object);
-            if (!sent.ok()) return {"failed", 0, 0, 0, "scp candidate: " + sent.describe() + ": " + tail_of(sent.output, 600)};
+            if (!sent.ok()) return link_failure("scp candidate", sent);
             remote_library = dir + "/" + std::filesystem::path(c.shared_object).filename().string();
         }
         std::string command = dir + "/" + std::filesystem::path(o_.measurer).filename().string();
         for (auto &a : measure_arguments(c, remote_library, o_)) command += " " + shell_quote(a);
         std::vector<std::string> argv = prefix_;
         argv.push_back(command);
-        return from_process(run_captured(argv, o_.limit_s));
+        const ProcessResult p = run_captured(argv, o_.limit_s);
+        if (p.exit_code == 255 && p.output.find(kMeasurementPrefix) == std::string::npos) return link_failure("ssh", p);
+        return from_process(p);
     }
 
     RunnerOptions o_;

@@ -33,6 +33,9 @@ struct Measurement {
     double median_s = 0, spread_s = 0;  // measured
     double modeled_cycles = 0;          // modeled
     std::string detail;
+    // The host, the board or the link to it failed, not the candidate (a runner that cannot be
+    // started, ssh or scp failing to connect or copy): the tuner stops and records nothing.
+    bool environment = false;
 };
 
 class Runner {

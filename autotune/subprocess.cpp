@@ -3,9 +3,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <sstream>
@@ -13,6 +16,51 @@
 #include "lpgen/bitserial.hpp"
 
 namespace lpgen::tune {
+namespace {
+
+// The children being waited on, for the termination handler (lock-free: a signal handler
+// reads it). Builds run a few at a time, so a small table is enough.
+std::array<std::atomic<pid_t>, 64> running_children{};
+
+void remember_child(pid_t pid) {
+    for (auto &slot : running_children) {
+        pid_t empty = 0;
+        if (slot.compare_exchange_strong(empty, pid)) return;
+    }
+}
+
+void forget_child(pid_t pid) {
+    for (auto &slot : running_children) {
+        pid_t expected = pid;
+        if (slot.compare_exchange_strong(expected, 0)) return;
+    }
+}
+
+extern "C" void kill_children_and_exit(int sig) {
+    for (auto &slot : running_children) {
+        const pid_t pid = slot.load();
+        if (pid > 0) kill(-pid, SIGKILL);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+}  // namespace
+
+void kill_children_on_termination() {
+    for (int sig : {SIGTERM, SIGINT, SIGHUP}) signal(sig, kill_children_and_exit);
+}
+
+bool environment_failure(const ProcessResult &p) {
+    if (p.ok() || p.timed_out) return false;
+    if (p.signal == 0 && (p.exit_code == 126 || p.exit_code == 127)) return true;
+    // Also when the tool aborted over it (LLVM: "IO failure on output stream: File too large").
+    for (const char *text : {"No space left on device", "Permission denied", "Read-only file system",
+                             "Disk quota exceeded", "File too large", "IO failure on output stream"}) {
+        if (p.output.find(text) != std::string::npos) return true;
+    }
+    return false;
+}
 
 std::string ProcessResult::describe() const {
     if (timed_out) {
@@ -52,10 +100,14 @@ ProcessResult run_captured(const std::vector<std::string> &args, double limit_s)
 
     int pipe_fds[2];
     if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(std::string("lpgen: pipe: ") + std::strerror(errno));
+    const pid_t parent = getpid();
     const pid_t child = fork();
     if (child < 0) throw Error(std::string("lpgen: fork: ") + std::strerror(errno));
     if (child == 0) {
         setpgid(0, 0);  // its own group: a timeout kills what it started too
+        // Dies with the tuner, even one killed by SIGKILL (no handler runs then).
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127);  // the parent is already gone
         dup2(pipe_fds[1], STDOUT_FILENO);
         dup2(pipe_fds[1], STDERR_FILENO);
         execvp(argv[0], argv.data());
@@ -63,6 +115,11 @@ ProcessResult run_captured(const std::vector<std::string> &args, double limit_s)
         _exit(127);
     }
     setpgid(child, child);
+    remember_child(child);
+    struct Forget {
+        pid_t pid;
+        ~Forget() { forget_child(pid); }
+    } forget{child};
     close(pipe_fds[1]);
 
     ProcessResult r;

@@ -22,6 +22,16 @@ struct ProcessResult {
 // Runs argv[0] (searched on PATH) in a new process group; limit_s <= 0 means no limit.
 ProcessResult run_captured(const std::vector<std::string> &argv, double limit_s);
 
+// True when a process failed for a reason of this host, not of what it ran: the program could
+// not be started (exit 126/127), or its output reports a full disk, a refused permission, a
+// read-only or over-quota file system. Such failures say nothing about a candidate.
+bool environment_failure(const ProcessResult &p);
+
+// Kills the process group of every child run_captured is waiting on, then ends this process by
+// the same signal, when it receives SIGTERM, SIGINT or SIGHUP; call once from a tool's main.
+// (Children also get SIGKILL should this process die of SIGKILL: PR_SET_PDEATHSIG.)
+void kill_children_on_termination();
+
 // The last `n` characters of a process's output, "..." in front when cut.
 std::string tail_of(const std::string &output, size_t n);
 

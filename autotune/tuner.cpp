@@ -108,6 +108,7 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
             r.runner != key.runner || r.sources_hash != key.sources_hash) {
             continue;
         }
+        if (o.retry_failed && r.verdict != "ok") continue;  // measured again below
         Config config;
         try {
             config = space.from_knobs(r.knobs);
@@ -115,7 +116,7 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
             continue;
         }
         strategy.already_measured(config, r.verdict == "ok" ? std::optional<double>(r.cost()) : std::nullopt);
-        note({r.knobs, r.verdict, "recorded earlier", r.cost(), true});
+        note({r.knobs, r.verdict, r.detail.empty() ? "recorded earlier" : "recorded earlier: " + r.detail, r.cost(), true});
     }
 
     const int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -137,6 +138,18 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
         const std::vector<BuildResult> built = build_all(catalog, requests, jobs, o.build_limit_s);
         for (size_t i = 0; i < batch.size(); ++i) {
             Measurement m;
+            if (built[i].environment) {
+                throw EnvironmentError("lpgen: stopped: building a candidate failed for a reason of this host, not of "
+                                       "the candidate (nothing recorded for it; rerun to resume): " + built[i].error);
+            }
+            if (built[i].timed_out) {  // a slow host or a short --build-timeout, not a bad configuration
+                strategy.report(batch[i], std::nullopt);
+                note({requests[i].knobs, "skipped", "not recorded: " + built[i].error.substr(0, 200) +
+                                                        " (raise --build-timeout)", 0, false});
+                std::error_code removed;
+                std::filesystem::remove_all(requests[i].dir, removed);
+                continue;
+            }
             if (!built[i].ok) {
                 m = {"failed", 0, 0, 0, "build: " + built[i].error};
             } else {
@@ -145,18 +158,25 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
                 c.shared_object = built[i].shared_object;
                 c.assembly = built[i].assembly;
                 m = runner.measure(c);
+                if (m.environment) {
+                    throw EnvironmentError("lpgen: stopped: the runner '" + runner.name() +
+                                           "' failed, not the candidate (nothing recorded for it; rerun to resume): " +
+                                           m.detail);
+                }
             }
             Record r = key;
             r.knobs = requests[i].knobs;
             r.verdict = m.verdict;
             r.median_s = m.median_s, r.spread_s = m.spread_s, r.modeled_cycles = m.modeled_cycles;
             r.tool_version = o.tool_version;
+            if (m.verdict != "ok") r.detail = m.detail.substr(0, 2000);
             r.timestamp = utc_now();
             db.insert(r);  // committed before the next candidate: a killed tuner loses nothing finished
             const double cost = runner.modeled() ? m.modeled_cycles : m.median_s;
             strategy.report(batch[i], m.verdict == "ok" ? std::optional<double>(cost) : std::nullopt);
             note({r.knobs, m.verdict, m.detail, cost, false});
-            if (built[i].ok) std::filesystem::remove_all(requests[i].dir);
+            std::error_code removed;
+            if (built[i].ok) std::filesystem::remove_all(requests[i].dir, removed);
         }
     }
     return result;

@@ -1,6 +1,8 @@
 // The tuning loop for one task (a layer at a precision on a profile): the strategy proposes
 // configurations, the builder compiles a batch of them in parallel, the runner measures them
-// one at a time, and every result, good or bad, becomes a database record at once. A resumed
+// one at a time, and every result of the candidate itself, good or bad, becomes a database
+// record at once (with why, when it is bad). Failures of the host are not the candidate's: a
+// build past its time limit is skipped unrecorded, and any other (EnvironmentError) stops the run. A resumed
 // run takes what the database already holds for the task and goes on from there.
 #pragma once
 
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "builder.h"
+#include "lpgen/bitserial.hpp"
 #include "catalog.h"
 #include "database.h"
 #include "runner.h"
@@ -18,6 +21,13 @@
 #include "strategy.h"
 
 namespace lpgen::tune {
+
+// The host or a board failed, not a candidate (a full disk, an unwritable folder, a runner that
+// cannot be started, a board that cannot be reached): tune_task stops at once, having recorded
+// nothing about the candidate it was on. What it finished before stays recorded.
+struct EnvironmentError : Error {
+    using Error::Error;
+};
 
 struct Task {
     std::string layer_name;
@@ -31,6 +41,9 @@ struct TuneOptions {
     double build_limit_s = 300;
     std::string work_dir = "lpgen-tune";
     std::string tool_version;
+    // Candidates recorded as failed, wrong, crashed or timed out are measured again (and their
+    // records replaced) instead of being taken as they are.
+    bool retry_failed = false;
     // No new batch starts after this moment (a bounded run, e.g. the demo's): unset, none.
     std::optional<std::chrono::steady_clock::time_point> deadline;
 };

@@ -80,6 +80,7 @@ struct TuneCommandOptions : RunOptions {
     bool model_check = true;       // model runner: check correctness under qemu
     double budget_s = 0;           // > 0: no new candidate batch after this many seconds
     bool compare_adams2019 = false;  // also build and measure Halide's Adams2019 schedule of each task
+    bool retry_failed = false;     // measure candidates recorded as failed (or wrong, ...) again
 };
 int tune(const TuneCommandOptions &options);
 

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -48,15 +49,32 @@ bool on_path(const std::string &program) {
     return false;
 }
 
-int run_process(std::vector<std::string> args) {
+int run_process(std::vector<std::string> args, std::string *output) {
     std::vector<char *> argv;
     for (auto &s : args) argv.push_back(s.data());
     argv.push_back(nullptr);
     std::fflush(stdout);
+    int pipe_fds[2] = {-1, -1};
+    if (output != nullptr && pipe(pipe_fds) != 0) return -1;
     const pid_t child = fork();
     if (child == 0) {
+        if (output != nullptr) dup2(pipe_fds[1], STDOUT_FILENO), close(pipe_fds[0]), close(pipe_fds[1]);
         execvp(argv[0], argv.data());
         _exit(127);
+    }
+    if (output != nullptr) {
+        close(pipe_fds[1]);
+        char buffer[4096];
+        for (ssize_t n; child > 0 && (n = read(pipe_fds[0], buffer, sizeof buffer)) != 0;) {
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                break;
+            }
+            output->append(buffer, size_t(n));
+            std::fwrite(buffer, 1, size_t(n), stdout);
+            std::fflush(stdout);
+        }
+        close(pipe_fds[0]);
     }
     int status = 0;
     if (child < 0 || waitpid(child, &status, 0) < 0) return -1;

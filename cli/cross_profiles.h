@@ -18,7 +18,8 @@ const CrossProfile *find_cross_profile(const std::string &name);
 // Whether `program` (first word of a runner) is on PATH.
 bool on_path(const std::string &program);
 
-// Runs argv[0] (searched on PATH) with its arguments and waits: its exit status, or -1.
-int run_process(std::vector<std::string> argv);
+// Runs argv[0] (searched on PATH) with its arguments and waits: its exit status, or -1. With
+// `output`, its standard output is also collected there as it is passed on to ours.
+int run_process(std::vector<std::string> argv, std::string *output = nullptr);
 
 }  // namespace lpgen::cli

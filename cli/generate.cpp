@@ -10,10 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
+#include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "builder.h"
@@ -21,6 +24,7 @@
 #include "lpgen/bitserial.hpp"
 #include "lpgen/lpgen.h"
 #include "manifest.h"
+#include "safe_files.h"
 #include "subprocess.h"
 #include "tune_plan.h"
 
@@ -35,11 +39,31 @@ std::string identifier(const std::string &text) {
     return out;
 }
 
-// The best record to apply: measured first; modeled only where nothing was measured (a
-// profile tuned under the A53 model, with no board).
-std::optional<Record> best_record(const Database &db, const Task &t, const std::string &profile, const std::string &hash) {
-    if (auto r = db.best(t.base.family, t.base.shape, t.base.precision, profile, hash)) return r;
-    return db.best_modeled(t.base.family, t.base.shape, t.base.precision, profile, hash);
+// The best record to apply: the fastest valid one, measured first; modeled only where nothing
+// was measured (a profile tuned under the A53 model, with no board). Records this build cannot
+// apply (see record_problem) are passed over, and `skipped` says why.
+std::optional<Record> best_record(const Database &db, const Task &t, const std::string &profile, const std::string &hash,
+                                  const Catalog &catalog, const nlohmann::json &spaces, std::string &skipped) {
+    std::vector<Record> usable;
+    for (const Record &r : db.all()) {
+        if (r.op != t.base.family || r.shape != t.base.shape || r.precision != t.base.precision || r.profile != profile ||
+            r.sources_hash != hash || r.verdict != "ok" || !(r.cost() > 0)) {
+            continue;
+        }
+        const std::string problem = record_problem(r, catalog, spaces);
+        if (problem.empty()) {
+            usable.push_back(r);
+        } else if (skipped.empty()) {
+            skipped = "a record of " + r.timestamp + " skipped: " + problem.substr(0, 200);
+        }
+    }
+    auto modeled = [](const Record &r) { return r.runner.rfind("model:", 0) == 0; };
+    auto better = [&](const Record &a, const Record &b) {
+        if (modeled(a) != modeled(b)) return !modeled(a);
+        return a.cost() < b.cost();
+    };
+    if (usable.empty()) return std::nullopt;
+    return *std::min_element(usable.begin(), usable.end(), better);
 }
 
 std::string describe_record(const Record &r) {
@@ -60,7 +84,7 @@ std::string runtime_include_dir() {
 }
 
 void write_registry(const std::string &path, const std::string &name, const Manifest &m) {
-    std::ofstream c(path);
+    std::ostringstream c;
     c << "/* Written by lpgen generate: the kernel table of bundle " << name << ". */\n#include \"lpgen/lpgen.h\"\n\n";
     std::map<std::string, bool> declared;
     for (const ManifestEntry &e : m.entries) {
@@ -76,30 +100,44 @@ void write_registry(const std::string &path, const std::string &name, const Mani
     }
     if (count == 0) c << "    {0, 0, 0, 0, 0},\n";
     c << "};\n\nlpgen_status " << name << "_register(void) { return lpgen_register_kernels(entries, " << count << "); }\n";
+    write_atomically(path, c.str());
 }
 
 }  // namespace
 
 int generate(const GenerateOptions &o) {
+    kill_children_on_termination();
     const Catalog catalog = Catalog::load(o.catalog);
+    const nlohmann::json spaces = load_knob_spaces(catalog);
     const std::string profile_name = o.profile.empty() ? host_profile() : o.profile;
     const ProfileInfo &profile = catalog.profile(profile_name);
     const std::string name = identifier(o.name);
+    if (name.empty() || name.size() > 64 || std::isdigit(static_cast<unsigned char>(name[0]))) {
+        throw Error("lpgen: --name must be a C identifier of 1 to 64 characters, got '" + o.name.substr(0, 80) + "'");
+    }
+    std::error_code exists_error;
+    if (std::filesystem::exists(o.out_dir, exists_error) && !std::filesystem::is_directory(o.out_dir, exists_error)) {
+        throw Error("lpgen: --out '" + o.out_dir + "' exists and is not a folder");
+    }
+    std::error_code made;
+    std::filesystem::create_directories(o.out_dir, made);
+    if (made) throw Error("lpgen: cannot create --out '" + o.out_dir + "': " + made.message());
     if (access(o.db.c_str(), R_OK) != 0) std::printf("no tuning database at %s: every layer keeps its default kernel\n", o.db.c_str());
     Database db(access(o.db.c_str(), R_OK) == 0 ? o.db : ":memory:");
     const std::vector<PlannedTask> tasks = plan_tasks(o.layers, o.precisions, o.seed);
 
     Manifest m{name, profile_name, profile.suffix, lpgen_version(), catalog.sources_hash, name + ".a", name + ".so",
                name + ".h", {}};
-    std::filesystem::create_directories(o.out_dir);
     const std::string work = o.out_dir + "/" + name + ".work";
-    std::filesystem::create_directories(work);  // the kernel table is written there even when nothing was tuned
+    std::filesystem::create_directories(work, made);  // the kernel table is written there even when nothing was tuned
+    if (made) throw Error("lpgen: cannot create " + work + ": " + made.message());
     std::map<std::tuple<std::string, std::string, std::string>, std::string> functions;  // family, shape, knobs
     std::vector<BuildRequest> requests;
     for (const PlannedTask &p : tasks) {
         const Task &t = p.task;
         ManifestEntry e{t.layer_name, t.base.layer_json, t.base.precision, t.base.family, t.base.shape, "", "", ""};
-        if (auto r = best_record(db, t, profile_name, catalog.sources_hash)) {
+        std::string skipped;
+        if (auto r = best_record(db, t, profile_name, catalog.sources_hash, catalog, spaces, skipped)) {
             auto key = std::make_tuple(t.base.family, t.base.shape, r->knobs);
             auto it = functions.find(key);
             if (it == functions.end()) {
@@ -113,6 +151,7 @@ int generate(const GenerateOptions &o) {
         } else {
             const int stale = db.stale_count(t.base.family, t.base.shape, t.base.precision, profile_name, catalog.sources_hash);
             e.source = "default: no valid record" + (stale ? " (" + std::to_string(stale) + " stale ones ignored)" : std::string());
+            if (!skipped.empty()) e.source += "; " + skipped;
         }
         m.entries.push_back(e);
     }
@@ -120,8 +159,22 @@ int generate(const GenerateOptions &o) {
     const std::vector<BuildResult> built = build_all(catalog, requests, o.jobs, o.build_limit_s);
     std::vector<std::string> objects;
     for (size_t i = 0; i < built.size(); ++i) {
-        if (!built[i].ok) throw Error("lpgen: compiling " + requests[i].function + " failed: " + built[i].error);
-        objects.push_back(work + "/" + requests[i].function + ".o");
+        if (built[i].ok) {
+            objects.push_back(work + "/" + requests[i].function + ".o");
+            continue;
+        }
+        if (built[i].environment) {
+            throw Error("lpgen: compiling " + requests[i].function + " failed on this host, nothing written: " +
+                        built[i].error.substr(0, 600));
+        }
+        // A tuned configuration that no longer compiles: its layers keep the default kernel.
+        std::fprintf(stderr, "lpgen: compiling %s failed; its layers keep the default kernel: %s\n",
+                     requests[i].function.c_str(), built[i].error.substr(0, 300).c_str());
+        for (ManifestEntry &e : m.entries) {
+            if (e.function != requests[i].function) continue;
+            e.function.clear(), e.knobs.clear();
+            e.source = "default: the tuned configuration failed to compile (" + built[i].error.substr(0, 160) + ")";
+        }
     }
     const std::string registry = work + "/" + name + "_registry.c";
     write_registry(registry, name, m);
@@ -140,12 +193,13 @@ int generate(const GenerateOptions &o) {
     std::vector<std::string> link = {profile.cxx, "-shared", "-o", o.out_dir + "/" + m.shared_object};
     link.insert(link.end(), objects.begin(), objects.end());
     run("linking the shared object", link);
-    std::ofstream(o.out_dir + "/" + m.header)
-        << "/* Written by lpgen generate (" << profile_name << "): tuned kernels for " << tasks.size()
-        << " layer x precision calls. Call " << name << "_register() once before them; link " << m.library
-        << " and liblpgen.a. */\n#pragma once\n#include \"lpgen/lpgen.h\"\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n"
-        << "lpgen_status " << name << "_register(void);\n#ifdef __cplusplus\n}\n#endif\n";
-    std::ofstream(o.out_dir + "/manifest.json") << manifest_json(m);
+    write_atomically(o.out_dir + "/" + m.header,
+                     "/* Written by lpgen generate (" + profile_name + "): tuned kernels for " +
+                         std::to_string(tasks.size()) + " layer x precision calls. Call " + name +
+                         "_register() once before them; link " + m.library +
+                         " and liblpgen.a. */\n#pragma once\n#include \"lpgen/lpgen.h\"\n#ifdef __cplusplus\nextern "
+                         "\"C\" {\n#endif\nlpgen_status " + name + "_register(void);\n#ifdef __cplusplus\n}\n#endif\n");
+    write_atomically(o.out_dir + "/manifest.json", manifest_json(m));  // last: a bundle is whole once it is there
     std::filesystem::remove_all(work);
 
     std::printf("bundle %s for %s in %s/: %s, %s, %s, manifest.json\n", name.c_str(), profile_name.c_str(),

@@ -20,6 +20,8 @@
 #include "lpgen/lpgen.h"
 #include "manifest.h"
 #include "precision.h"
+#include "safe_files.h"
+#include "subprocess.h"
 #include "tune_plan.h"
 #include "tuned_kernels.h"
 #include "tuner.h"
@@ -93,17 +95,51 @@ Measurement measure_adams2019(const Task &task, const Catalog &catalog, const st
     return m;
 }
 
+// Where this process builds its candidates: a folder of its own under --out (two tuners on one
+// --out never touch each other's files), checked writable before anything is measured, so an
+// unwritable or full --out stops the run instead of failing every candidate.
+std::string prepare_work_dir(const std::string &out_dir) {
+    const std::string dir = out_dir + "/candidates/" + std::to_string(getpid());
+    std::error_code made;
+    std::filesystem::create_directories(dir, made);
+    if (made) throw Error("lpgen: cannot create the candidates folder " + dir + ": " + made.message());
+    try {
+        write_atomically(dir + "/.writable", std::string(4096, 'x'));  // a real block, so a full disk shows
+    } catch (const Error &e) {
+        throw Error(std::string("lpgen: --out '") + out_dir + "' cannot hold candidates: " + e.what());
+    }
+    std::filesystem::remove(dir + "/.writable", made);
+    return dir;
+}
+
+// The records of an --import file that this build can apply, all or none.
+void import_records(Database &db, const std::string &path, const Catalog &catalog, const nlohmann::json &spaces) {
+    const std::string text = read_capped(path, "records file");
+    check_json_depth(text, path);
+    const auto taken = db.import_jsonl(text, path, [&](const Record &r) { return record_problem(r, catalog, spaces); });
+    std::printf("imported %d records from %s (%d already present)\n", taken.added, path.c_str(), taken.present);
+}
+
 }  // namespace
 
 int tune(const TuneCommandOptions &o) {
+    kill_children_on_termination();
     const Catalog catalog = Catalog::load(o.catalog);
     const std::string profile_name = o.profile.empty() ? host_profile() : o.profile;
     const ProfileInfo &profile = catalog.profile(profile_name);
     std::unique_ptr<Runner> runner = make_runner(o, profile);
     Database db(o.db);
-    if (!o.import_path.empty()) std::printf("imported %d records from %s\n", db.import_jsonl(o.import_path), o.import_path.c_str());
-    const std::vector<PlannedTask> tasks = plan_tasks(o.layers, o.precisions, o.seed);
     const nlohmann::json spaces = load_knob_spaces(catalog);
+    if (!o.import_path.empty()) import_records(db, o.import_path, catalog, spaces);
+    const std::vector<PlannedTask> tasks = plan_tasks(o.layers, o.precisions, o.seed);
+    const std::string work_dir = prepare_work_dir(o.out_dir);
+    struct RemoveWhenDone {
+        std::string dir;
+        ~RemoveWhenDone() {
+            std::error_code ignored;
+            std::filesystem::remove_all(dir, ignored);
+        }
+    } remove_work_dir{work_dir};
 
     std::printf("tuning %zu layer x precision tasks for %s with the %s runner, at most %d trials each, seed %llu\n",
                 tasks.size(), profile_name.c_str(), runner->name().c_str(), o.trials,
@@ -118,7 +154,9 @@ int tune(const TuneCommandOptions &o) {
     options.strategy.seed = o.tune_seed;
     options.jobs = o.jobs;
     options.build_limit_s = o.build_limit_s;
-    options.work_dir = o.out_dir + "/candidates";
+    options.work_dir = work_dir;
+    options.retry_failed = o.retry_failed;
+    int skipped = 0;  // builds past the time limit: not recorded
     options.tool_version = tool_version();
     if (o.budget_s > 0) options.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.budget_s));
     const bool tty = isatty(STDOUT_FILENO);
@@ -160,6 +198,7 @@ int tune(const TuneCommandOptions &o) {
         };
         const TaskResult r = tune_task(task.task, catalog, space, *runner, db, options, progress);
         if (tty) std::printf("\n");
+        skipped += r.count("skipped");
         const int bad = static_cast<int>(r.trials.size()) - r.count("ok");
         rows.push_back({task.task.layer_name, task.task.base.precision, task.task.base.family, r.default_knobs,
                         r.best_knobs, r.default_time, r.best_time, static_cast<int>(r.trials.size()), bad, {}, ""});
@@ -229,16 +268,22 @@ int tune(const TuneCommandOptions &o) {
                 adams ? "; Adams2019 = Halide 14's autoscheduler on the same generator, one thread" : "");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     summary["seconds"] = seconds;
-    mkdir(o.out_dir.c_str(), 0755);
     const std::string json_path = o.out_dir + "/tuning.json";
-    std::ofstream(json_path) << summary.dump(1) << "\n";
+    write_atomically(json_path, summary.dump(1) + "\n");
     std::printf("\nsummary: %s\n", json_path.c_str());
     draw_chart("plot_tuning.py", json_path, o.out_dir + "/tuning.png");
     if (!o.export_path.empty()) {
-        db.export_jsonl(o.export_path);
+        write_atomically(o.export_path, db.to_jsonl());
         std::printf("records exported to %s\n", o.export_path.c_str());
     }
     std::printf("done in %s\n", format_duration(seconds).c_str());
+    if (skipped > 0) {
+        std::fprintf(stderr,
+                     "lpgen: %d candidates were not measured: their builds ran past --build-timeout (%g s) and "
+                     "nothing was recorded for them; rerun with a larger --build-timeout\n",
+                     skipped, o.build_limit_s);
+        return 1;
+    }
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "layer_set.h"
 #include "lpgen/lpgen.h"
 #include "precision.h"
+#include "search_space.h"
 #include "tuned_kernels.h"
 
 namespace lpgen::cli {
@@ -86,6 +87,19 @@ std::string tool_version() {
     v << "; " << LPGEN_TOOLCHAIN_VERSION;
 #endif
     return v.str();
+}
+
+std::string record_problem(const tune::Record &r, const tune::Catalog &catalog, const nlohmann::json &spaces) {
+    try {
+        const tune::ProfileInfo &profile = catalog.profile(r.profile);
+        const tune::Family &family = catalog.family(r.op);
+        parse_precision(r.precision);
+        check_tuned_entry(r.op, r.shape, profile.suffix);
+        tune::SearchSpace::load(spaces, family.schedule_template, r.profile).from_knobs(r.knobs);
+    } catch (const std::exception &e) {  // lpgen::Error, or std::invalid_argument for a knob
+        return e.what();
+    }
+    return "";
 }
 
 }  // namespace lpgen::cli

@@ -31,4 +31,10 @@ int count_stale(const tune::Database &db, const std::vector<PlannedTask> &tasks,
                 const std::string &sources_hash);
 std::string tool_version();
 
+// Why a tuning record cannot be applied on this build ("" when it can): an unknown profile,
+// family or precision, a shape the family's operator does not spell that way, or knobs outside
+// the family's knob space (an unknown knob, a value out of range). Imports refuse such records
+// and generate skips them, so that no record can make a build die.
+std::string record_problem(const tune::Record &r, const tune::Catalog &catalog, const nlohmann::json &spaces);
+
 }  // namespace lpgen::cli

@@ -8,6 +8,12 @@
 #include "lpgen/lpgen.h"
 
 namespace lpgen::cli {
+namespace {
+
+// The end of verify's result line, which the runner's output must hold: "<isa> (<version>): N of M" in front.
+constexpr const char *kVerifiedLine = " layer x precision results match the scalar reference";
+
+}  // namespace
 
 int run_cross(const std::string &profile, const std::string &runner, const std::vector<std::string> &args) {
     const CrossProfile *p = find_cross_profile(profile);
@@ -29,7 +35,20 @@ int run_cross(const std::string &profile, const std::string &runner, const std::
         std::fprintf(stderr, "lpgen: runner '%s' is not installed\n", argv_strings[0].c_str());
         return 2;
     }
-    return run_process(argv_strings);
+    std::string output;
+    const int status = run_process(argv_strings, &output);
+    if (status != 0) return status;
+    // A runner that exits 0 without running lpgen (a wrong prefix, /bin/true) verified nothing.
+    int matched = 0, checked = 0;
+    const size_t at = output.rfind(kVerifiedLine);
+    const size_t counts = at == std::string::npos ? std::string::npos : output.rfind(": ", at);
+    if (counts == std::string::npos || std::sscanf(output.c_str() + counts + 2, "%d of %d", &matched, &checked) != 2 ||
+        checked == 0) {
+        std::fprintf(stderr, "lpgen: '%s' exited 0 but no %s result came back: nothing was verified\n",
+                     (runner.empty() ? p->default_runner : runner).c_str(), profile.c_str());
+        return 1;
+    }
+    return matched == checked ? 0 : 1;
 }
 
 int verify(const VerifyOptions &o) {
@@ -52,9 +71,8 @@ int verify(const VerifyOptions &o) {
             std::printf("  %-5s %-8s %s  %s\n", layer.name.c_str(), p.name.c_str(), v.ok ? "ok  " : "FAIL", v.detail.c_str());
         }
     }
-    std::printf("%s (%s): %d of %d layer x precision results match the scalar reference\n", lpgen_active_isa(),
-                lpgen_version(), checked - failed, checked);
-    return failed == 0 ? 0 : 1;
+    std::printf("%s (%s): %d of %d%s\n", lpgen_active_isa(), lpgen_version(), checked - failed, checked, kVerifiedLine);
+    return failed == 0 && checked > 0 ? 0 : 1;
 }
 
 }  // namespace lpgen::cli

@@ -4,6 +4,7 @@
 // be served by the kernel the manifest names. Cross bundles: each entry goes through the
 // profile's cross-built lpgen and a runner (qemu by default), as the tuner measures candidates.
 #include <dlfcn.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 
@@ -83,6 +84,14 @@ Manifest load_bundle(const std::string &dir) {
 int verify_bundle(const VerifyOptions &o) {
     const Manifest m = load_manifest(o.bundle);
     std::printf("verifying bundle %s (%s, %zu entries)\n", m.name.c_str(), m.profile.c_str(), m.entries.size());
+    // A bundle a program cannot link, or one with nothing in it, does not pass.
+    LPGEN_REQUIRE(!m.entries.empty(), "the bundle's manifest lists no entries: nothing to verify");
+    for (const std::string &file : {m.library, m.header, m.shared_object}) {
+        struct stat st {};
+        const std::string path = o.bundle + "/" + file;
+        LPGEN_REQUIRE(stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0,
+                      "the bundle is incomplete: " + path + " is missing or empty");
+    }
     const bool native = m.profile.rfind("x86", 0) == 0;
     const int failed = native && o.runner.empty() ? verify_here(m, o.bundle) : verify_through_runner(m, o.bundle, o.runner);
     std::printf("%zu of %zu entries match the scalar reference and ran the kernel the manifest names\n",

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "cost_model.h"
@@ -245,14 +246,161 @@ TEST(Database, json_lines_round_trip) {
     Record modeled = record("a:2,b:1,c:1", 0);
     modeled.runner = "model:llvm-mca", modeled.modeled_cycles = 123456;
     db.insert(modeled);
-    const std::string jsonl = temp_path("records.jsonl");
-    db.export_jsonl(jsonl);
+    Record failed = record("a:4,b:1,c:1", 0);
+    failed.verdict = "failed", failed.detail = "build: generator failed (exit 1): schedule error";
+    db.insert(failed);
+    const std::string jsonl = db.to_jsonl();
     Database copy(temp_path("import.sqlite"));
-    EXPECT_EQ(copy.import_jsonl(jsonl), 2);
+    EXPECT_EQ(copy.import_jsonl(jsonl, "records.jsonl").added, 3);
     EXPECT_EQ(copy.all(), db.all());
-    EXPECT_EQ(copy.import_jsonl(jsonl), 0);  // nothing twice
-    std::ofstream(jsonl, std::ios::app) << "{not json\n";
-    EXPECT_THROW(copy.import_jsonl(jsonl), Error);
+    const auto again = copy.import_jsonl(jsonl, "records.jsonl");
+    EXPECT_EQ(again.added, 0);  // nothing twice
+    EXPECT_EQ(again.present, 3);
+}
+
+// Line 4 of 6 malformed: nothing at all is imported, and the message names the line.
+TEST(Database, an_import_with_a_bad_line_takes_nothing) {
+    Database source(temp_path("six.sqlite"));
+    for (int i = 1; i <= 6; ++i) source.insert(record("a:" + std::to_string(i) + ",b:1,c:0", i * 1e-3));
+    std::string jsonl = source.to_jsonl();
+    std::vector<std::string> lines;
+    std::istringstream in(jsonl);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 6u);
+    lines[3] = "{not json";
+    std::string damaged;
+    for (const auto &line : lines) damaged += line + "\n";
+    Database copy(temp_path("six-copy.sqlite"));
+    try {
+        copy.import_jsonl(damaged, "six.jsonl");
+        FAIL() << "a malformed line was accepted";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("line 4"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("nothing imported"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(copy.all().empty());
+}
+
+TEST(Database, an_import_refuses_records_that_cannot_be_results) {
+    auto one_line = [](Record r) {
+        Database scratch(":memory:");
+        scratch.insert(r);
+        return scratch.to_jsonl();
+    };
+    Record bad_verdict = record("a:1,b:1,c:0", 1e-3);
+    bad_verdict.verdict = "great";
+    Record negative = record("a:1,b:1,c:0", -1e-3);
+    Record no_time = record("a:1,b:1,c:0", 0);
+    Record no_op = record("a:1,b:1,c:0", 1e-3);
+    no_op.op = "";
+    const std::string infinite =  // JSON has no Inf; a number past double's range parses as one
+        R"({"op":"bitserial_conv2d","shape":"s","precision":"1A1W","profile":"x86-64-avx2","runner":"host",)"
+        R"("knobs":"a:1","median_s":1e999,"spread_s":0,"modeled_cycles":0,"verdict":"ok","tool_version":"t",)"
+        R"("sources_hash":"h1","timestamp":"t"})"
+        "\n";
+    Database db(temp_path("refuse.sqlite"));
+    for (const std::string &line : {one_line(bad_verdict), one_line(negative), one_line(no_time), one_line(no_op), infinite}) {
+        EXPECT_THROW(db.import_jsonl(line, "bad.jsonl"), Error) << line;
+    }
+    // The caller's own check (the CLI's: the knob space of the record's family) is applied too.
+    const std::string good = one_line(record("bogus:1", 1e-3));
+    EXPECT_THROW(db.import_jsonl(good, "bogus.jsonl", [](const Record &r) {
+        return r.knobs.rfind("bogus", 0) == 0 ? "unknown knob 'bogus'" : "";
+    }), Error);
+    EXPECT_TRUE(db.all().empty());
+    EXPECT_EQ(db.import_jsonl(good, "good.jsonl").added, 1);
+}
+
+// A failure of the same candidate (a second tuner, a rerun) never replaces a valid record; a
+// failed record is replaced when the candidate is measured again.
+TEST(Database, an_ok_record_is_never_overwritten_by_a_failure) {
+    Database db(temp_path("upsert.sqlite"));
+    db.insert(record("a:1,b:1,c:0", 2e-3));
+    Record failed = record("a:1,b:1,c:0", 0);
+    failed.verdict = "failed", failed.detail = "build: no space left on device";
+    db.insert(failed);
+    ASSERT_EQ(db.all().size(), 1u);
+    EXPECT_EQ(db.all()[0].verdict, "ok");
+    Record other = record("a:2,b:1,c:0", 0);
+    other.verdict = "timeout", other.detail = "timed out after 1 s";
+    db.insert(other);
+    db.insert(record("a:2,b:1,c:0", 3e-3));
+    ASSERT_EQ(db.all().size(), 2u);
+    EXPECT_EQ(db.all()[1].verdict, "ok");
+    EXPECT_EQ(db.all()[1].detail, "");
+}
+
+// A database of an earlier version (no detail column) opens, gains the column and keeps its rows.
+TEST(Database, an_earlier_database_gains_the_detail_column) {
+    const std::string path = temp_path("old-schema.sqlite");
+    sqlite3 *raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "CREATE TABLE records (op TEXT NOT NULL, shape TEXT NOT NULL, precision TEXT NOT NULL, "
+                           "profile TEXT NOT NULL, runner TEXT NOT NULL, knobs TEXT NOT NULL, median_s REAL, "
+                           "spread_s REAL, modeled_cycles REAL, verdict TEXT NOT NULL, tool_version TEXT, "
+                           "sources_hash TEXT NOT NULL, timestamp TEXT, UNIQUE (op, shape, precision, profile, runner, "
+                           "knobs, sources_hash));"
+                           "INSERT INTO records VALUES ('bitserial_conv2d', 's', '1A1W', 'x86-64-avx2', 'host', 'a:1', "
+                           "0.001, 0, 0, 'failed', 't', 'h1', 't');",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+    Database db(path);
+    ASSERT_EQ(db.all().size(), 1u);
+    EXPECT_EQ(db.all()[0].detail, "");
+    Record r = db.all()[0];
+    r.verdict = "ok", r.detail = "";
+    db.insert(r);
+    EXPECT_EQ(db.all()[0].verdict, "ok");
+}
+
+// An index that disagrees with its table (an old copy of its page written back, as a torn
+// write or a bad copy leaves it) is refused at open, with what to do, and the file is unchanged.
+TEST(Database, a_damaged_index_is_refused_at_open) {
+    const std::string path = temp_path("damaged.sqlite");
+    int index_page = 0, page_size = 0;
+    {
+        Database db(path);
+        for (int i = 1; i <= 3; ++i) db.insert(record("a:" + std::to_string(i) + ",b:1,c:0", i * 1e-3));
+    }
+    auto read_file = [&] {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    {
+        sqlite3 *raw = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+        sqlite3_stmt *s = nullptr;
+        sqlite3_prepare_v2(raw, "SELECT rootpage FROM sqlite_master WHERE type = 'index'", -1, &s, nullptr);
+        ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+        index_page = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        sqlite3_prepare_v2(raw, "PRAGMA page_size", -1, &s, nullptr);
+        ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+        page_size = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        sqlite3_close(raw);
+    }
+    const std::string old_index = read_file().substr(size_t(index_page - 1) * page_size, page_size);
+    {
+        Database db(path);
+        for (int i = 4; i <= 5; ++i) db.insert(record("a:" + std::to_string(i) + ",b:1,c:0", i * 1e-3));
+    }
+    {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(std::streamoff(index_page - 1) * page_size);
+        f.write(old_index.data(), std::streamsize(old_index.size()));
+    }
+    const std::string damaged = read_file();
+    try {
+        Database db(path);
+        FAIL() << "a damaged index was accepted";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("damaged"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("missing from index"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(read_file(), damaged);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <dlfcn.h>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 #include <thread>
@@ -303,6 +304,36 @@ TEST(TuneCommand, AKilledRunResumesWithoutLosingOrRepeatingRecords) {
     std::set<std::string> knobs;
     for (const Record &r : records) knobs.insert(r.knobs);
     EXPECT_EQ(knobs.size(), records.size()) << "a configuration was measured twice";
+}
+
+}  // namespace
+}  // namespace lpgen::tune
+
+namespace lpgen::tune {
+namespace {
+
+// lpgen generate where the bundle cannot go: a one-line error and exit status 2, never an abort.
+TEST(GenerateCommand, AnUnwritableOutOrAnAbsurdNameIsAOneLineError) {
+    const std::string dir = scratch("generate_errors");
+    const std::string layers = dir + "/good.json";
+    std::ofstream(layers) << R"({"layers":[{"name":"g","op":"gemm","m":64,"n":64,"k":64}]})";
+    std::ofstream(dir + "/afile") << "x";
+    auto generate = [&](const std::string &out, const std::string &name) {
+        return run_captured({LPGEN_CLI, "generate", "--layers", layers, "--precisions", "1A1W", "--db", dir + "/none.db",
+                             "--out", out, "--name", name},
+                            300);
+    };
+    for (const auto &[out, name] : std::vector<std::pair<std::string, std::string>>{
+             {"/proc/lpgen_x", "b"}, {dir + "/afile", "b"}, {"/dev/full", "b"}, {dir + "/o", std::string(300, 'n')}}) {
+        const ProcessResult r = generate(out, name);
+        EXPECT_EQ(r.exit_code, 2) << out << ": " << r.output;
+        EXPECT_EQ(r.signal, 0) << out << ": " << r.output;
+        EXPECT_NE(r.output.find("lpgen: "), std::string::npos) << r.output;
+        EXPECT_FALSE(fs::exists(out + "/manifest.json")) << out;
+    }
+    const ProcessResult ok = generate(dir + "/bundle", "b");
+    EXPECT_TRUE(ok.ok()) << ok.output;
+    EXPECT_TRUE(fs::exists(dir + "/bundle/manifest.json"));
 }
 
 }  // namespace
