@@ -41,7 +41,8 @@ public:
 protected:
     Var oc{"oc"}, x{"x"}, y{"y"}, b{"b"};
     Func a_in{"a_in"}, w_in{"w_in"};
-    Func plane_dot{"plane_dot"}, core{"core"}, a_sum{"a_sum"}, w_tap{"w_tap"}, w_sum{"w_sum"}, dot{"dot"};
+    Func plane_dot{"plane_dot"}, core{"core"}, a_sum{"a_sum"}, w_tap{"w_tap"}, offsets{"offsets"}, dot{"dot"};
+    std::pair<Expr, Expr> offsets_classes;  // extents of offsets' class dimensions
 
     // The autoscheduler's view of one layer; returns the output's estimates to set.
     Region set_input_estimates() {
@@ -102,25 +103,53 @@ protected:
                                         cast<int32_t>(popcount(a_in(ra.x, ra.y, in_x(x, ra.z), in_y(y, ra.w), b) &
                                                                value_bits(ra.x, channels))));
 
-        // w_sum: plane-weighted popcount of the weights over the taps that land inside the image.
+        // The weight-side corrections depend on the output pixel only through which kernel taps
+        // land inside the image: a function of where its window starts, and the same for every
+        // start of the interior. So window starts fall into a few classes along each axis
+        // (start_classes), and a small per-call table offsets(oc, class_x, class_y) holds
+        //     off_a * S_w(taps inside) + off_a * off_w * n_valid
+        // for each: one load per output, where a loop over the taps ran per output before.
         RDom rt(0, cw_count, 0, select(a_offset != 0, w_planes(), 0), "rt");
         w_tap(kx, ky, oc) = cast<int32_t>(0);
         w_tap(kx, ky, oc) += plane_weight(rt.y, w_planes(), w_encoding) * cast<int32_t>(popcount(w_in(rt.x, rt.y, kx, ky, oc)));
-        RDom rv(0, select(a_offset != 0, kernel_w, 0), 0, kernel_h, "rv");
-        Expr tap_inside = in_x(x, rv.x) >= 0 && in_x(x, rv.x) < width && in_y(y, rv.y) >= 0 && in_y(y, rv.y) < height;
-        w_sum(oc, x, y) = wide(0);
-        w_sum(oc, x, y) += wide(select(tap_inside, w_tap(rv.x, rv.y, oc), 0));
 
+        const StartClasses cx = start_classes(width, kernel_w, dilation_x);
+        const StartClasses cy = start_classes(height, kernel_h, dilation_y);
+        Var class_x{"class_x"}, class_y{"class_y"};
+        Expr sx = cx.start(class_x), sy = cy.start(class_y);
+        RDom rv(0, select(a_offset != 0, kernel_w, 0), 0, kernel_h, "rv");
+        Expr tap_x = sx + rv.x * dilation_x, tap_y = sy + rv.y * dilation_y;
+        Expr tap_inside = tap_x >= 0 && tap_x < width && tap_y >= 0 && tap_y < height;
         // Valid (pixel, channel) pairs in the window, for the offset x offset term.
-        Expr inside_x = max(0, min(kernel_w, (width - in_x(x, 0) + dilation_x - 1) / dilation_x) -
-                                   max(0, (-in_x(x, 0) + dilation_x - 1) / dilation_x));
-        Expr inside_y = max(0, min(kernel_h, (height - in_y(y, 0) + dilation_y - 1) / dilation_y) -
-                                   max(0, (-in_y(y, 0) + dilation_y - 1) / dilation_y));
-        Expr valid_pairs = wide(inside_x) * wide(inside_y) * wide(channels);
+        auto taps_inside = [](Expr start, Expr extent, Expr dilation, Expr taps) {
+            return max(0, min(taps, (extent - start + dilation - 1) / dilation) - max(0, (-start + dilation - 1) / dilation));
+        };
+        Expr valid = wide(taps_inside(sx, width, dilation_x, kernel_w)) * wide(taps_inside(sy, height, dilation_y, kernel_h));
+        offsets(oc, class_x, class_y) = wide(a_offset) * wide(w_offset) * valid * wide(channels);
+        offsets(oc, class_x, class_y) += wide(a_offset) * wide(select(tap_inside, w_tap(rv.x, rv.y, oc), 0));
+        offsets_classes = {cx.count, cy.count};
 
         dot(oc, x, y, b) = core(oc, x, y, b) + wide(w_offset) * a_sum(x, y, b) +
-                           wide(a_offset) * w_sum(oc, x, y) +
-                           wide(a_offset) * wide(w_offset) * valid_pairs;
+                           offsets(oc, cx.of(in_x(x, 0)), cy.of(in_y(y, 0)));
+    }
+
+    // Window starts along one axis of `extent` pixels, for a kernel of `taps` taps `dilation`
+    // apart (span D = (taps - 1) * dilation). Starts below -D or past the image see no pixel and
+    // share a class with -D - 1 or `extent`; starts in [0, extent - D - 1] see every tap (the
+    // interior class); every other start is a class of its own: 2D + 3 classes for an image
+    // wider than the kernel, whatever its size.
+    struct StartClasses {
+        Expr span, gap, count;  // D; interior starts past 0; classes
+        Expr of(Expr start) const {
+            Expr s = clamp(start, -span - 1, count + gap - span - 2);
+            return clamp(s + span + 1 - clamp(s, 0, gap), 0, count - 1);
+        }
+        Expr start(Expr c) const { return c - span - 1 + select(c > span + 1, gap, 0); }
+    };
+    static StartClasses start_classes(Expr extent, Expr taps, Expr dilation) {
+        Expr span = (taps - 1) * dilation;
+        Expr gap = max(extent - span - 1, 0);
+        return {span, gap, extent + span + 2 - gap};
     }
 
     void require_shapes() {
@@ -130,7 +159,8 @@ protected:
     }
 
     BitserialConv2dFuncs funcs(Func output, Func codes, Func groups, Expr out_width) {
-        return BitserialConv2dFuncs{output, core, plane_dot, a_sum, w_tap, w_sum, a_in, w_in, codes, groups,
+        return BitserialConv2dFuncs{output, core, plane_dot, a_sum, w_tap, offsets, offsets_classes.first,
+                                    offsets_classes.second, a_in, w_in, codes, groups,
                                     weights.dim(4).extent(), out_width,
                                     fixed_abits > 0 && fixed_wbits > 0, fixed_abits, fixed_wbits};
     }

@@ -82,10 +82,23 @@ void apply_bitserial_conv2d_schedule(BitserialConv2dFuncs f, const Knobs &knobs,
     std::vector<Var> w = staged.args();  // cw, plane, kx, ky, oc
     staged.compute_root().reorder_storage(w[4], w[0], w[1], w[2], w[3]).reorder(w[4], w[0], w[1], w[2], w[3]);
 
-    // Offset corrections per tile: no image-sized buffers, and only zeroing when offsets are 0.
-    f.a_sum.compute_at(tiled, innermost_tile);
-    f.w_sum.compute_at(tiled, innermost_tile);
-    f.w_tap.compute_root();
+    // Offset corrections: the activations' window sums once per output row (every channel
+    // tile reuses them), the weights' per-class table once per call. Empty loops when the
+    // offsets are 0.
+    Var ax = f.a_sum.args()[0];
+    f.a_sum.compute_at(tiled, y).vectorize(ax, vec, TailStrategy::GuardWithIf);
+    std::vector<RVar> ra = f.a_sum.rvars(0);  // cw, plane, kx, ky: outside the pixels, vectorized
+    f.a_sum.update().reorder(ax, ra[0], ra[1], ra[2], ra[3]).vectorize(ax, vec, TailStrategy::GuardWithIf);
+    // Per-tap weight sums with the channels innermost, as the table that reads them is vectorized.
+    std::vector<Var> wt = f.w_tap.args();  // kx, ky, oc
+    f.w_tap.compute_root().reorder_storage(wt[2], wt[0], wt[1]).reorder(wt[2], wt[0], wt[1]);
+    f.w_tap.vectorize(wt[2], vec * 2, TailStrategy::GuardWithIf);
+    std::vector<RVar> rt = f.w_tap.rvars(0);  // cw, plane
+    f.w_tap.update().reorder(wt[2], rt[0], rt[1], wt[0], wt[1]).vectorize(wt[2], vec * 2, TailStrategy::GuardWithIf);
+    std::vector<Var> t = f.offsets.args();  // oc, class_x, class_y
+    f.offsets.compute_root().bound(t[1], 0, f.x_classes).bound(t[2], 0, f.y_classes);
+    f.offsets.vectorize(t[0], vec * 2, TailStrategy::GuardWithIf);
+    f.offsets.update().vectorize(t[0], vec * 2, TailStrategy::GuardWithIf);
     if (f.codes.defined()) {
         f.output.compute_root();
         f.groups.compute_at(f.output, f.output.args().back()).vectorize(f.groups.args()[0], 8, TailStrategy::GuardWithIf);

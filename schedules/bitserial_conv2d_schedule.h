@@ -13,7 +13,8 @@ struct BitserialConv2dFuncs {
     Halide::Func plane_dot;  // (ap, wp, oc, x, y, b) popcounts over the window
     Halide::Func a_sum;      // (x, y, b) offset correction
     Halide::Func w_tap;      // (kx, ky, oc) per-tap weight sums
-    Halide::Func w_sum;      // (oc, x, y) offset correction
+    Halide::Func offsets;    // (oc, class_x, class_y) weight-side offset corrections per pixel class
+    Halide::Expr x_classes, y_classes;  // offsets' extents along the class dimensions
     Halide::Func activations;  // activation input (cw, plane, x, y, b), zero outside the image
     Halide::Func weights;    // weight input (cw, plane, kx, ky, oc), zero outside OC
     Halide::Func codes;      // (oc, x, y, b) requantized codes, only for packed output

@@ -1,4 +1,5 @@
 #include "reference/reference.h"
+#include "parallel.h"
 #include "test_support.h"
 
 namespace lpgen {
@@ -74,6 +75,50 @@ TEST_P(BitserialConv2d, zero_points_and_padding_contribute_exactly_zero) {
         ConvCase c(s, {4, Encoding::Unsigned, 5}, {3, Encoding::Signed, -2}, rng);
         EXPECT_EQ(c.run_i32(), narrow(c.expected())) << s.height << "x" << s.width << " k" << s.kernel_h;
     }
+}
+
+// The weight-side corrections come from a table of window-start classes (the interior one and
+// each border start): windows wider than the image on both sides, windows wholly in the padding,
+// non-square kernels, strides and dilations past the kernel, and calls split over threads (each
+// thread a crop of rows) must all find their class.
+TEST_P(BitserialConv2d, border_classes_on_wide_windows_non_square_kernels_and_split_rows) {
+    std::mt19937 rng(16);
+    auto shape = [](int h, int w, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr) {
+        Conv2dShape s = conv(1, h, w, 67, 21, 1, 1, 1, pt, pl, pb, pr);
+        s.kernel_h = kh, s.kernel_w = kw, s.stride_h = sh, s.stride_w = sw, s.dilation_h = dh, s.dilation_w = dw;
+        return s;
+    };
+    const Conv2dShape shapes[] = {
+        shape(3, 4, 5, 7, 1, 1, 1, 1, 4, 6, 4, 6),    // window wider than the image on both sides
+        shape(5, 6, 3, 1, 2, 3, 1, 1, 7, 0, 7, 5),    // rows wholly in the padding, kernel 3x1
+        shape(9, 8, 2, 3, 3, 1, 3, 2, 1, 3, 2, 1),    // stride and dilation past the kernel, 2x3
+        shape(12, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),  // many interior rows and columns, for the split
+    };
+    set_min_slice_work(1);  // split even these small calls
+    for (int threads : {1, 3}) {
+        set_num_threads(threads);
+        for (const Conv2dShape &s : shapes)
+            for (auto [ab, wb] : {std::pair{1, 1}, {2, 2}, {3, 2}})
+                for (Encoding ae : test::kEncodings)
+                    for (Encoding we : test::kEncodings) {
+                        const int az = ae == Encoding::Bipolar ? 0 : 1, wz = we == Encoding::Bipolar ? 0 : -1;
+                        for (auto [a_zero, w_zero] : {std::pair{0, 0}, {az, wz}}) {
+                            ConvCase c(s, {ab, ae, a_zero}, {wb, we, w_zero}, rng);
+                            ASSERT_EQ(c.run_i32(), narrow(c.expected()))
+                                << s.height << "x" << s.width << " k" << s.kernel_h << "x" << s.kernel_w << " a" << ab
+                                << test::encoding_name(ae) << a_zero << " w" << wb << test::encoding_name(we) << w_zero
+                                << " threads " << threads;
+                            std::vector<float> scale(s.out_channels, 0.5f), out(c.out_count());
+                            bitserial_conv2d(s, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(),
+                                             c.w_packed.size(), c.w, Fp32Epilogue{scale.data(), scale.size()}, out.data(),
+                                             out.size());
+                            ASSERT_EQ(out, ref::fp32_epilogue(c.expected(), s.out_channels,
+                                                              Fp32Epilogue{scale.data(), scale.size()}));
+                        }
+                    }
+    }
+    set_num_threads(1);
+    set_min_slice_work(0);
 }
 
 TEST_P(BitserialConv2d, all_bits_set_at_resnet18_largest_reduction) {
