@@ -100,7 +100,11 @@ lpgen_status make_weights(const uint8_t *codes, size_t code_count, int rows, int
         check_operand(w_op, "op");
         check_positive(kernel_h, "kernel_h");
         check_positive(kernel_w, "kernel_w");
+        check_positive(rows, conv2d ? "out_channels" : "n");
+        check_positive(k, conv2d ? "channels" : "k");
         const int packed_rows = static_cast<int>(checked_product({size_t(rows), size_t(kernel_h), size_t(kernel_w)}, "weights"));
+        // The codes first: a short buffer with a huge shape must fail before any allocation.
+        check_buffer(codes, code_count, checked_product({size_t(packed_rows), size_t(k)}, "weights"), "codes");
         auto h = std::make_unique<lpgen_bs_weights>();
         h->conv2d = conv2d, h->rows = rows, h->k = k, h->kernel_h = kernel_h, h->kernel_w = kernel_w, h->op = w_op;
         h->words.resize(packed_words(packed_rows, k, w_op.bits));

@@ -227,6 +227,24 @@ TEST(CApiBadInput, HandlesOfTheOtherOperatorAreRejected) {
     lpgen_mx_weights_free(w);
 }
 
+// A short codes buffer with a huge shape is refused before anything is allocated (the fuzzer
+// found lpgen_bs_weights_gemm reserving 5 GB for 10 codes, then failing).
+TEST(CApiBadInput, AHugeWeightShapeWithFewCodesIsRefusedBeforeAllocating) {
+    const lpgen_operand op{8, LPGEN_UNSIGNED, 0};
+    std::vector<uint8_t> codes(10, 1);
+    lpgen_bs_weights *w = nullptr;
+    // Just under the 2^31 - 1 element limit: 2 GiB of packed words, were they allocated first.
+    EXPECT_EQ(lpgen_bs_weights_gemm(codes.data(), codes.size(), 1 << 15, (1 << 16) - 1, &op, &w), LPGEN_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(lpgen_last_error()).find("codes"), std::string::npos) << lpgen_last_error();
+    EXPECT_EQ(lpgen_bs_weights_conv2d(codes.data(), codes.size(), 1 << 12, 3, 3, 1 << 15, &op, &w), LPGEN_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(lpgen_last_error()).find("codes"), std::string::npos) << lpgen_last_error();
+    EXPECT_EQ(w, nullptr);
+    lpgen_mx_weights *mw = nullptr;
+    EXPECT_EQ(lpgen_mx_weights_gemm(1 << 15, (1 << 16) - 32, LPGEN_MX_FP4_E2M1, codes.data(), codes.size(), codes.data(), 1, &mw),
+              LPGEN_INVALID_ARGUMENT);
+    EXPECT_EQ(mw, nullptr);
+}
+
 TEST(CApiBadInput, FailedConstructorsLeaveTheHandleUntouched) {
     const lpgen_operand op{1, LPGEN_UNSIGNED, 0};
     std::vector<uint8_t> codes(10, 2);  // 2 does not fit in 1 bit

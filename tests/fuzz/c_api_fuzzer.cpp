@@ -3,6 +3,8 @@
 // would be), and every call must either succeed or fail with nothing written to its output.
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
+#include <initializer_list>
 #include <cstring>
 #include <vector>
 
@@ -27,6 +29,28 @@ int dimension(FuzzedDataProvider &in) {
 }
 
 size_t count(FuzzedDataProvider &in) { return in.ConsumeIntegralInRange<size_t>(0, kMaxElements); }
+
+// Half the time a buffer has the size its shape needs (when that is bounded), so that calls get
+// past validation into dispatch and the kernels; otherwise any size, so the checks run.
+size_t size_for(FuzzedDataProvider &in, long long exact) {
+    if (in.ConsumeBool() && exact >= 0 && exact <= static_cast<long long>(kMaxElements)) return size_t(exact);
+    return count(in);
+}
+
+// The product of sizes, or -1 when one is not positive or the product is past any buffer here.
+long long product(std::initializer_list<long long> sizes) {
+    long long p = 1;
+    for (long long v : sizes) {
+        if (v <= 0 || p > (1LL << 40) / v) return -1;
+        p *= v;
+    }
+    return p;
+}
+
+long long packed_words(int rows, int k, int bits) {
+    if (rows <= 0 || k <= 0 || bits <= 0 || bits > 8) return -1;
+    return static_cast<long long>(lpgen_packed_words(rows, k, bits));
+}
 
 template <typename T>
 std::vector<T> values(FuzzedDataProvider &in, size_t n) {
@@ -61,24 +85,84 @@ void require_untouched(lpgen_status status, const std::vector<float> &out) {
     }
 }
 
+lpgen_operand operand(FuzzedDataProvider &in) {
+    lpgen_operand op{dimension(in), LPGEN_UNSIGNED, in.ConsumeBool() ? 0 : in.ConsumeIntegralInRange(-300, 300)};
+    set_any_int(op.encoding, in.ConsumeIntegralInRange(-1, 3));
+    if (in.ConsumeBool()) op.bits = in.ConsumeIntegralInRange(1, 8);
+    return op;
+}
+
+lpgen_epilogue epilogue(FuzzedDataProvider &in, const float *scale) {
+    lpgen_epilogue e = lpgen_epilogue_identity(scale);
+    if (in.ConsumeBool()) e.clamp_min = 0.0f;
+    return e;
+}
+
 void bitserial_conv2d(FuzzedDataProvider &in) {
     const lpgen_conv2d_shape s = conv_shape(in);
-    lpgen_operand a_op{dimension(in), LPGEN_UNSIGNED, in.ConsumeIntegralInRange(-300, 300)};
-    set_any_int(a_op.encoding, in.ConsumeIntegralInRange(-1, 3));
-    lpgen_operand w_op = a_op;
-    w_op.bits = dimension(in);
-    set_any_int(w_op.encoding, in.ConsumeIntegralInRange(-1, 3));
-    const auto codes = values<uint8_t>(in, count(in));
+    const lpgen_operand a_op = operand(in), w_op = operand(in);
+    const bool same = in.ConsumeBool();  // weights of the call's own shape
+    const int oc = same ? s.out_channels : dimension(in), kh = same ? s.kernel_h : dimension(in);
+    const int kw = same ? s.kernel_w : dimension(in), c = same ? s.channels : dimension(in);
+    const auto codes = values<uint8_t>(in, size_for(in, product({oc, kh, kw, c})));
     lpgen_bs_weights *w = nullptr;
-    const int oc = dimension(in), kh = dimension(in), kw = dimension(in), c = dimension(in);
     if (lpgen_bs_weights_conv2d(codes.data(), codes.size(), oc, kh, kw, c, &w_op, &w) != LPGEN_OK) {
         if (w != nullptr) __builtin_trap();
     }
-    const auto a = values<uint64_t>(in, count(in));
+    const long long in_pixels = product({s.batch, s.height, s.width});
+    const auto a = values<uint64_t>(
+        in, size_for(in, in_pixels > (1 << 20) ? -1 : packed_words(int(in_pixels), s.channels, a_op.bits)));
     const float scale = 0.5f;
-    const lpgen_epilogue e = lpgen_epilogue_identity(&scale);
-    std::vector<float> out(count(in), kSentinel);
-    require_untouched(lpgen_bs_conv2d_f32(&s, a.data(), a.size(), &a_op, w, &e, out.data(), out.size()), out);
+    const lpgen_epilogue e = epilogue(in, &scale);
+    const long long pixels = product({s.batch, lpgen_conv2d_out_height(&s), lpgen_conv2d_out_width(&s)});
+    const long long outputs = product({pixels, s.out_channels});
+    const int kind = in.ConsumeIntegralInRange(0, 2);
+    if (kind == 0) {
+        std::vector<float> out(size_for(in, outputs), kSentinel);
+        require_untouched(lpgen_bs_conv2d_f32(&s, a.data(), a.size(), &a_op, w, &e, out.data(), out.size()), out);
+    } else if (kind == 1) {
+        std::vector<int32_t> out(size_for(in, outputs), -7);
+        const auto before = out;
+        if (lpgen_bs_conv2d_i32(&s, a.data(), a.size(), &a_op, w, out.data(), out.size()) != LPGEN_OK && out != before) {
+            __builtin_trap();
+        }
+    } else {
+        lpgen_quantization next{0.25f, 0, in.ConsumeIntegralInRange(1, 8), LPGEN_UNSIGNED};
+        std::vector<uint64_t> out(
+            size_for(in, pixels < 0 || pixels > (1 << 20) ? -1 : packed_words(int(pixels), s.out_channels, next.bits)),
+            0x5a5a5a5a5a5a5a5aull);
+        const auto before = out;
+        if (lpgen_bs_conv2d_packed(&s, a.data(), a.size(), &a_op, w, &e, &next, out.data(), out.size()) != LPGEN_OK &&
+            out != before) {
+            __builtin_trap();
+        }
+    }
+    lpgen_bs_weights_free(w);
+}
+
+void bitserial_gemm(FuzzedDataProvider &in) {
+    const lpgen_gemm_shape s{dimension(in), dimension(in), dimension(in)};
+    const lpgen_operand a_op = operand(in), w_op = operand(in);
+    const bool same = in.ConsumeBool();
+    const int n = same ? s.n : dimension(in), k = same ? s.k : dimension(in);
+    const auto codes = values<uint8_t>(in, size_for(in, product({n, k})));
+    lpgen_bs_weights *w = nullptr;
+    if (lpgen_bs_weights_gemm(codes.data(), codes.size(), n, k, &w_op, &w) != LPGEN_OK && w != nullptr) {
+        __builtin_trap();
+    }
+    const auto a = values<uint64_t>(in, size_for(in, packed_words(s.m, s.k, a_op.bits)));
+    const float scale = 0.25f;
+    const lpgen_epilogue e = epilogue(in, &scale);
+    if (in.ConsumeBool()) {
+        std::vector<float> out(size_for(in, product({s.m, s.n})), kSentinel);
+        require_untouched(lpgen_bs_gemm_f32(&s, a.data(), a.size(), &a_op, w, &e, out.data(), out.size()), out);
+    } else {
+        std::vector<int32_t> out(size_for(in, product({s.m, s.n})), -7);
+        const auto before = out;
+        if (lpgen_bs_gemm_i32(&s, a.data(), a.size(), &a_op, w, out.data(), out.size()) != LPGEN_OK && out != before) {
+            __builtin_trap();
+        }
+    }
     lpgen_bs_weights_free(w);
 }
 
@@ -124,9 +208,10 @@ void quantize(FuzzedDataProvider &in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FuzzedDataProvider in(data, size);
-    switch (in.ConsumeIntegralInRange(0, 2)) {
+    switch (in.ConsumeIntegralInRange(0, 3)) {
         case 0: bitserial_conv2d(in); break;
-        case 1: mx_gemm(in); break;
+        case 1: bitserial_gemm(in); break;
+        case 2: mx_gemm(in); break;
         default: quantize(in); break;
     }
     return 0;
