@@ -27,7 +27,10 @@ std::string read_text(const std::string &path, const char *what) {
 
 std::string template_of(const std::string &generator, const std::vector<std::string> &params) {
     if (generator.rfind("bitserial_conv2d", 0) == 0) return "bitserial_conv2d";
-    if (generator.rfind("bitserial_gemm", 0) == 0) return "bitserial_gemm";
+    if (generator.rfind("bitserial_gemm", 0) == 0) {
+        const bool gemv = std::find(params.begin(), params.end(), "gemv=true") != params.end();
+        return gemv ? "bitserial_gemv" : "bitserial_gemm";
+    }
     if (generator == "mx_gemm_i8" || generator == "mx_gemm_i16") {
         const bool gemv = std::find(params.begin(), params.end(), "gemv=true") != params.end();
         const bool split = std::find(params.begin(), params.end(), "a_planes=2") != params.end();

@@ -61,6 +61,7 @@ int main() {
     const Template templates[] = {
         {"bitpack", bitpack_knob_space(), nullptr},
         {"bitserial_gemm", bitserial_gemm_knob_space(), bitserial_gemm_knobs_fit},
+        {"bitserial_gemv", bitserial_gemv_knob_space(), nullptr},
         {"bitserial_conv2d", bitserial_conv2d_knob_space(), bitserial_conv2d_knobs_fit},
         {"baseline_gemm", baseline_gemm_knob_space(), baseline_knobs_fit},
         {"baseline_conv2d", baseline_conv2d_knob_space(), baseline_knobs_fit},

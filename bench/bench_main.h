@@ -28,6 +28,8 @@ inline void report(benchmark::State &state, double macs_per_call, const char *ke
 
 // The instruction-throughput peaks (bench/peak.cpp): benchmarks named peak/<loop>.
 void register_peaks();
+// A GEMV's bandwidth ceiling: reads `weight_bytes` once a pass, reports `gemv_macs` a pass.
+void bandwidth_bound(benchmark::State &state, double gemv_macs, size_t weight_bytes);
 
 // Registers with `register_all`, runs, and prints GOPS and speedups over each of `baselines`.
 // --threads=N (default 1; 0 = all hardware threads) sets lpgen's and the peers' thread counts.

@@ -148,6 +148,13 @@ void register_all() {
         for (const Precision &p : bitserial_precisions()) {
             add(g.name + "/" + p.name, [=](benchmark::State &st) { bitserial_gemm_bench(st, g.shape, p); });
         }
+        if (g.shape.m == 1) {  // a GEMV: its read-bandwidth ceiling at 1, 2 and 4-bit weights
+            for (int bits : {1, 2, 4}) {
+                add(g.name + "/bound_w" + std::to_string(bits), [=](benchmark::State &st) {
+                    bandwidth_bound(st, macs(g.shape), size_t(g.shape.n) * ((g.shape.k + 63) / 64) * 8 * bits);
+                });
+            }
+        }
         add(g.name + "/int16", [=](benchmark::State &st) { baseline_gemm_bench<int16_t>(st, g.shape); });
         add(g.name + "/int8", [=](benchmark::State &st) { baseline_gemm_bench<int8_t>(st, g.shape); });
         add(g.name + "/onednn_s8", [=](benchmark::State &st) { run_peer(st, macs(g.shape), onednn_int8_matmul(g.shape)); });

@@ -25,6 +25,9 @@ public:
     // 0 keeps the bit width a runtime input (the generic kernel); 1..8 fixes it at compile time.
     GeneratorParam<int> fixed_abits{"fixed_abits", 0, 0, 8};
     GeneratorParam<int> fixed_wbits{"fixed_wbits", 0, 0, 8};
+    // A GEMV kernel (M = 1, decode): the template bitserial_gemv, which streams the weights as
+    // packed, each row's words along vectors, instead of staging them with n innermost.
+    GeneratorParam<bool> gemv{"gemv", false};
     GeneratorParam<std::string> knobs{"knobs", ""};
     // For auto_schedule=true only: "MxNxKxABITSxWBITS".
     GeneratorParam<std::string> estimate{"estimate", ""};
@@ -108,6 +111,19 @@ protected:
                                   weights.dim(2).extent(), activations.dim(2).extent(),
                                   fixed_abits > 0 && fixed_wbits > 0, fixed_abits, fixed_wbits};
     }
+
+    // The schedule of this kernel: the GEMM template, or the GEMV one.
+    void apply_schedule(Func output, Func requant, Func groups) {
+        if (gemv) {
+            apply_bitserial_gemv_schedule(funcs(output, requant, groups),
+                                          parse_knobs(bitserial_gemv_knob_space(), knobs, this->get_target()),
+                                          this->get_target());
+        } else {
+            apply_bitserial_gemm_schedule(funcs(output, requant, groups),
+                                          parse_knobs(bitserial_gemm_knob_space(), knobs, this->get_target()),
+                                          this->get_target());
+        }
+    }
 };
 
 class BitserialGemmI32 : public BitserialGemmBase<BitserialGemmI32> {
@@ -119,10 +135,7 @@ public:
         require_bit_widths();
         output(n, m) = reinterpret<int32_t>(dot(n, m));
     }
-    void schedule() {
-        apply_bitserial_gemm_schedule(funcs(output, Func(), Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
-                                      get_target());
-    }
+    void schedule() { apply_schedule(output, Func(), Func()); }
 };
 
 class BitserialGemmF32 : public BitserialGemmBase<BitserialGemmF32> {
@@ -148,8 +161,7 @@ public:
             set_epilogue_estimates(scale, bias, clamp_min, clamp_max, output, set_input_estimates());
             return;
         }
-        apply_bitserial_gemm_schedule(funcs(output, Func(), Func()), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
-                                      get_target());
+        apply_schedule(output, Func(), Func());
     }
 };
 
@@ -178,10 +190,7 @@ public:
         groups = planes.groups;
         output = planes.packed;
     }
-    void schedule() {
-        apply_bitserial_gemm_schedule(funcs(output, codes, groups), parse_knobs(bitserial_gemm_knob_space(), knobs, get_target()),
-                                      get_target());
-    }
+    void schedule() { apply_schedule(output, codes, groups); }
 
 private:
     Func codes{"codes"}, groups;

@@ -9,6 +9,14 @@ namespace {
 
 // Rows per thread below which splitting a GEMM costs more than it saves.
 constexpr int kMinSliceRows = 16;
+// A GEMV (M = 1) is split over output columns instead, at least this many each.
+constexpr int kMinSliceColumns = 64;
+
+// The GEMV kernel of these widths: 1A1W's own, or the generic one.
+template <typename Fn>
+Kernel<Fn> gemv_for(const Kernel<Fn> &generic, const Kernel<Fn> &binary, const Operand &a, const Operand &w) {
+    return a.bits == 1 && w.bits == 1 ? binary : generic;
+}
 
 Work work(const GemmShape &s, const Operand &a, const Operand &w) {
     return {double(s.m) * s.n * s.k * a.bits * w.bits / 8};
@@ -41,6 +49,12 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     check_int32_range(s.k, a_op, w_op);
     auto result = dense_view(out, {s.n, s.m});
     const KernelSet &set = kernels();
+    if (s.m == 1) {
+        return run_kernel_sliced(tuned_or(gemv_for(set.gemv_i32, set.gemv_i32_a1w1, a_op, w_op), s), result, 0,
+                                 kMinSliceColumns, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k,
+                                 a_op.bits, w_op.bits, static_cast<int32_t>(a_op.encoding),
+                                 static_cast<int32_t>(w_op.encoding), a_op.zero_point, w_op.zero_point);
+    }
     const auto kernel =
         tuned_or(for_widths(set, &SpecializedBitserial::gemm_i32, set.gemm_i32, a_op.bits, w_op.bits), s);
     return run_kernel_sliced(kernel, result, 1, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits,
@@ -59,11 +73,14 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     auto result = dense_view(out, {s.n, s.m});
     const KernelSet &set = kernels();
     // The fixed-width fp32 kernels accumulate in int32; sums that may not fit take the generic one.
-    const auto kernel = tuned_or(fits_int32(s.k, a_op, w_op)
-                                     ? for_widths(set, &SpecializedBitserial::gemm_f32, set.gemm_f32, a_op.bits, w_op.bits)
-                                     : set.gemm_f32,
-                                 s);
-    return run_kernel_sliced(kernel, result, 1, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k,
+    const bool narrow = fits_int32(s.k, a_op, w_op);
+    const bool gemv = s.m == 1;
+    const auto kernel =
+        gemv ? tuned_or(narrow ? gemv_for(set.gemv_f32, set.gemv_f32_a1w1, a_op, w_op) : set.gemv_f32, s)
+             : tuned_or(narrow ? for_widths(set, &SpecializedBitserial::gemm_f32, set.gemm_f32, a_op.bits, w_op.bits)
+                               : set.gemm_f32,
+                        s);
+    return run_kernel_sliced(kernel, result, gemv ? 0 : 1, gemv ? kMinSliceColumns : kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k,
                              a_op.bits, w_op.bits, static_cast<int32_t>(a_op.encoding),
                              static_cast<int32_t>(w_op.encoding), a_op.zero_point, w_op.zero_point,
                              scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max);

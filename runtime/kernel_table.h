@@ -82,6 +82,9 @@ struct KernelSet {
     Kernel<MxGemmI8Fn> mx_gemm_i8, mx_gemv_i8;
     Kernel<MxGemmI8Fn> mx_gemm_i8_narrow;  // int16 block sums where the dot product is pairs
     Kernel<MxGemmI8Fn> mx_gemv_i8_quads;  // 4-way int32 products everywhere: takes every int8 pair
+    // Bit-serial GEMV (M = 1): generic widths, and 1A1W.
+    Kernel<BsGemmI32Fn> gemv_i32, gemv_i32_a1w1;
+    Kernel<BsGemmF32Fn> gemv_f32, gemv_f32_a1w1;
 };
 
 // The kernel of `set` compiled for these bit widths (member of SpecializedBitserial), else

@@ -29,4 +29,10 @@ bool bitserial_gemm_knobs_fit(const Knobs &knobs, Profile profile);
 void apply_bitserial_gemm_schedule(BitserialGemmFuncs funcs, const Knobs &knobs,
                                    const Halide::Target &target);
 
+// The GEMV template (M = 1): rows of n per step, each row's packed words along vector lanes
+// (the weights as packed, no staging), lane sums folded once per row.
+// Knobs: vec_words, tile_n, unroll_k, parallel (meanings in the .cpp).
+const KnobSpace &bitserial_gemv_knob_space();
+void apply_bitserial_gemv_schedule(BitserialGemmFuncs funcs, const Knobs &knobs, const Halide::Target &target);
+
 }  // namespace lpgen

@@ -1,4 +1,5 @@
 #include "reference/reference.h"
+#include "parallel.h"
 #include "test_support.h"
 
 namespace lpgen {
@@ -119,9 +120,20 @@ TEST_P(BitserialGemm, fp32_output_of_specialized_widths_falls_back_when_int32_co
     std::vector<float> real(2);
     const std::string kernel = bitserial_gemm(c.shape, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(),
                                               c.w_packed.size(), c.w, e, real.data(), real.size());
-    EXPECT_NE(kernel.find("lpgen_bs_gemm_f32__"), std::string::npos) << kernel;
+    // The generic kernel (int64 sums): M = 1 takes the GEMV one.
+    EXPECT_NE(kernel.find("lpgen_bs_gemm_f32_gemv__"), std::string::npos) << kernel;
     EXPECT_EQ(real, ref::fp32_epilogue(c.expected(), 2, e));
     EXPECT_EQ(real[0], float(271.0 * 271.0 * 40000.0));
+    // And the generic GEMM kernel at M = 2.
+    GemmCase two({2, 2, 40000}, c.a, c.w, rng);
+    std::fill(two.a_codes.begin(), two.a_codes.end(), 15);
+    std::fill(two.w_codes.begin(), two.w_codes.end(), 15);
+    two.repack();
+    std::vector<float> both(4);
+    const std::string gemm = bitserial_gemm(two.shape, two.a_packed.data(), two.a_packed.size(), two.a,
+                                            two.w_packed.data(), two.w_packed.size(), two.w, e, both.data(), both.size());
+    EXPECT_NE(gemm.find("lpgen_bs_gemm_f32__"), std::string::npos) << gemm;
+    EXPECT_EQ(both, ref::fp32_epilogue(two.expected(), 2, e));
 }
 
 TEST_P(BitserialGemm, fp32_epilogue_matches_reference_bit_for_bit) {
@@ -184,6 +196,58 @@ TEST_P(BitserialGemm, specialized_kernels_serve_their_widths) {
                           g.w, out.data(), out.size());
     EXPECT_NE(name.find("lpgen_bs_gemm_i32__"), std::string::npos) << name;
     EXPECT_NE(name.find(active_isa()), std::string::npos) << name;
+}
+
+// M = 1 runs the GEMV kernels (each row's words along vector lanes, lanes past K predicated
+// off): every width pair and encoding pair with zero points, K around the vector widths, N below
+// and above the row tile, int32 and fp32, split over threads along N.
+TEST_P(BitserialGemm, gemv_matches_reference_for_every_width_and_encoding) {
+    std::mt19937 rng(17);
+    const float half = 0.5f;
+    for (int abits = 1; abits <= 8; ++abits)
+        for (int wbits = 1; wbits <= 8; ++wbits)
+            for (Encoding ae : test::kEncodings)
+                for (Encoding we : test::kEncodings) {
+                    const int az = ae == Encoding::Bipolar ? 0 : (abits + wbits) % 3 - 1;
+                    const int wz = we == Encoding::Bipolar ? 0 : (abits * wbits) % 3 - 1;
+                    const GemmShape s{1, 1 + (abits * 7 + wbits * 3) % 13, 1 + (abits * 131 + wbits * 17) % 700};
+                    GemmCase c(s, {abits, ae, az}, {wbits, we, wz}, rng);
+                    const std::string what = "1x" + std::to_string(s.n) + "x" + std::to_string(s.k) + " a" +
+                                             std::to_string(abits) + test::encoding_name(ae) + " w" +
+                                             std::to_string(wbits) + test::encoding_name(we);
+                    ASSERT_EQ(c.run_i32(), narrow(c.expected())) << what;
+                    std::vector<float> out(s.n);
+                    bitserial_gemm(s, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(), c.w_packed.size(),
+                                   c.w, Fp32Epilogue{&half, 1}, out.data(), out.size());
+                    ASSERT_EQ(out, ref::fp32_epilogue(c.expected(), s.n, Fp32Epilogue{&half, 1})) << what;
+                }
+    set_min_slice_work(1);
+    for (int threads : {1, 3}) {
+        set_num_threads(threads);
+        for (const GemmShape s : {GemmShape{1, 1, 1}, GemmShape{1, 3, 64}, GemmShape{1, 5, 511}, GemmShape{1, 200, 513},
+                                  GemmShape{1, 257, 4100}}) {
+            for (auto [ab, wb] : {std::pair{1, 1}, {2, 2}, {4, 4}, {1, 8}}) {
+                GemmCase c(s, {ab, Encoding::Bipolar, 0}, {wb, Encoding::Signed, 0}, rng);
+                ASSERT_EQ(c.run_i32(), narrow(c.expected())) << s.n << "x" << s.k << " threads " << threads;
+            }
+        }
+    }
+    set_num_threads(1);
+    set_min_slice_work(0);
+    // The GEMV kernels serve M = 1 (1A1W its own), the GEMM ones M = 2.
+    GemmCase one({1, 8, 64}, {1, Encoding::Bipolar, 0}, {1, Encoding::Bipolar, 0}, rng);
+    std::vector<int32_t> out(8);
+    std::string name = bitserial_gemm(one.shape, one.a_packed.data(), one.a_packed.size(), one.a, one.w_packed.data(),
+                                      one.w_packed.size(), one.w, out.data(), out.size());
+    EXPECT_NE(name.find("lpgen_bs_gemm_i32_gemv_a1w1__"), std::string::npos) << name;
+    GemmCase wide({1, 8, 64}, {3, Encoding::Unsigned, 0}, {2, Encoding::Unsigned, 0}, rng);
+    name = bitserial_gemm(wide.shape, wide.a_packed.data(), wide.a_packed.size(), wide.a, wide.w_packed.data(),
+                          wide.w_packed.size(), wide.w, out.data(), out.size());
+    EXPECT_NE(name.find("lpgen_bs_gemm_i32_gemv__"), std::string::npos) << name;
+    GemmCase two({2, 4, 64}, {1, Encoding::Unsigned, 0}, {1, Encoding::Unsigned, 0}, rng);
+    name = bitserial_gemm(two.shape, two.a_packed.data(), two.a_packed.size(), two.a, two.w_packed.data(),
+                          two.w_packed.size(), two.w, out.data(), out.size());
+    EXPECT_EQ(name.find("gemv"), std::string::npos) << name;
 }
 
 LPGEN_INSTANTIATE_PER_ISA(BitserialGemm);
