@@ -261,7 +261,9 @@ def main():
     r.append("\nSpeedup over oneDNN int8 convolution (same run):\n")
     r.append(table(bs, LAYERS, bs_variants, lambda w, v: ratio(gops(bs, w, v), gops(bs, w, "onednn_s8"))))
     r.append("\n## GEMMs (M x N x K), GOPS\n")
-    gemm_variants = BITSERIAL + ["int16", "int8", "onednn_s8", "openblas_f32"]
+    gemm_variants = BITSERIAL + ["int16", "int8", "onednn_s8", "openblas_f32", "bound_w1", "bound_w2", "bound_w4"]
+    r.append("M = 1 runs lpgen's GEMV kernels. `bound_wB`: a GEMV's read-bandwidth ceiling with B-bit weights "
+             "(its weight bytes streamed once a pass at this working-set size, `bench/bandwidth.cpp`).\n")
     r.append(table(bs, GEMMS, gemm_variants, lambda w, v: gops(bs, w, v)))
     r.append("\nFraction of the measured peak at 1024^3 (bit-serial: of the popcount peak / (a*w)). The peak "
              "loops and the kernels run at different moments of a shared machine whose speed moves by up to "
