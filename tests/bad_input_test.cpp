@@ -4,15 +4,7 @@
 namespace lpgen {
 namespace {
 
-template <typename F>
-std::string error_of(F &&call) {
-    try {
-        call();
-    } catch (const Error &e) {
-        return e.what();
-    }
-    return "(no error)";
-}
+using test::error_of;
 
 class BadInput : public ::testing::Test {
 protected:

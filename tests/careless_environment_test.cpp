@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "database.h"
+#include "process_support.h"
 #include "subprocess.h"
 
 namespace lpgen::tune {
@@ -138,15 +139,7 @@ TEST(CarelessEnvironment, AKilledTunerLeavesNoProcessBehind) {
     for (const int sig : {SIGTERM, SIGKILL}) {
         const Layer l = small_layer("killed_" + std::to_string(sig));
         const auto command = tune_command(l, l.dir + "/t.db", l.dir + "/out", 3);
-        const pid_t tuner = fork();
-        if (tuner == 0) {
-            std::vector<char *> argv;
-            for (const auto &s : command) argv.push_back(const_cast<char *>(s.c_str()));
-            argv.push_back(nullptr);
-            freopen("/dev/null", "w", stdout);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
+        const pid_t tuner = test::start_quietly(command);
         // Its children: the generator compiling the first candidate.
         std::vector<pid_t> children;
         for (int i = 0; i < 600 && children.empty(); ++i) {

@@ -15,6 +15,17 @@
 
 namespace lpgen::test {
 
+// The message of the lpgen::Error `call` throws, or "(no error)".
+template <typename F>
+std::string error_of(F &&call) {
+    try {
+        call();
+    } catch (const Error &e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
 inline std::vector<uint8_t> random_codes(size_t count, int bits, std::mt19937 &rng) {
     std::uniform_int_distribution<int> dist(0, (1 << bits) - 1);
     std::vector<uint8_t> codes(count);

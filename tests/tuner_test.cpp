@@ -22,6 +22,7 @@
 #include "lpgen/mx.hpp"
 #include "model.h"
 #include "runner.h"
+#include "process_support.h"
 #include "subprocess.h"
 #include "test_support.h"
 #include "tuned_kernels.h"
@@ -276,15 +277,7 @@ TEST(TuneCommand, AKilledRunResumesWithoutLosingOrRepeatingRecords) {
     const std::vector<std::string> command = {LPGEN_CLI, "tune", "--layers", "C11", "--precisions", "1A1W",
                                               "--trials", "6", "--jobs", "1", "--samples", "1", "--db", db_path,
                                               "--out", dir + "/out"};
-    const pid_t child = fork();
-    if (child == 0) {
-        std::vector<char *> argv;
-        for (const auto &s : command) argv.push_back(const_cast<char *>(s.c_str()));
-        argv.push_back(nullptr);
-        freopen("/dev/null", "w", stdout);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
+    const pid_t child = test::start_quietly(command);
     // Kill it once two records are in (each record commits on its own).
     size_t before = 0;
     for (int i = 0; i < 1200 && before < 2; ++i) {

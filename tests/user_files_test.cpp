@@ -10,19 +10,12 @@
 #include "lpgen/bitserial.hpp"
 #include "manifest.h"
 #include "safe_files.h"
+#include "test_support.h"
 
 namespace lpgen::cli {
 namespace {
 
-template <typename F>
-std::string error_of(F &&call) {
-    try {
-        call();
-    } catch (const Error &e) {
-        return e.what();
-    }
-    return "(no error)";
-}
+using test::error_of;
 
 TEST(UserFiles, AnEmptyLayersArgumentIsAnError) {
     EXPECT_NE(error_of([] { load_layers(""); }).find("--layers is empty"), std::string::npos);
