@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bitserial_config.h"
 #include "lpgen/bitserial.hpp"
 #include "subprocess.h"
 
@@ -90,7 +91,20 @@ Catalog Catalog::load(const std::string &path_or_default) {
     return c;
 }
 
-const Family &Catalog::family(const std::string &name) const {
+Family Catalog::family(const std::string &name) const {
+    // A family specialised for one bit-serial configuration: its generic family's generator and
+    // parameters, with the configuration's fixed on top (bitserial_config.h).
+    if (name.find('@') != std::string::npos) {
+        const auto configured = split_configured_family(name);
+        if (!configured) {
+            throw Error("lpgen: kernel family '" + name.substr(0, 120) +
+                        "' is not <generic bit-serial family>@<configuration> (e.g. bs_conv2d_f32@3A5W:sxb)");
+        }
+        Family f = family(configured->generic);
+        f.name = name;
+        for (const std::string &p : generator_params(configured->config)) f.params.push_back(p);
+        return f;
+    }
     auto it = families.find(name);
     if (it == families.end()) throw Error("lpgen: no kernel family '" + name + "' in this build");
     return it->second;

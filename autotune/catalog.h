@@ -29,7 +29,9 @@ struct Catalog {
     // The catalog at `path`; by default $LPGEN_CATALOG, else an installed lpgen's
     // (share/lpgen/kernel_catalog.json beside bin/), else this build tree's. Throws lpgen::Error.
     static Catalog load(const std::string &path = "");
-    const Family &family(const std::string &name) const;
+    // Also "<generic family>@<configuration>": a family specialised for one bit-serial
+    // configuration, derived from the generic one (bitserial_config.h).
+    Family family(const std::string &name) const;
     const ProfileInfo &profile(const std::string &name) const;
 };
 

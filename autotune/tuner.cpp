@@ -1,5 +1,6 @@
 #include "tuner.h"
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -24,10 +25,12 @@ std::string utc_now() {
 // A symbol per (family, shape, knobs): candidates never clash in a directory or a process.
 std::string candidate_symbol(const std::string &family, const std::string &shape, const std::string &knobs) {
     uint64_t h = 1469598103934665603ull;  // FNV-1a
-    for (char c : shape + "|" + knobs) h = (h ^ uint8_t(c)) * 1099511628211ull;
+    for (char c : family + "|" + shape + "|" + knobs) h = (h ^ uint8_t(c)) * 1099511628211ull;
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-    return "lpgen_tune_" + family + "_" + hex;
+    std::string name = family;  // a configured family's '@' and ':' are no identifier characters
+    for (char &c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    return "lpgen_tune_" + name + "_" + hex;
 }
 
 }  // namespace

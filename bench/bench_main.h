@@ -4,8 +4,11 @@
 
 #include <benchmark/benchmark.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "peers.h"
 
 namespace lpgen::bench {
 
@@ -24,6 +27,12 @@ inline void report(benchmark::State &state, double macs_per_call, const char *ke
     state.counters["GOPS"] = benchmark::Counter(2.0 * macs_per_call * double(state.iterations()) / 1e9,
                                                 benchmark::Counter::kIsRate);
     state.SetLabel(kernel);
+}
+
+// Times p->run() and reports GOPS like lpgen's own benchmarks.
+inline void run_peer(benchmark::State &state, double macs_per_call, const std::unique_ptr<Peer> &p) {
+    for (auto _ : state) p->run();
+    report(state, macs_per_call, p->name().c_str());
 }
 
 // The instruction-throughput peaks (bench/peak.cpp): benchmarks named peak/<loop>.

@@ -7,7 +7,6 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
 
-#include "bench_main.h"
 #include "random_values.h"
 
 namespace lpgen::bench {
@@ -160,11 +159,6 @@ std::unique_ptr<Peer> onednn_conv(const Conv2dShape &shape, bool int8) {
 }
 std::unique_ptr<Peer> openblas_gemm(const GemmShape &shape) { return std::make_unique<OpenBlasGemm>(shape); }
 std::unique_ptr<Peer> openblas_conv(const Conv2dShape &shape) { return std::make_unique<OpenBlasConv>(shape); }
-
-void run_peer(benchmark::State &state, double macs_per_call, const std::unique_ptr<Peer> &p) {
-    for (auto _ : state) p->run();
-    report(state, macs_per_call, p->name().c_str());
-}
 
 void set_peer_threads(int count) {
     openblas_set_num_threads(count);

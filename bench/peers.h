@@ -1,8 +1,7 @@
 // The libraries a user would pick instead of lpgen, each prepared once (weights reordered or
-// packed outside the timed loop) and run single-threaded: oneDNN int8 and fp32, OpenBLAS fp32.
+// packed outside the timed loop): oneDNN int8 and fp32, OpenBLAS fp32. The benchmarks and
+// `lpgen bench`/`demo` (its onednn-int8 baseline) time them beside lpgen's kernels.
 #pragma once
-
-#include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <memory>
@@ -27,10 +26,7 @@ std::unique_ptr<Peer> onednn_conv(const Conv2dShape &shape, bool int8);
 std::unique_ptr<Peer> openblas_gemm(const GemmShape &shape);
 std::unique_ptr<Peer> openblas_conv(const Conv2dShape &shape);
 
-// Times p->run() and reports GOPS like lpgen's own benchmarks.
-void run_peer(benchmark::State &state, double macs_per_call, const std::unique_ptr<Peer> &p);
-
-// Threads the peers use (OpenBLAS, oneDNN's OpenMP); run_with_ratios sets it from --threads.
+// Threads the peers use (OpenBLAS, oneDNN's OpenMP); run_with_ratios and lpgen bench set it.
 void set_peer_threads(int count);
 
 }  // namespace lpgen::bench

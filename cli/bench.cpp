@@ -18,6 +18,9 @@
 #include "layer_job.h"
 #include "measure.h"
 #include "lpgen/lpgen.h"
+#ifdef LPGEN_WITH_PEERS
+#include "peers.h"
+#endif
 
 namespace lpgen::cli {
 namespace {
@@ -57,11 +60,11 @@ void print_table(const std::vector<Result> &results, const std::vector<Precision
     std::map<std::pair<std::string, std::string>, double> time_of;
     for (const Result &r : results) time_of[{r.layer, r.precision}] = r.timing.median_s;
     std::printf("\n%-6s %-9s %10s %9s", "layer", "precision", "ms/call", "GOPS");
-    for (const Precision &b : baselines) std::printf("  vs %-5s", b.name.c_str());
+    for (const Precision &b : baselines) std::printf("  %14s", ("vs " + b.name).c_str());
     std::printf("  kernel\n");
     for (const Result &r : results) {
         std::printf("%-6s %-9s %10.3f %9.1f", r.layer.c_str(), r.precision.c_str(), r.timing.median_s * 1e3, r.gops());
-        for (const Precision &b : baselines) std::printf("  %7.2fx", time_of[{r.layer, b.name}] / r.timing.median_s);
+        for (const Precision &b : baselines) std::printf("  %13.2fx", time_of[{r.layer, b.name}] / r.timing.median_s);
         std::printf("  %s\n", r.kernel.c_str());
     }
 }
@@ -72,11 +75,11 @@ void print_totals(const std::vector<Result> &results, const std::vector<Precisio
     std::map<std::string, double> total;
     for (const Result &r : results) total[r.precision] += r.timing.median_s;
     std::printf("\n%-9s %14s", "precision", "all layers ms");
-    for (const Precision &b : baselines) std::printf("  vs %-5s", b.name.c_str());
+    for (const Precision &b : baselines) std::printf("  %14s", ("vs " + b.name).c_str());
     std::printf("\n");
     for (const Precision &p : all) {
         std::printf("%-9s %14.3f", p.name.c_str(), total[p.name] * 1e3);
-        for (const Precision &b : baselines) std::printf("  %7.2fx", total[b.name] / total[p.name]);
+        for (const Precision &b : baselines) std::printf("  %13.2fx", total[b.name] / total[p.name]);
         std::printf("\n");
     }
 }
@@ -108,6 +111,9 @@ int bench(const BenchOptions &o) {
     std::vector<Precision> all = baselines;
     all.insert(all.end(), precisions.begin(), precisions.end());
     if (lpgen_set_num_threads(o.threads) != LPGEN_OK) throw Error(lpgen_last_error());
+#ifdef LPGEN_WITH_PEERS
+    bench::set_peer_threads(lpgen_num_threads());
+#endif
 
     std::string schedules = "the profile's defaults (no tuning database)";
 #ifdef LPGEN_WITH_TUNER

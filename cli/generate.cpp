@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "bitserial_config.h"
 #include "builder.h"
 #include "commands.h"
 #include "lpgen/bitserial.hpp"
@@ -64,6 +65,12 @@ std::optional<Record> best_record(const Database &db, const Task &t, const std::
     };
     if (usable.empty()) return std::nullopt;
     return *std::min_element(usable.begin(), usable.end(), better);
+}
+
+// What a family's kernel fixes at generation, in words.
+std::string specialisation_of(const std::string &family) {
+    if (const auto configured = split_configured_family(family)) return describe_config(configured->config);
+    return "";
 }
 
 std::string describe_record(const Record &r) {
@@ -135,7 +142,8 @@ int generate(const GenerateOptions &o) {
     std::vector<BuildRequest> requests;
     for (const PlannedTask &p : tasks) {
         const Task &t = p.task;
-        ManifestEntry e{t.layer_name, t.base.layer_json, t.base.precision, t.base.family, t.base.shape, "", "", ""};
+        ManifestEntry e{t.layer_name, t.base.layer_json, t.base.precision, t.base.family, t.base.shape, "", "", "", "", ""};
+        e.default_family = p.default_family;
         std::string skipped;
         if (auto r = best_record(db, t, profile_name, catalog.sources_hash, catalog, spaces, skipped)) {
             auto key = std::make_tuple(t.base.family, t.base.shape, r->knobs);
@@ -147,6 +155,7 @@ int generate(const GenerateOptions &o) {
             }
             e.function = it->second;
             e.knobs = r->knobs;
+            e.specialised = specialisation_of(t.base.family);
             e.source = describe_record(*r);
         } else {
             const int stale = db.stale_count(t.base.family, t.base.shape, t.base.precision, profile_name, catalog.sources_hash);
@@ -172,7 +181,7 @@ int generate(const GenerateOptions &o) {
                      requests[i].function.c_str(), built[i].error.substr(0, 300).c_str());
         for (ManifestEntry &e : m.entries) {
             if (e.function != requests[i].function) continue;
-            e.function.clear(), e.knobs.clear();
+            e.function.clear(), e.knobs.clear(), e.specialised.clear();
             e.source = "default: the tuned configuration failed to compile (" + built[i].error.substr(0, 160) + ")";
         }
     }
@@ -204,10 +213,10 @@ int generate(const GenerateOptions &o) {
 
     std::printf("bundle %s for %s in %s/: %s, %s, %s, manifest.json\n", name.c_str(), profile_name.c_str(),
                 o.out_dir.c_str(), m.library.c_str(), m.header.c_str(), m.shared_object.c_str());
-    std::printf("%-6s %-6s %-22s %s\n", "layer", "prec", "kernel family", "kernel (source)");
+    std::printf("%-6s %-9s %-26s %s\n", "layer", "prec", "kernel family", "kernel (source)");
     for (const ManifestEntry &e : m.entries) {
-        std::printf("%-6s %-6s %-22s %s (%s)\n", e.layer.c_str(), e.precision.c_str(), e.family.c_str(),
-                    e.function.empty() ? ("lpgen_" + e.family + "__" + profile.suffix).c_str() : e.function.c_str(),
+        std::printf("%-6s %-9s %-26s %s (%s)\n", e.layer.c_str(), e.precision.c_str(), e.family.c_str(),
+                    serving_kernel(e, profile.suffix).c_str(),
                     e.source.c_str());
     }
     return 0;

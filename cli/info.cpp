@@ -34,12 +34,13 @@ int print_ops() {
                 "                           zero points; int32, fp32 (scale, bias, clamp) or requantize-and-pack output\n");
     std::printf("    specialized kernels:  ");
     for (const SpecializedBitserial &s : k.specialized) std::printf(" %dA%dW", s.abits, s.wbits);
-    std::printf("  (other pairs: the generic kernel)\n");
+    std::printf(" XNOR\n                           (other configurations: the generic kernel, or a bundle's kernel\n"
+                "                           generated for exactly that configuration)\n");
     std::printf("  mx conv2d, gemm          any pair of fp8_e4m3 fp8_e5m2 fp6_e3m2 fp6_e2m3 fp4_e2m1 int8, blocks of 32\n"
                 "                           with E8M0 scales; fp32 activations quantized in the call (drop-in); fp32 output\n");
     std::printf("  mx quantize, dequantize  each format, bit-exact with OCP MX v1.0\n");
     std::printf("  baseline conv2d, gemm    int8, int16 -> int32; fp32\n");
-    std::printf("precision names for verify/bench/demo: <a>A<w>W, mxfp4, mxfp6, mxfp8, mxint8, mx:<fmt>x<fmt>, int8, int16, fp32\n");
+    std::printf("precision names for verify/bench/demo/tune: <a>A<w>W[:<u|s|b>[z]x<u|s|b>[z]] (e.g. 3A5W:sxb), xnor, mxfp4, mxfp6, mxfp8, mxint8, mx:<fmt>x<fmt>, int8, int16, fp32\n");
     return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "layer_job.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -7,6 +8,9 @@
 #include <vector>
 
 #include "c_api_convert.h"
+#ifdef LPGEN_WITH_PEERS
+#include "peers.h"
+#endif
 #include "lpgen/lpgen.hpp"
 #include "lpgen/mx.hpp"
 #include "mx_test_support.h"
@@ -28,28 +32,47 @@ std::string mismatch(size_t index, double got, double want) {
     return out.str();
 }
 
-// Unsigned activations quantized from fp32 inside every call, unsigned weights, fp32 output
-// with a per-channel scale, a bias and ReLU.
+// The lowest and highest value of a `bits`-bit code of encoding `e`, before the zero point.
+std::pair<int, int> value_range(int bits, lpgen_encoding e) {
+    if (e == LPGEN_SIGNED) return {-(1 << (bits - 1)), (1 << (bits - 1)) - 1};
+    if (e == LPGEN_BIPOLAR) return {-((1 << bits) - 1), (1 << bits) - 1};
+    return {0, (1 << bits) - 1};
+}
+
+// A zero point for an operand whose configuration has one (mid-range for unsigned, as an
+// asymmetric quantizer would choose), else 0.
+int zero_point_for(bool used, int bits, lpgen_encoding e) {
+    if (!used) return 0;
+    return e == LPGEN_UNSIGNED ? std::max(1, (1 << bits) / 2) : 1;
+}
+
+// Activations quantized from fp32 inside every call, packed weights, fp32 output with a
+// per-channel scale, a bias and ReLU; widths, encodings and zero points as the precision says.
 class BitserialJob : public LayerJob {
 public:
-    BitserialJob(const Conv2dShape &s, const Precision &p, unsigned seed)
-        : s_(s), c_shape_(to_c(s)), q_{0.125f, 0, p.abits, LPGEN_UNSIGNED}, a_op_{p.abits, LPGEN_UNSIGNED, 0}, wbits_(p.wbits) {
+    BitserialJob(const Conv2dShape &s, const Precision &p, unsigned seed) : s_(s), c_shape_(to_c(s)) {
+        const BitserialConfig &c = p.bitserial;
+        const auto a_enc = static_cast<lpgen_encoding>(c.a_encoding), w_enc = static_cast<lpgen_encoding>(c.w_encoding);
+        const int a_zp = zero_point_for(c.a_zero_point, c.abits, a_enc);
+        q_ = {0.125f, a_zp, c.abits, a_enc};
+        a_op_ = {c.abits, a_enc, a_zp};
+        w_op_ = {c.wbits, w_enc, zero_point_for(c.w_zero_point, c.wbits, w_enc)};
         std::mt19937 rng(seed);
-        const float top = 0.125f * float((1 << p.abits) - 1);
-        std::uniform_real_distribution<float> activation(0.0f, top);
+        // fp32 activations over the codes' whole range, so every code occurs.
+        const auto [lo, hi] = value_range(c.abits, a_enc);
+        std::uniform_real_distribution<float> activation(0.125f * float(lo - a_zp), 0.125f * float(hi - a_zp));
         input_.resize(input_count(s));
         for (float &v : input_) v = activation(rng);
-        std::uniform_int_distribution<int> code(0, (1 << p.wbits) - 1);
+        std::uniform_int_distribution<int> code(0, (1 << c.wbits) - 1);  // any bit pattern is a code
         w_codes_.resize(weight_count(s));
-        for (uint8_t &c : w_codes_) c = static_cast<uint8_t>(code(rng));
-        weights_ = api::BitserialWeights::conv2d(w_codes_, s.out_channels, s.kernel_h, s.kernel_w, s.channels,
-                                                 {p.wbits, LPGEN_UNSIGNED, 0});
+        for (uint8_t &v : w_codes_) v = static_cast<uint8_t>(code(rng));
+        weights_ = api::BitserialWeights::conv2d(w_codes_, s.out_channels, s.kernel_h, s.kernel_w, s.channels, w_op_);
         std::normal_distribution<float> gauss(0.0f, 1.0f);
         epilogue_.scale.resize(s.out_channels), epilogue_.bias.resize(s.out_channels);
         for (float &v : epilogue_.scale) v = 0.01f + 0.001f * std::fabs(gauss(rng));
         for (float &v : epilogue_.bias) v = gauss(rng);
         epilogue_.clamp_min = 0.0f;
-        packed_.resize(lpgen_packed_words(rows(), s.channels, p.abits));
+        packed_.resize(lpgen_packed_words(rows(), s.channels, c.abits));
         out_.resize(output_count(s));
     }
 
@@ -63,10 +86,10 @@ public:
 
     Verdict verify() override {
         run();
-        const Quantization q{q_.scale, q_.zero_point, q_.bits, Encoding::Unsigned};
+        const Quantization q{q_.scale, q_.zero_point, q_.bits, static_cast<Encoding>(q_.encoding)};
         std::vector<uint8_t> a_codes(input_.size());
         for (size_t i = 0; i < input_.size(); ++i) a_codes[i] = ref::quantize(input_[i], q);
-        const auto dot = ref::conv2d(a_codes, w_codes_, s_, {q_.bits}, {wbits_});
+        const auto dot = ref::conv2d(a_codes, w_codes_, s_, capi::to_cpp(a_op_), capi::to_cpp(w_op_));
         const Fp32Epilogue e{epilogue_.scale.data(), epilogue_.scale.size(), epilogue_.bias.data(),
                              epilogue_.bias.size(), epilogue_.clamp_min, epilogue_.clamp_max};
         const auto want = ref::fp32_epilogue(dot, s_.out_channels, e);
@@ -82,8 +105,7 @@ private:
     Conv2dShape s_;
     lpgen_conv2d_shape c_shape_;
     lpgen_quantization q_;
-    lpgen_operand a_op_;
-    int wbits_;
+    lpgen_operand a_op_, w_op_;
     std::vector<float> input_;
     std::vector<uint8_t> w_codes_;
     api::BitserialWeights weights_;
@@ -181,6 +203,23 @@ private:
     std::vector<Acc> out_;
 };
 
+#ifdef LPGEN_WITH_PEERS
+// oneDNN's int8 convolution (u8 x s8 -> s32, NHWC, weights reordered once): not lpgen's, so
+// not checked against lpgen's reference; timed as a user would run it instead.
+class PeerJob : public LayerJob {
+public:
+    explicit PeerJob(std::unique_ptr<bench::Peer> peer) : peer_(std::move(peer)) {}
+    std::string run() override {
+        peer_->run();
+        return peer_->name();
+    }
+    Verdict verify() override { return {true, "a peer library (not lpgen's kernel): not checked"}; }
+
+private:
+    std::unique_ptr<bench::Peer> peer_;
+};
+#endif
+
 }  // namespace
 
 std::unique_ptr<LayerJob> make_job(const Layer &layer, const Precision &p, unsigned seed) {
@@ -190,6 +229,12 @@ std::unique_ptr<LayerJob> make_job(const Layer &layer, const Precision &p, unsig
         case Precision::Kind::Int8: return std::make_unique<BaselineJob<int8_t, int32_t>>(layer.shape, seed);
         case Precision::Kind::Int16: return std::make_unique<BaselineJob<int16_t, int32_t>>(layer.shape, seed);
         case Precision::Kind::Fp32: return std::make_unique<BaselineJob<float, float>>(layer.shape, seed);
+        case Precision::Kind::OneDnnInt8:
+#ifdef LPGEN_WITH_PEERS
+            return std::make_unique<PeerJob>(bench::onednn_conv(layer.shape, true));
+#else
+            throw Error("lpgen: this build has no oneDNN (onednn-int8 runs in the host build)");
+#endif
     }
     throw Error("lpgen: unknown precision kind");
 }

@@ -44,7 +44,14 @@ int main(int argc, char **argv) {
     verify->add_option("--bundle", verify_options.bundle, "verify a bundle directory from lpgen generate instead");
 #endif
 
+    // lpgen's dense kernels and, in host builds, what a user would pick instead: oneDNN int8.
+#ifdef LPGEN_WITH_PEERS
+    const std::string default_baselines = "fp32,int8,onednn-int8";
+#else
+    const std::string default_baselines = "fp32,int8";
+#endif
     BenchOptions bench_options;
+    bench_options.baselines = default_baselines;
     auto *bench = app.add_subcommand("bench", "verify, then time layers against the baselines (single thread)");
     add_run_options(bench, bench_options, "1A1W,2A1W,2A2W,mxfp4,mxfp8");
     bench->add_option("--baselines", bench_options.baselines, "baselines timed in the same run")->capture_default_str();
@@ -52,9 +59,10 @@ int main(int argc, char **argv) {
     bench->add_option("--samples", bench_options.samples, "timing samples per result")->capture_default_str()->check(CLI::PositiveNumber);
 
     BenchOptions demo_options;
-    auto *demo = app.add_subcommand("demo", "the main job: ResNet-18 C2-C12 at 1A1W/2A1W/2A2W/MXFP4/MXFP8 against "
-                                            "fp32 and int8, verified, timed, charted; arm64-a53 verified under qemu");
-    add_run_options(demo, demo_options, "1A1W,2A1W,2A2W,mxfp4,mxfp8");
+    auto *demo = app.add_subcommand("demo", "the main job: ResNet-18 C2-C12 at 1A1W/XNOR/2A1W/2A2W/MXFP4/MXFP8 against "
+                                            "fp32, int8 and oneDNN int8, verified, timed, charted; arm64-a53 verified under qemu");
+    add_run_options(demo, demo_options, "1A1W,xnor,2A1W,2A2W,mxfp4,mxfp8");
+    demo_options.baselines = default_baselines;
     demo_options.out_dir = "lpgen-demo";
     demo->add_option("--out", demo_options.out_dir, "directory for results.json and speedup.png")->capture_default_str();
     demo->add_flag("!--no-arm", demo_options.verify_arm, "skip the arm64-a53 check under qemu");

@@ -31,12 +31,18 @@ std::string file_name(const nlohmann::json &j, const char *key, const std::strin
 
 }  // namespace
 
+std::string serving_kernel(const ManifestEntry &e, const std::string &isa) {
+    if (!e.function.empty()) return e.function;
+    return "lpgen_" + (e.default_family.empty() ? e.family : e.default_family) + "__" + isa;
+}
+
 std::string manifest_json(const Manifest &m) {
     nlohmann::json entries = nlohmann::json::array();
     for (const ManifestEntry &e : m.entries) {
         entries.push_back({{"layer", e.layer},   {"layer_spec", nlohmann::json::parse(e.layer_json)},
                            {"precision", e.precision}, {"family", e.family}, {"shape", e.shape},
-                           {"function", e.function},   {"knobs", e.knobs},   {"source", e.source}});
+                           {"function", e.function},   {"knobs", e.knobs},   {"specialised", e.specialised},
+                           {"default_family", e.default_family}, {"source", e.source}});
     }
     const nlohmann::json j = {{"name", m.name},
                               {"profile", m.profile},
@@ -85,6 +91,8 @@ Manifest parse_manifest(const std::string &json_text, const std::string &source)
         entry.shape = text(e, "shape", where);
         entry.function = text(e, "function", where);
         entry.knobs = text(e, "knobs", where, false);
+        entry.specialised = text(e, "specialised", where, false);
+        entry.default_family = text(e, "default_family", where, false);
         entry.source = text(e, "source", where, false);
         m.entries.push_back(entry);
     }

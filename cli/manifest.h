@@ -11,7 +11,9 @@ namespace lpgen::cli {
 struct ManifestEntry {
     std::string layer, layer_json, precision, family, shape;
     std::string function;  // the tuned kernel in the bundle; empty: the library's default serves it
+    std::string default_family;  // the library kernel family serving the entry when `function` is empty
     std::string knobs;     // configuration it was generated with
+    std::string specialised;  // what the kernel fixes at generation (bit-serial: widths, encodings, ...)
     std::string source;    // "tuned: <runner> record of <timestamp>, <median>" or "default: <why>"
 };
 
@@ -20,6 +22,10 @@ struct Manifest {
     std::string library, shared_object, header;  // file names inside the bundle directory
     std::vector<ManifestEntry> entries;
 };
+
+// The kernel that serves an entry: its bundle function, else the library's kernel of its
+// default family for variant `isa` ("x86_avx512").
+std::string serving_kernel(const ManifestEntry &e, const std::string &isa);
 
 std::string manifest_json(const Manifest &m);
 // Throws lpgen::Error naming the field at fault.

@@ -26,9 +26,12 @@ Precision parse_precision(const std::string &name) {
     Precision p;
     p.name = name;
     std::smatch m;
-    if (std::regex_match(name, m, std::regex("([1-8])A([1-8])W"))) {
-        p.kind = Precision::Kind::Bitserial, p.abits = std::stoi(m[1]), p.wbits = std::stoi(m[2]);
-        return p;
+    if (name.find(":wide") == std::string::npos) {  // int64 sums follow from the shape, never named
+        if (const auto config = parse_config(name)) {
+            p.kind = Precision::Kind::Bitserial, p.bitserial = *config;
+            p.abits = config->abits, p.wbits = config->wbits;
+            return p;
+        }
     }
     if (name == "mxfp4") return mx(name, LPGEN_MX_FP4_E2M1, LPGEN_MX_FP4_E2M1);
     if (name == "mxfp6") return mx(name, LPGEN_MX_FP6_E2M3, LPGEN_MX_FP6_E2M3);
@@ -40,8 +43,9 @@ Precision parse_precision(const std::string &name) {
     if (name == "int8") return p.kind = Precision::Kind::Int8, p;
     if (name == "int16") return p.kind = Precision::Kind::Int16, p;
     if (name == "fp32") return p.kind = Precision::Kind::Fp32, p;
+    if (name == "onednn-int8") return p.kind = Precision::Kind::OneDnnInt8, p;
     throw Error("lpgen: unknown precision '" + name +
-                "'; expected <a>A<w>W (e.g. 2A1W), mxfp4, mxfp6, mxfp8, mxint8, mx:<fmt>x<fmt>, int8, int16 or fp32");
+                "'; expected <a>A<w>W (e.g. 2A1W), <a>A<w>W:<u|s|b>[z]x<u|s|b>[z] (e.g. 3A5W:sxb; bipolar takes no z), xnor, mxfp4, mxfp6, mxfp8, mxint8, mx:<fmt>x<fmt>, int8, int16, fp32 or onednn-int8");
 }
 
 std::vector<Precision> parse_precisions(const std::string &comma_separated) {

@@ -232,7 +232,7 @@ int tune(const TuneCommandOptions &o) {
     }
 
     const bool adams = o.compare_adams2019;
-    std::printf("\n%-6s %-6s %-22s %13s %13s %8s", "layer", "prec", "kernel family", "default", "tuned", "speedup");
+    std::printf("\n%-6s %-9s %-26s %13s %13s %8s", "layer", "prec", "kernel family", "default", "tuned", "speedup");
     if (adams) std::printf(" %13s %9s", "Adams2019", "tuned vs");
     std::printf(" %7s  %s\n", "trials", "best knobs");
     double total_default = 0, total_best = 0, total_adams = 0, total_best_vs_adams = 0;
@@ -249,13 +249,13 @@ int tune(const TuneCommandOptions &o) {
         if (both) total_default += *row.default_cost, total_best += *row.best_cost;
         adams_complete = adams_complete && row.adams_cost && row.best_cost;
         if (row.adams_cost && row.best_cost) total_adams += *row.adams_cost, total_best_vs_adams += *row.best_cost;
-        std::printf("%-6s %-6s %-22s %13s %13s %8s", row.layer.c_str(), row.precision.c_str(), row.family.c_str(),
+        std::printf("%-6s %-9s %-26s %13s %13s %8s", row.layer.c_str(), row.precision.c_str(), row.family.c_str(),
                     cost(row.default_cost).c_str(), cost(row.best_cost).c_str(), ratio(row.default_cost, row.best_cost).c_str());
         if (adams) std::printf(" %13s %9s", cost(row.adams_cost).c_str(), ratio(row.adams_cost, row.best_cost).c_str());
         std::printf(" %4d/%-2d  %s\n", row.trials - row.bad, row.trials, row.best_knobs.c_str());
     }
     if (total_best > 0) {
-        std::printf("%-6s %-6s %-22s %13s %13s %7.2fx", "total", "", "", format_cost(total_default, modeled).c_str(),
+        std::printf("%-6s %-9s %-26s %13s %13s %7.2fx", "total", "", "", format_cost(total_default, modeled).c_str(),
                     format_cost(total_best, modeled).c_str(), total_default / total_best);
         if (adams && total_best_vs_adams > 0) {
             std::printf(" %13s %8.2fx", format_cost(total_adams, modeled).c_str(), total_adams / total_best_vs_adams);

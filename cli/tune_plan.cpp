@@ -20,9 +20,10 @@ std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string
             if (p.is_baseline()) throw Error("lpgen: " + p.name + " is a baseline; tune bit-serial or MX precisions");
             // The runtime's own choice: 1x1 convolutions run as GEMMs, wide sums take the generic kernel, ...
             const DispatchRecording recording;
-            make_job(layer, p, seed)->run();
+            const std::string ran = make_job(layer, p, seed)->run();
             const Dispatch &d = last_dispatch();
             PlannedTask t;
+            t.default_family = kernel_family(ran.c_str());
             t.task.layer_name = layer.name;
             t.task.base.layer_json = layer_json(layer);
             t.task.base.precision = p.name;

@@ -15,6 +15,9 @@ namespace lpgen::cli {
 
 struct PlannedTask {
     tune::Task task;
+    // The library kernel family that serves the task when nothing is registered for it (the
+    // task's own family may be a configuration no prebuilt kernel has: "bs_conv2d_f32@3A5W:sxb").
+    std::string default_family;
 };
 
 // Every (layer, precision) of the sets; baselines are refused (they are not tuned per shape).

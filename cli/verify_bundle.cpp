@@ -36,7 +36,7 @@ int verify_here(const Manifest &m, const std::string &dir) {
         auto job = make_job(layer, parse_precision(e.precision), 1);
         const Verdict v = job->verify();
         const std::string ran = job->run();
-        const std::string expected = e.function.empty() ? "lpgen_" + e.family + "__" + m.isa : e.function;
+        const std::string expected = serving_kernel(e, m.isa);
         failed += report(e, v.ok && ran == expected, ran == expected ? v.detail : "ran " + ran + ", expected " + expected);
     }
     return failed;

@@ -39,6 +39,14 @@ set(LPGEN_KERNELS
     "bs_conv2d_f32_a2w2 bitserial_conv2d_f32 fixed_abits=2 fixed_wbits=2"
     "bs_conv2d_f32_a3w3 bitserial_conv2d_f32 fixed_abits=3 fixed_wbits=3"
     "bs_conv2d_f32_a4w4 bitserial_conv2d_f32 fixed_abits=4 fixed_wbits=4"
+    # XNOR (bipolar x bipolar 1A1W, no zero points): encodings fixed at generation too, so the
+    # correction terms are constants. The runtime picks them only for exactly that configuration.
+    "bs_gemm_i32_xnor bitserial_gemm_i32 fixed_abits=1 fixed_wbits=1 fixed_a_encoding=bipolar fixed_w_encoding=bipolar a_zero_point_used=false w_zero_point_used=false"
+    "bs_gemm_f32_xnor bitserial_gemm_f32 fixed_abits=1 fixed_wbits=1 fixed_a_encoding=bipolar fixed_w_encoding=bipolar a_zero_point_used=false w_zero_point_used=false"
+    "bs_conv2d_i32_xnor bitserial_conv2d_i32 fixed_abits=1 fixed_wbits=1 fixed_a_encoding=bipolar fixed_w_encoding=bipolar a_zero_point_used=false w_zero_point_used=false"
+    "bs_conv2d_f32_xnor bitserial_conv2d_f32 fixed_abits=1 fixed_wbits=1 fixed_a_encoding=bipolar fixed_w_encoding=bipolar a_zero_point_used=false w_zero_point_used=false"
+    "bs_gemm_i32_gemv_xnor bitserial_gemm_i32 gemv=true fixed_abits=1 fixed_wbits=1 fixed_a_encoding=bipolar fixed_w_encoding=bipolar a_zero_point_used=false w_zero_point_used=false"
+    "bs_gemm_f32_gemv_xnor bitserial_gemm_f32 gemv=true fixed_abits=1 fixed_wbits=1 fixed_a_encoding=bipolar fixed_w_encoding=bipolar a_zero_point_used=false w_zero_point_used=false"
     # Baselines through the same machinery (the paper's 16-bit baseline among them).
     "base_gemm_i8 baseline_gemm element=int8"
     "base_gemm_i16 baseline_gemm element=int16"

@@ -24,6 +24,13 @@ class BitserialConv2dBase : public Generator<Self> {
 public:
     GeneratorParam<int> fixed_abits{"fixed_abits", 0, 0, 8};  // 0: runtime bit width
     GeneratorParam<int> fixed_wbits{"fixed_wbits", 0, 0, 8};
+    // Encodings and zero-point presence fixed at generation ("any" / true: runtime inputs).
+    GeneratorParam<EncodingChoice> fixed_a_encoding{"fixed_a_encoding", EncodingChoice::Any, kEncodingChoices};
+    GeneratorParam<EncodingChoice> fixed_w_encoding{"fixed_w_encoding", EncodingChoice::Any, kEncodingChoices};
+    GeneratorParam<bool> a_zero_point_used{"a_zero_point_used", true};
+    GeneratorParam<bool> w_zero_point_used{"w_zero_point_used", true};
+    // fp32 outputs of fixed widths: int64 sums, for calls whose sums may not fit int32.
+    GeneratorParam<bool> wide_sums{"wide_sums", false};
     GeneratorParam<std::string> knobs{"knobs", ""};
     // For auto_schedule=true only: "HxWxCxOCxKxSTRIDExPADxABITSxWBITS".
     GeneratorParam<std::string> estimate{"estimate", ""};
@@ -64,6 +71,12 @@ protected:
 
     Expr a_planes() const { return fixed_abits > 0 ? Expr((int)fixed_abits) : Expr(abits); }
     Expr w_planes() const { return fixed_wbits > 0 ? Expr((int)fixed_wbits) : Expr(wbits); }
+    Expr a_enc() const { return encoding_of(fixed_a_encoding, a_encoding); }
+    Expr w_enc() const { return encoding_of(fixed_w_encoding, w_encoding); }
+    Expr a_zp() const { return zero_point_of(a_zero_point_used, a_zero_point); }
+    Expr w_zp() const { return zero_point_of(w_zero_point_used, w_zero_point); }
+    // Fixed-width fp32 kernels sum in int32 unless built with wide_sums.
+    bool narrow_sums() const { return fixed_abits > 0 && fixed_wbits > 0 && !wide_sums; }
 
     void define_dot(Type acc) {
         auto wide = [&](Expr e) { return cast(acc, e); };
@@ -87,19 +100,19 @@ protected:
             popcount(a_in(r.x, ap, in_x(x, r.y), in_y(y, r.z), b) & w_in(r.x, wp, r.y, r.z, oc));
 
         RDom rp(0, a_planes(), 0, w_planes(), "rp");
-        Expr pair_weight = plane_weight(rp.x, a_planes(), a_encoding) * plane_weight(rp.y, w_planes(), w_encoding);
+        Expr pair_weight = plane_weight(rp.x, a_planes(), a_enc()) * plane_weight(rp.y, w_planes(), w_enc());
         core(oc, x, y, b) = wide(0);
         core(oc, x, y, b) += wide(pair_weight) * wide(plane_dot(rp.x, rp.y, oc, x, y, b));
 
         // Offset corrections (bipolar operands, zero points); empty loops when the offset is 0.
-        Expr a_offset = operand_offset(a_planes(), a_encoding, a_zero_point);
-        Expr w_offset = operand_offset(w_planes(), w_encoding, w_zero_point);
+        Expr a_offset = operand_offset(a_planes(), a_enc(), a_zp());
+        Expr w_offset = operand_offset(w_planes(), w_enc(), w_zp());
 
         // a_sum: plane-weighted popcount of the window; padded pixels are zero words already,
         // and bits past C are masked.
         RDom ra(0, cw_count, 0, select(w_offset != 0, a_planes(), 0), 0, kernel_w, 0, kernel_h, "ra");
         a_sum(x, y, b) = wide(0);
-        a_sum(x, y, b) += wide(plane_weight(ra.y, a_planes(), a_encoding) *
+        a_sum(x, y, b) += wide(plane_weight(ra.y, a_planes(), a_enc()) *
                                         cast<int32_t>(popcount(a_in(ra.x, ra.y, in_x(x, ra.z), in_y(y, ra.w), b) &
                                                                value_bits(ra.x, channels))));
 
@@ -111,7 +124,7 @@ protected:
         // for each: one load per output, where a loop over the taps ran per output before.
         RDom rt(0, cw_count, 0, select(a_offset != 0, w_planes(), 0), "rt");
         w_tap(kx, ky, oc) = cast<int32_t>(0);
-        w_tap(kx, ky, oc) += plane_weight(rt.y, w_planes(), w_encoding) * cast<int32_t>(popcount(w_in(rt.x, rt.y, kx, ky, oc)));
+        w_tap(kx, ky, oc) += plane_weight(rt.y, w_planes(), w_enc()) * cast<int32_t>(popcount(w_in(rt.x, rt.y, kx, ky, oc)));
 
         const StartClasses cx = start_classes(width, kernel_w, dilation_x);
         const StartClasses cy = start_classes(height, kernel_h, dilation_y);
@@ -129,8 +142,12 @@ protected:
         offsets(oc, class_x, class_y) += wide(a_offset) * wide(select(tap_inside, w_tap(rv.x, rv.y, oc), 0));
         offsets_classes = {cx.count, cy.count};
 
-        dot(oc, x, y, b) = core(oc, x, y, b) + wide(w_offset) * a_sum(x, y, b) +
-                           offsets(oc, cx.of(in_x(x, 0)), cy.of(in_y(y, 0)));
+        // Terms of offsets fixed at 0 (encodings and zero points fixed at generation) are left
+        // out of the pipeline, with the sums they read.
+        Expr sum = core(oc, x, y, b);
+        if (!is_zero_offset(w_offset)) sum += wide(w_offset) * a_sum(x, y, b);
+        if (!is_zero_offset(a_offset)) sum += offsets(oc, cx.of(in_x(x, 0)), cy.of(in_y(y, 0)));
+        dot(oc, x, y, b) = sum;
     }
 
     // Window starts along one axis of `extent` pixels, for a kernel of `taps` taps `dilation`
@@ -192,7 +209,7 @@ public:
         // Fixed widths accumulate in 32 bits (the runtime sends them only calls whose sums fit
         // int32): AVX2 has no int64 -> fp32 conversion, which made the epilogue cost more than
         // the dot products on short rows. The generic kernel keeps int64 for any K.
-        const bool narrow = fixed_abits > 0 && fixed_wbits > 0;
+        const bool narrow = narrow_sums();
         define_dot(narrow ? kModular32 : Int(64));
         require_shapes();
         allow_broadcast(scale, bias);

@@ -10,11 +10,33 @@
 // Padding bits are 0 and `valid` is 0 there, so padding contributes exactly nothing.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "Halide.h"
 
 namespace lpgen {
 
 enum class Encoding : int { Unsigned = 0, Signed = 1, Bipolar = 2 };
+
+// The encoding a kernel is compiled for: a runtime input (Any), or one fixed at generation,
+// which makes every plane weight and offset a constant (a bundle's kernel for the precision a
+// user names; the runtime sends it only calls of that encoding).
+enum class EncodingChoice : int { Any = -1, Unsigned = 0, Signed = 1, Bipolar = 2 };
+inline const std::map<std::string, EncodingChoice> kEncodingChoices = {{"any", EncodingChoice::Any},
+                                                                       {"unsigned", EncodingChoice::Unsigned},
+                                                                       {"signed", EncodingChoice::Signed},
+                                                                       {"bipolar", EncodingChoice::Bipolar}};
+
+inline Halide::Expr encoding_of(EncodingChoice fixed, const Halide::Expr &runtime) {
+    return fixed == EncodingChoice::Any ? runtime : Halide::Expr(static_cast<int>(fixed));
+}
+
+// A zero point the kernel was compiled without (the runtime sends it only calls whose zero
+// point is 0) is the constant 0, so its correction terms vanish at compile time.
+inline Halide::Expr zero_point_of(bool used, const Halide::Expr &runtime) {
+    return used ? runtime : Halide::Expr(0);
+}
 
 // Weight of bit-plane `plane` of an operand with `bits` planes and encoding `encoding`.
 inline Halide::Expr plane_weight(const Halide::Expr &plane, const Halide::Expr &bits,
@@ -32,6 +54,11 @@ inline Halide::Expr operand_offset(const Halide::Expr &bits, const Halide::Expr 
     using namespace Halide;
     Expr bipolar_offset = -((cast<int32_t>(1) << bits) - 1);
     return select(encoding == static_cast<int>(Encoding::Bipolar), bipolar_offset, 0) - zero_point;
+}
+
+// Whether an offset is the constant 0 (known at generation).
+inline bool is_zero_offset(const Halide::Expr &offset) {
+    return Halide::Internal::is_const_zero(Halide::Internal::simplify(offset));
 }
 
 // The bits of packed word `word` that hold values when a row has `count` of them: every bit

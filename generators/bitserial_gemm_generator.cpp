@@ -28,6 +28,13 @@ public:
     // A GEMV kernel (M = 1, decode): the template bitserial_gemv, which streams the weights as
     // packed, each row's words along vectors, instead of staging them with n innermost.
     GeneratorParam<bool> gemv{"gemv", false};
+    // Encodings and zero-point presence fixed at generation ("any" / true: runtime inputs).
+    GeneratorParam<EncodingChoice> fixed_a_encoding{"fixed_a_encoding", EncodingChoice::Any, kEncodingChoices};
+    GeneratorParam<EncodingChoice> fixed_w_encoding{"fixed_w_encoding", EncodingChoice::Any, kEncodingChoices};
+    GeneratorParam<bool> a_zero_point_used{"a_zero_point_used", true};
+    GeneratorParam<bool> w_zero_point_used{"w_zero_point_used", true};
+    // fp32 outputs of fixed widths: int64 sums, for calls whose sums may not fit int32.
+    GeneratorParam<bool> wide_sums{"wide_sums", false};
     GeneratorParam<std::string> knobs{"knobs", ""};
     // For auto_schedule=true only: "MxNxKxABITSxWBITS".
     GeneratorParam<std::string> estimate{"estimate", ""};
@@ -62,6 +69,12 @@ protected:
 
     Expr a_planes() const { return fixed_abits > 0 ? Expr((int)fixed_abits) : Expr(abits); }
     Expr w_planes() const { return fixed_wbits > 0 ? Expr((int)fixed_wbits) : Expr(wbits); }
+    Expr a_enc() const { return encoding_of(fixed_a_encoding, a_encoding); }
+    Expr w_enc() const { return encoding_of(fixed_w_encoding, w_encoding); }
+    Expr a_zp() const { return zero_point_of(a_zero_point_used, a_zero_point); }
+    Expr w_zp() const { return zero_point_of(w_zero_point_used, w_zero_point); }
+    // Fixed-width fp32 kernels sum in int32 unless built with wide_sums.
+    bool narrow_sums() const { return fixed_abits > 0 && fixed_wbits > 0 && !wide_sums; }
 
     // dot(n, m): the dot product of the decoded, zero-point-corrected rows, in `acc`.
     void define_dot(Type acc) {
@@ -79,24 +92,29 @@ protected:
         plane_dot(ap, wp, n, m) += popcount(a_in(rk, ap, m) & w_in(rk, wp, n));
 
         RDom rp(0, a_planes(), 0, w_planes(), "rp");
-        Expr pair_weight = plane_weight(rp.x, a_planes(), a_encoding) * plane_weight(rp.y, w_planes(), w_encoding);
+        Expr pair_weight = plane_weight(rp.x, a_planes(), a_enc()) * plane_weight(rp.y, w_planes(), w_enc());
         core(n, m) = wide(0);
         core(n, m) += wide(pair_weight) * wide(plane_dot(rp.x, rp.y, n, m));
 
         // Correction terms, needed only when an operand has a nonzero offset (bipolar or zero
         // point); their loops are empty otherwise so plain unsigned/signed kernels pay nothing.
-        Expr a_offset = operand_offset(a_planes(), a_encoding, a_zero_point);
-        Expr w_offset = operand_offset(w_planes(), w_encoding, w_zero_point);
+        Expr a_offset = operand_offset(a_planes(), a_enc(), a_zp());
+        Expr w_offset = operand_offset(w_planes(), w_enc(), w_zp());
         RDom ra(0, kw_count, 0, select(w_offset != 0, a_planes(), 0), "ra");
         a_sum(m) = wide(0);
-        a_sum(m) += wide(plane_weight(ra.y, a_planes(), a_encoding) *
+        a_sum(m) += wide(plane_weight(ra.y, a_planes(), a_enc()) *
                                   cast<int32_t>(popcount(a_in(ra.x, ra.y, m) & value_bits(ra.x, k))));
         RDom rw(0, kw_count, 0, select(a_offset != 0, w_planes(), 0), "rw");
         w_sum(n) = wide(0);
-        w_sum(n) += wide(plane_weight(rw.y, w_planes(), w_encoding) *
+        w_sum(n) += wide(plane_weight(rw.y, w_planes(), w_enc()) *
                                   cast<int32_t>(popcount(w_in(rw.x, rw.y, n))));
-        dot(n, m) = core(n, m) + wide(w_offset) * a_sum(m) + wide(a_offset) * w_sum(n) +
-                    wide(a_offset) * wide(w_offset) * wide(k);
+        // A kernel whose encodings and zero points are fixed knows which offsets are 0 and
+        // leaves their terms (and the sums they read) out of the pipeline.
+        Expr sum = core(n, m);
+        if (!is_zero_offset(w_offset)) sum += wide(w_offset) * a_sum(m);
+        if (!is_zero_offset(a_offset)) sum += wide(a_offset) * w_sum(n);
+        if (!is_zero_offset(a_offset) && !is_zero_offset(w_offset)) sum += wide(a_offset) * wide(w_offset) * wide(k);
+        dot(n, m) = sum;
     }
 
     void require_bit_widths() {
@@ -150,7 +168,7 @@ public:
         // Fixed widths accumulate in 32 bits (the runtime sends them only calls whose sums fit
         // int32): AVX2 has no int64 -> fp32 conversion, which made the epilogue cost more than
         // the dot products on short rows. The generic kernel keeps int64 for any K.
-        const bool narrow = fixed_abits > 0 && fixed_wbits > 0;
+        const bool narrow = narrow_sums();
         define_dot(narrow ? kModular32 : Int(64));
         require_bit_widths();
         allow_broadcast(scale, bias);

@@ -89,8 +89,10 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     }
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
     const KernelSet &set = kernels();
-    const auto kernel =
-        tuned_or(for_widths(set, &SpecializedBitserial::conv2d_i32, set.conv2d_i32, a_op.bits, w_op.bits), s);
+    const auto kernel = configured_or("bs_conv2d_i32", config_of(a_op, w_op, false),
+                                      prebuilt_for(set, &SpecializedBitserial::conv2d_i32, set.conv2d_i32,
+                                                   &XnorBitserial::conv2d_i32, a_op, w_op),
+                                      s);
     return run_kernel_sliced(kernel, result, 2, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(),
                              LPGEN_CONV_GEOMETRY(s), LPGEN_OPERANDS(a_op, w_op));
 }
@@ -109,10 +111,12 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
     const KernelSet &set = kernels();
     // The fixed-width fp32 kernels accumulate in int32; sums that may not fit take the generic one.
-    const auto kernel = tuned_or(fits_int32(int64_t(s.channels) * s.kernel_h * s.kernel_w, a_op, w_op)
-                                     ? for_widths(set, &SpecializedBitserial::conv2d_f32, set.conv2d_f32, a_op.bits, w_op.bits)
-                                     : set.conv2d_f32,
-                                 s);
+    const bool narrow = fits_int32(int64_t(s.channels) * s.kernel_h * s.kernel_w, a_op, w_op);
+    const auto kernel = configured_or(
+        "bs_conv2d_f32", config_of(a_op, w_op, !narrow),
+        narrow ? prebuilt_for(set, &SpecializedBitserial::conv2d_f32, set.conv2d_f32, &XnorBitserial::conv2d_f32, a_op, w_op)
+               : set.conv2d_f32,
+        s);
     return run_kernel_sliced(kernel, result, 2, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(),
                              LPGEN_CONV_GEOMETRY(s), LPGEN_OPERANDS(a_op, w_op), scale.raw_buffer(), bias.raw_buffer(),
                              e.clamp_min, e.clamp_max);
@@ -134,7 +138,7 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);
     auto bias = per_channel_view(e.bias, e.bias_count, s.out_channels);
     auto result = dense_view(out, {ocw, next.bits, s.out_width(), s.out_height(), s.batch});
-    return run_kernel(tuned_or(kernels().conv2d_packed, s), v.a.raw_buffer(), v.w.raw_buffer(), LPGEN_CONV_GEOMETRY(s),
+    return run_kernel(configured_or("bs_conv2d_packed", config_of(a_op, w_op, false), kernels().conv2d_packed, s), v.a.raw_buffer(), v.w.raw_buffer(), LPGEN_CONV_GEOMETRY(s),
                       LPGEN_OPERANDS(a_op, w_op), scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max,
                       next.scale, next.zero_point, next.bits, static_cast<int32_t>(next.encoding), s.out_channels,
                       result.raw_buffer());

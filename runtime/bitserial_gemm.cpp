@@ -12,9 +12,11 @@ constexpr int kMinSliceRows = 16;
 // A GEMV (M = 1) is split over output columns instead, at least this many each.
 constexpr int kMinSliceColumns = 64;
 
-// The GEMV kernel of these widths: 1A1W's own, or the generic one.
+// The prebuilt GEMV kernel of a call: XNOR's, 1A1W's, or the generic one.
 template <typename Fn>
-Kernel<Fn> gemv_for(const Kernel<Fn> &generic, const Kernel<Fn> &binary, const Operand &a, const Operand &w) {
+Kernel<Fn> gemv_for(const Kernel<Fn> &generic, const Kernel<Fn> &binary, const Kernel<Fn> &xnor, const Operand &a,
+                    const Operand &w) {
+    if (is_xnor(a, w)) return xnor;
     return a.bits == 1 && w.bits == 1 ? binary : generic;
 }
 
@@ -49,14 +51,17 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     check_int32_range(s.k, a_op, w_op);
     auto result = dense_view(out, {s.n, s.m});
     const KernelSet &set = kernels();
+    const BitserialConfig config = config_of(a_op, w_op, false);
     if (s.m == 1) {
-        return run_kernel_sliced(tuned_or(gemv_for(set.gemv_i32, set.gemv_i32_a1w1, a_op, w_op), s), result, 0,
+        const auto prebuilt = gemv_for(set.gemv_i32, set.gemv_i32_a1w1, set.xnor.gemv_i32, a_op, w_op);
+        return run_kernel_sliced(configured_or("bs_gemm_i32_gemv", config, prebuilt, s), result, 0,
                                  kMinSliceColumns, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k,
                                  a_op.bits, w_op.bits, static_cast<int32_t>(a_op.encoding),
                                  static_cast<int32_t>(w_op.encoding), a_op.zero_point, w_op.zero_point);
     }
-    const auto kernel =
-        tuned_or(for_widths(set, &SpecializedBitserial::gemm_i32, set.gemm_i32, a_op.bits, w_op.bits), s);
+    const auto kernel = configured_or(
+        "bs_gemm_i32", config, prebuilt_for(set, &SpecializedBitserial::gemm_i32, set.gemm_i32, &XnorBitserial::gemm_i32, a_op, w_op),
+        s);
     return run_kernel_sliced(kernel, result, 1, kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits,
                              w_op.bits, static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding),
                              a_op.zero_point, w_op.zero_point);
@@ -75,11 +80,14 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     // The fixed-width fp32 kernels accumulate in int32; sums that may not fit take the generic one.
     const bool narrow = fits_int32(s.k, a_op, w_op);
     const bool gemv = s.m == 1;
+    const BitserialConfig config = config_of(a_op, w_op, !narrow);
     const auto kernel =
-        gemv ? tuned_or(narrow ? gemv_for(set.gemv_f32, set.gemv_f32_a1w1, a_op, w_op) : set.gemv_f32, s)
-             : tuned_or(narrow ? for_widths(set, &SpecializedBitserial::gemm_f32, set.gemm_f32, a_op.bits, w_op.bits)
-                               : set.gemm_f32,
-                        s);
+        gemv ? configured_or("bs_gemm_f32_gemv", config,
+                             narrow ? gemv_for(set.gemv_f32, set.gemv_f32_a1w1, set.xnor.gemv_f32, a_op, w_op) : set.gemv_f32, s)
+             : configured_or("bs_gemm_f32", config,
+                             narrow ? prebuilt_for(set, &SpecializedBitserial::gemm_f32, set.gemm_f32, &XnorBitserial::gemm_f32, a_op, w_op)
+                                    : set.gemm_f32,
+                             s);
     return run_kernel_sliced(kernel, result, gemv ? 0 : 1, gemv ? kMinSliceColumns : kMinSliceRows, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k,
                              a_op.bits, w_op.bits, static_cast<int32_t>(a_op.encoding),
                              static_cast<int32_t>(w_op.encoding), a_op.zero_point, w_op.zero_point,
@@ -96,7 +104,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     auto scale = per_channel_view(e.scale, e.scale_count, s.n);
     auto bias = per_channel_view(e.bias, e.bias_count, s.n);
     auto result = dense_view(out, {words_for(s.n), next.bits, s.m});
-    return run_kernel(tuned_or(kernels().gemm_packed, s), v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits, w_op.bits,
+    return run_kernel(configured_or("bs_gemm_packed", config_of(a_op, w_op, false), kernels().gemm_packed, s), v.a.raw_buffer(), v.w.raw_buffer(), s.k, a_op.bits, w_op.bits,
                       static_cast<int32_t>(a_op.encoding), static_cast<int32_t>(w_op.encoding), a_op.zero_point,
                       w_op.zero_point, scale.raw_buffer(), bias.raw_buffer(), e.clamp_min, e.clamp_max, next.scale,
                       next.zero_point, next.bits, static_cast<int32_t>(next.encoding), s.n, result.raw_buffer());

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "HalideRuntime.h"
+#include "lpgen/bitserial.hpp"
 
 namespace lpgen {
 
@@ -57,6 +58,16 @@ struct SpecializedBitserial {
     Kernel<BsConvF32Fn> conv2d_f32;
 };
 
+// XNOR: 1A1W, bipolar x bipolar, no zero points, all fixed at generation.
+struct XnorBitserial {
+    Kernel<BsGemmI32Fn> gemm_i32;
+    Kernel<BsGemmF32Fn> gemm_f32;
+    Kernel<BsConvI32Fn> conv2d_i32;
+    Kernel<BsConvF32Fn> conv2d_f32;
+    Kernel<BsGemmI32Fn> gemv_i32;
+    Kernel<BsGemmF32Fn> gemv_f32;
+};
+
 struct KernelSet {
     const char *isa;
     Kernel<BitpackU8Fn> bitpack_u8;
@@ -85,6 +96,7 @@ struct KernelSet {
     // Bit-serial GEMV (M = 1): generic widths, and 1A1W.
     Kernel<BsGemmI32Fn> gemv_i32, gemv_i32_a1w1;
     Kernel<BsGemmF32Fn> gemv_f32, gemv_f32_a1w1;
+    XnorBitserial xnor;
 };
 
 // The kernel of `set` compiled for these bit widths (member of SpecializedBitserial), else
@@ -96,6 +108,19 @@ Kernel<Fn> for_widths(const KernelSet &set, Kernel<Fn> SpecializedBitserial::*me
         if (sp.abits == abits && sp.wbits == wbits) return sp.*member;
     }
     return generic;
+}
+
+// Whether a call is XNOR's configuration: 1A1W, bipolar x bipolar, no zero points.
+inline bool is_xnor(const Operand &a, const Operand &w) {
+    return a.bits == 1 && w.bits == 1 && a.encoding == Encoding::Bipolar && w.encoding == Encoding::Bipolar &&
+           a.zero_point == 0 && w.zero_point == 0;
+}
+
+// The prebuilt kernel of a bit-serial call: XNOR's own, else for_widths().
+template <typename Fn>
+Kernel<Fn> prebuilt_for(const KernelSet &set, Kernel<Fn> SpecializedBitserial::*member, const Kernel<Fn> &generic,
+                        Kernel<Fn> XnorBitserial::*xnor, const Operand &a, const Operand &w) {
+    return is_xnor(a, w) ? set.xnor.*xnor : for_widths(set, member, generic, a.bits, w.bits);
 }
 
 // Whether a variant's int8 MX kernels mx_gemm_i8 and mx_gemv_i8 sum every block of these formats

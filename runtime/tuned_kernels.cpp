@@ -48,6 +48,7 @@ std::string kernel_family(const char *kernel_name) {
 }
 
 bool is_tunable_family(const std::string &family) {
+    if (family.find('@') != std::string::npos) return split_configured_family(family).has_value();
     for (const char *prefix : {"bs_gemm_", "bs_conv2d_"}) {
         if (family.rfind(prefix, 0) == 0) return true;
     }

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "bitserial_config.h"
 #include "kernel_table.h"
 #include "lpgen/bitserial.hpp"
 
@@ -66,6 +67,22 @@ template <typename Fn, typename Shape>
 Kernel<Fn> tuned_or(const Kernel<Fn> &fallback, const Shape &shape) {
     if (!tuned_lookup_needed()) return fallback;
     const TunedLookup found = find_tuned_kernel(kernel_family(fallback.name), shape_key(shape), kernels().isa);
+    if (found.fn == nullptr) return fallback;
+    return {reinterpret_cast<Fn>(found.fn), found.name};
+}
+
+// The kernel that serves a bit-serial call of configuration `config`: one registered for exactly
+// that configuration (family "<generic_family>@<config>", what a bundle compiles for the
+// precision a user names), else one registered for the fallback's own family, else `fallback`.
+// The configured family is what last_dispatch() records, so the tuner tunes that one.
+template <typename Fn, typename Shape>
+Kernel<Fn> configured_or(const char *generic_family, const BitserialConfig &config, const Kernel<Fn> &fallback,
+                         const Shape &shape) {
+    if (!tuned_lookup_needed()) return fallback;
+    const std::string key = shape_key(shape);
+    const TunedLookup any = find_tuned_kernel(kernel_family(fallback.name), key, kernels().isa);
+    const TunedLookup exact = find_tuned_kernel(configured_family(generic_family, config), key, kernels().isa);
+    const TunedLookup &found = exact.fn != nullptr ? exact : any;
     if (found.fn == nullptr) return fallback;
     return {reinterpret_cast<Fn>(found.fn), found.name};
 }

@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-BASELINES = ("int8", "int16", "fp32")
+BASELINES = ("onednn-int8", "int8", "int16", "fp32")
 
 
 def main():

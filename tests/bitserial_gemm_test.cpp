@@ -234,12 +234,16 @@ TEST_P(BitserialGemm, gemv_matches_reference_for_every_width_and_encoding) {
     }
     set_num_threads(1);
     set_min_slice_work(0);
-    // The GEMV kernels serve M = 1 (1A1W its own), the GEMM ones M = 2.
-    GemmCase one({1, 8, 64}, {1, Encoding::Bipolar, 0}, {1, Encoding::Bipolar, 0}, rng);
+    // The GEMV kernels serve M = 1 (1A1W and XNOR their own), the GEMM ones M = 2.
+    GemmCase one({1, 8, 64}, {1, Encoding::Bipolar, 0}, {1, Encoding::Unsigned, 0}, rng);
     std::vector<int32_t> out(8);
     std::string name = bitserial_gemm(one.shape, one.a_packed.data(), one.a_packed.size(), one.a, one.w_packed.data(),
                                       one.w_packed.size(), one.w, out.data(), out.size());
     EXPECT_NE(name.find("lpgen_bs_gemm_i32_gemv_a1w1__"), std::string::npos) << name;
+    one.w = {1, Encoding::Bipolar, 0};
+    name = bitserial_gemm(one.shape, one.a_packed.data(), one.a_packed.size(), one.a, one.w_packed.data(),
+                          one.w_packed.size(), one.w, out.data(), out.size());
+    EXPECT_NE(name.find("lpgen_bs_gemm_i32_gemv_xnor__"), std::string::npos) << name;
     GemmCase wide({1, 8, 64}, {3, Encoding::Unsigned, 0}, {2, Encoding::Unsigned, 0}, rng);
     name = bitserial_gemm(wide.shape, wide.a_packed.data(), wide.a_packed.size(), wide.a, wide.w_packed.data(),
                           wide.w_packed.size(), wide.w, out.data(), out.size());

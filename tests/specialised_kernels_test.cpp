@@ -1,0 +1,172 @@
+// Kernels specialised for one bit-serial configuration: how configurations are spelt, that the
+// prebuilt XNOR kernels serve XNOR calls exactly (padded convolutions, GEMM tails, GEMV), and
+// that a kernel registered for a configuration serves that configuration and no other.
+#include <random>
+
+#include "bitserial_config.h"
+#include "lpgen/lpgen.h"
+#include "reference/reference.h"
+#include "test_support.h"
+#include "tuned_kernels.h"
+
+namespace lpgen {
+namespace {
+
+using test::PerIsa;
+
+TEST(BitserialConfigNames, EveryConfigurationRoundTripsThroughItsCanonicalName) {
+    int count = 0;
+    for (int a = 1; a <= 8; ++a)
+        for (int w = 1; w <= 8; ++w)
+            for (Encoding ae : test::kEncodings)
+                for (Encoding we : test::kEncodings)
+                    for (int zero_points = 0; zero_points < 4; ++zero_points)
+                        for (bool wide : {false, true}) {
+                            const BitserialConfig c{a, w, ae, we, (zero_points & 1) != 0, (zero_points & 2) != 0, wide};
+                            const bool refused = (ae == Encoding::Bipolar && c.a_zero_point) ||
+                                                 (we == Encoding::Bipolar && c.w_zero_point);
+                            const auto back = parse_config(config_name(c));
+                            ASSERT_EQ(back.has_value(), !refused) << config_name(c);
+                            if (refused) continue;
+                            ASSERT_TRUE(*back == c) << config_name(c);
+                            const auto split = split_configured_family(configured_family("bs_conv2d_f32", c));
+                            ASSERT_TRUE(split && split->generic == "bs_conv2d_f32" && split->config == c);
+                            ++count;
+                        }
+    // Per width pair and sum width: 4 encoding pairs without bipolar x 4 zero-point choices,
+    // 4 with one bipolar operand x 2, and XNOR's 1.
+    EXPECT_EQ(count, 64 * 2 * (4 * 4 + 4 * 2 + 1));
+}
+
+TEST(BitserialConfigNames, ShortSpellingsAndDescriptions) {
+    EXPECT_EQ(config_name(parse_config("3A5W").value()), "3A5W:uxu");
+    EXPECT_EQ(config_name(parse_config("xnor").value()), "1A1W:bxb");
+    EXPECT_EQ(describe_config(parse_config("3A5W:sxb").value()),
+              "3-bit signed activations x 5-bit bipolar weights, no zero points, int32 sums");
+    EXPECT_EQ(describe_config(parse_config("8A4W:uzxs:wide").value()),
+              "8-bit unsigned activations x 4-bit signed weights, an activation zero point, int64 sums");
+    const std::vector<std::string> params = generator_params(parse_config("2A3W:bxsz").value());
+    const std::vector<std::string> expected = {"fixed_abits=2",         "fixed_wbits=3",          "fixed_a_encoding=bipolar",
+                                               "fixed_w_encoding=signed", "a_zero_point_used=false", "w_zero_point_used=true",
+                                               "wide_sums=false"};
+    EXPECT_EQ(params, expected);
+}
+
+TEST(BitserialConfigNames, MalformedConfigurationsAndFamiliesAreRefused) {
+    for (const char *bad : {"", "9A1W", "0A1W", "3A5W:", "3A5W:s", "3A5W:sx", "3A5W:sxq", "3A5W:bzxu", "3a5w",
+                            "3A5W:sxb:narrow", "3A5W:sxb ", "1A1W:bxbz"}) {
+        EXPECT_FALSE(parse_config(bad).has_value()) << "'" << bad << "'";
+    }
+    // Families: a generic bit-serial family, then a canonical configuration (keys must match).
+    for (const char *bad : {"bs_conv2d_f32@3A5W", "bs_conv2d_f32@3A5W:sxbz", "bs_conv2d_f32_a1w1@1A1W:uxu",
+                            "mx_gemm_i8@1A1W:uxu", "bs_conv2d_f32@", "@1A1W:uxu", "bs_gemm_f32@1A1W:uxu@1A1W:uxu"}) {
+        EXPECT_FALSE(split_configured_family(bad).has_value()) << bad;
+        EXPECT_FALSE(is_tunable_family(bad)) << bad;
+    }
+    EXPECT_TRUE(is_tunable_family("bs_gemm_f32_gemv@4A4W:sxs"));
+    EXPECT_TRUE(is_tunable_family("bs_conv2d_packed@2A1W:uzxb"));
+}
+
+class SpecialisedKernels : public PerIsa {};
+
+// The prebuilt XNOR kernels: bipolar x bipolar 1A1W without zero points, every operator form,
+// against the reference on shapes with tails (K not a multiple of 64, odd images, padding
+// wider than a tap, stride 2) and on all-ones operands.
+TEST_P(SpecialisedKernels, XnorKernelsServeXnorCallsExactly) {
+    std::mt19937 rng(41);
+    const Operand xnor{1, Encoding::Bipolar, 0};
+    const float scale = 0.25f;
+    const Fp32Epilogue e{&scale, 1};
+    for (const GemmShape s : {GemmShape{1, 1, 1}, GemmShape{1, 77, 200}, GemmShape{5, 3, 65}, GemmShape{33, 70, 1000}}) {
+        for (bool ones : {false, true}) {
+            auto a = ones ? std::vector<uint8_t>(size_t(s.m) * s.k, 1) : test::random_codes(size_t(s.m) * s.k, 1, rng);
+            auto w = ones ? std::vector<uint8_t>(size_t(s.n) * s.k, 1) : test::random_codes(size_t(s.n) * s.k, 1, rng);
+            const auto ap = ref::pack(a, s.m, s.k, 1), wp = ref::pack(w, s.n, s.k, 1);
+            const auto want = ref::gemm(a, w, s, xnor, xnor);
+            std::vector<int32_t> out(want.size());
+            const std::string name = bitserial_gemm(s, ap.data(), ap.size(), xnor, wp.data(), wp.size(), xnor,
+                                                    out.data(), out.size());
+            EXPECT_NE(name.find(s.m == 1 ? "lpgen_bs_gemm_i32_gemv_xnor__" : "lpgen_bs_gemm_i32_xnor__"),
+                      std::string::npos)
+                << name;
+            ASSERT_EQ(out, std::vector<int32_t>(want.begin(), want.end())) << s.m << "x" << s.n << "x" << s.k;
+            std::vector<float> real(want.size());
+            const std::string f32 = bitserial_gemm(s, ap.data(), ap.size(), xnor, wp.data(), wp.size(), xnor, e,
+                                                   real.data(), real.size());
+            EXPECT_NE(f32.find("_xnor__"), std::string::npos) << f32;
+            ASSERT_EQ(real, ref::fp32_epilogue(want, s.n, e));
+        }
+    }
+    const Conv2dShape convs[] = {
+        {1, 9, 7, 70, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},  // odd image, C past one word
+        {1, 5, 6, 64, 3, 3, 3, 2, 2, 1, 1, 2, 1, 2, 0},  // stride 2, asymmetric padding wider than a tap
+        {2, 4, 4, 1, 2, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2},   // window as large as the padded image, C = 1
+    };
+    for (const Conv2dShape &s : convs) {
+        const size_t pixels = size_t(s.batch) * s.height * s.width;
+        const size_t taps = size_t(s.out_channels) * s.kernel_h * s.kernel_w;
+        const auto a = test::random_codes(pixels * s.channels, 1, rng);
+        const auto w = test::random_codes(taps * s.channels, 1, rng);
+        const auto ap = ref::pack(a, int(pixels), s.channels, 1), wp = ref::pack(w, int(taps), s.channels, 1);
+        const auto want = ref::conv2d(a, w, s, xnor, xnor);
+        std::vector<int32_t> out(want.size());
+        const std::string name =
+            bitserial_conv2d(s, ap.data(), ap.size(), xnor, wp.data(), wp.size(), xnor, out.data(), out.size());
+        EXPECT_NE(name.find("lpgen_bs_conv2d_i32_xnor__"), std::string::npos) << name;
+        ASSERT_EQ(out, std::vector<int32_t>(want.begin(), want.end())) << s.height << "x" << s.width;
+        std::vector<float> real(want.size());
+        const std::string f32 =
+            bitserial_conv2d(s, ap.data(), ap.size(), xnor, wp.data(), wp.size(), xnor, e, real.data(), real.size());
+        EXPECT_NE(f32.find("lpgen_bs_conv2d_f32_xnor__"), std::string::npos) << f32;
+        ASSERT_EQ(real, ref::fp32_epilogue(want, s.out_channels, e));
+    }
+    // Not XNOR: one operand unsigned, or a zero point, takes the 1A1W kernel.
+    const GemmShape s{4, 8, 64};
+    const auto codes = test::random_codes(64 * 8, 1, rng);
+    const auto packed = ref::pack(codes, 8, 64, 1);
+    std::vector<int32_t> out(32);
+    for (const Operand &a : {Operand{1, Encoding::Unsigned, 0}, Operand{1, Encoding::Signed, 0}}) {
+        const std::string name =
+            bitserial_gemm(s, packed.data(), 4, a, packed.data(), packed.size(), xnor, out.data(), out.size());
+        EXPECT_NE(name.find("lpgen_bs_gemm_i32_a1w1__"), std::string::npos) << name;
+    }
+}
+
+// A kernel registered for "<family>@<configuration>" serves calls of exactly that configuration
+// and shape; it wins over one registered for the family as a whole; other encodings or zero
+// points at the same shape keep the library's kernel. (The registered function is the generic
+// kernel, which computes any configuration: what differs is only who is asked.)
+TEST_P(SpecialisedKernels, AConfiguredKernelServesItsConfigurationOnly) {
+    std::mt19937 rng(42);
+    const GemmShape s{6, 10, 100};
+    const auto a = test::random_codes(size_t(s.m) * s.k, 2, rng), w = test::random_codes(size_t(s.n) * s.k, 3, rng);
+    const auto ap = ref::pack(a, s.m, s.k, 2), wp = ref::pack(w, s.n, s.k, 3);
+    auto generic = reinterpret_cast<void (*)()>(kernels().gemm_i32.fn);
+    register_tuned_kernel("bs_gemm_i32@2A3W:uxs", shape_key(s), kernels().isa, generic, "configured_for_this_test");
+    register_tuned_kernel("bs_gemm_i32", shape_key(s), kernels().isa, generic, "any_configuration");
+    auto run = [&](Operand a_op, Operand w_op) {
+        std::vector<int32_t> out(size_t(s.m) * s.n);
+        const std::string name =
+            bitserial_gemm(s, ap.data(), ap.size(), a_op, wp.data(), wp.size(), w_op, out.data(), out.size());
+        const auto want = ref::gemm(a, w, s, a_op, w_op);
+        EXPECT_EQ(out, std::vector<int32_t>(want.begin(), want.end())) << name;
+        return name;
+    };
+    EXPECT_EQ(run({2, Encoding::Unsigned, 0}, {3, Encoding::Signed, 0}), "configured_for_this_test");
+    EXPECT_EQ(last_dispatch().family, "bs_gemm_i32@2A3W:uxs");
+    EXPECT_EQ(run({2, Encoding::Unsigned, 1}, {3, Encoding::Signed, 0}), "any_configuration");
+    EXPECT_EQ(run({2, Encoding::Unsigned, 0}, {3, Encoding::Unsigned, 0}), "any_configuration");
+    EXPECT_EQ(run({2, Encoding::Bipolar, 0}, {3, Encoding::Signed, -2}), "any_configuration");
+    clear_tuned_kernels();
+    {
+        const DispatchRecording recording;
+        EXPECT_NE(run({2, Encoding::Unsigned, 1}, {3, Encoding::Signed, 0}).find("lpgen_bs_gemm_i32__"),
+                  std::string::npos);
+        EXPECT_EQ(last_dispatch().family, "bs_gemm_i32@2A3W:uzxs");  // what the tuner tunes
+    }
+}
+
+LPGEN_INSTANTIATE_PER_ISA(SpecialisedKernels);
+
+}  // namespace
+}  // namespace lpgen
