@@ -7,12 +7,13 @@
 // Workload names: C2..C12 (conv layers), C2.gemm.. (their GEMM-equivalents, M = OH*OW,
 // N = OC, K = KH*KW*C), gemm256, gemm1024, gemv4096. Weights are packed once, outside the
 // timed loop; activations are packed before the loop too (packing is reported on its own
-// as <workload>/pack<A>).
+// as <workload>/pack<A>). sweep-<workload>/<precision>: the precision sweep (workloads.h).
 #include <benchmark/benchmark.h>
 
 #include <random>
 
 #include "bench_main.h"
+#include "bitserial_int8.h"
 #include "peers.h"
 #include "random_values.h"
 #include "workloads.h"
@@ -36,10 +37,11 @@ void bitserial_conv(benchmark::State &state, Conv2dShape s, Precision p) {
     auto w = packed(random_codes(size_t(s.out_channels) * s.kernel_h * s.kernel_w * s.channels, p.wbits, 2),
                     s.out_channels * s.kernel_h * s.kernel_w, s.channels, p.wbits);
     std::vector<int32_t> out(size_t(s.batch) * s.out_height() * s.out_width() * s.out_channels);
-    const Operand ao{p.abits}, wo{p.wbits};
+    const Operand ao{p.abits, p.a_encoding}, wo{p.wbits, p.w_encoding};
+    Int8DotCache int8;  // as a weights handle keeps it: the int8 path's weights are made once
     const char *kernel = "";
     for (auto _ : state) {
-        kernel = bitserial_conv2d(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size());
+        kernel = bitserial_conv2d(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size(), &int8);
         benchmark::DoNotOptimize(out.data());
     }
     report(state, macs(s), kernel);
@@ -49,10 +51,11 @@ void bitserial_gemm_bench(benchmark::State &state, GemmShape s, Precision p) {
     auto a = packed(random_codes(size_t(s.m) * s.k, p.abits, 3), s.m, s.k, p.abits);
     auto w = packed(random_codes(size_t(s.n) * s.k, p.wbits, 4), s.n, s.k, p.wbits);
     std::vector<int32_t> out(size_t(s.m) * s.n);
-    const Operand ao{p.abits}, wo{p.wbits};
+    const Operand ao{p.abits, p.a_encoding}, wo{p.wbits, p.w_encoding};
+    Int8DotCache int8;
     const char *kernel = "";
     for (auto _ : state) {
-        kernel = bitserial_gemm(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size());
+        kernel = bitserial_gemm(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size(), &int8);
         benchmark::DoNotOptimize(out.data());
     }
     report(state, macs(s), kernel);
@@ -159,6 +162,18 @@ void register_all() {
         add(g.name + "/int8", [=](benchmark::State &st) { baseline_gemm_bench<int8_t>(st, g.shape); });
         add(g.name + "/onednn_s8", [=](benchmark::State &st) { run_peer(st, macs(g.shape), onednn_int8_matmul(g.shape)); });
         add(g.name + "/openblas_f32", [=](benchmark::State &st) { run_peer(st, macs(g.shape), openblas_gemm(g.shape)); });
+    }
+    // The precision sweep: every configuration on a GEMV, a GEMM, a 3x3 and a 1x1 strided layer,
+    // with whichever algorithm the dispatcher picks (the label names the kernel that ran).
+    for (const Precision &p : sweep_precisions()) {
+        for (const GemmWorkload &g : gemm_workloads()) {
+            if (g.name != "gemv4096" && g.name != "gemm1024") continue;
+            add("sweep-" + g.name + "/" + p.name, [=](benchmark::State &st) { bitserial_gemm_bench(st, g.shape, p); });
+        }
+        for (const ConvLayer &layer : resnet18_layers()) {
+            if (layer.name != "C2" && layer.name != "C5") continue;
+            add("sweep-" + layer.name + "/" + p.name, [=](benchmark::State &st) { bitserial_conv(st, layer.shape, p); });
+        }
     }
 }
 

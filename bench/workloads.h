@@ -61,10 +61,21 @@ inline double macs(const GemmShape &s) { return double(s.m) * s.n * s.k; }
 struct Precision {
     std::string name;
     int abits, wbits;
+    Encoding a_encoding = Encoding::Unsigned, w_encoding = Encoding::Unsigned;
 };
 
 inline const std::vector<Precision> &bitserial_precisions() {
     static const std::vector<Precision> p = {{"1A1W", 1, 1}, {"2A1W", 2, 1}, {"2A2W", 2, 2}, {"3A3W", 3, 3}, {"4A4W", 4, 4}};
+    return p;
+}
+
+// The precision sweep (bench/REPORT.md): a, w in {1, 2, 3, 4, 8} unsigned, XNOR, and signed 4A4W.
+inline std::vector<Precision> sweep_precisions() {
+    std::vector<Precision> p;
+    for (int a : {1, 2, 3, 4, 8})
+        for (int w : {1, 2, 3, 4, 8}) p.push_back({std::to_string(a) + "A" + std::to_string(w) + "W", a, w});
+    p.push_back({"XNOR", 1, 1, Encoding::Bipolar, Encoding::Bipolar});
+    p.push_back({"4A4W:sxs", 4, 4, Encoding::Signed, Encoding::Signed});
     return p;
 }
 

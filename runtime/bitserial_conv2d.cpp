@@ -3,6 +3,7 @@
 #include <optional>
 #include <vector>
 
+#include "bitserial_int8.h"
 #include "conv_shape.h"
 #include "halide_call.h"
 #include "parallel.h"
@@ -17,6 +18,21 @@ constexpr int kMinSliceRows = 2;
 
 Work work(const Conv2dShape &s, const Operand &a, const Operand &w) {
     return {double(conv_output_count(s)) * s.kernel_h * s.kernel_w * s.channels * a.bits * w.bits / 8};
+}
+
+// The int8 dot-product path (bitserial_int8.h) unless a bundle's kernel was generated for
+// exactly this configuration and shape.
+bool takes_int8_dot(const char *family, const Conv2dShape &s, const Operand &a, const Operand &w) {
+    if (!use_int8_dot(s, a, w)) return false;
+    return bitserial_algorithm() == BitserialAlgorithm::Int8Dot || !has_configured_kernel(family, config_of(a, w, false), s);
+}
+
+const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const Conv2dShape &s, const Operand &w_op) {
+    thread_local std::unique_ptr<Int8DotWeights> per_call;
+    auto make = [&] { return prepare_int8_dot_conv2d(w, s, w_op); };
+    if (cache != nullptr) return cache->conv2d(make);
+    per_call = make();
+    return *per_call;
 }
 
 struct ConvViews {
@@ -80,13 +96,15 @@ std::optional<PointwiseRows> as_gemm(const Conv2dShape &s, const uint64_t *a, si
 }  // namespace
 
 const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
-                             const uint64_t *w, size_t w_words, const Operand &w_op, int32_t *out, size_t out_count) {
+                             const uint64_t *w, size_t w_words, const Operand &w_op, int32_t *out, size_t out_count,
+                             Int8DotCache *int8) {
     ConvViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
     check_buffer(out, out_count, conv_output_count(s), "output");
     check_int32_range(int64_t(s.channels) * s.kernel_h * s.kernel_w, a_op, w_op);
     if (auto g = as_gemm(s, a, a_words, a_op.bits)) {
-        return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, out, out_count);
+        return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, out, out_count, int8);
     }
+    if (takes_int8_dot("bs_conv2d_i32", s, a_op, w_op)) return int8_dot_conv2d(s, a, a_op, int8_weights(int8, w, s, w_op), out);
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
     const KernelSet &set = kernels();
     const auto kernel = configured_or("bs_conv2d_i32", config_of(a_op, w_op, false),
@@ -99,12 +117,15 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
 
 const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
                              const uint64_t *w, size_t w_words, const Operand &w_op, const Fp32Epilogue &e, float *out,
-                             size_t out_count) {
+                             size_t out_count, Int8DotCache *int8) {
     ConvViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
     check_epilogue(e, s.out_channels);
     check_buffer(out, out_count, conv_output_count(s), "output");
     if (auto g = as_gemm(s, a, a_words, a_op.bits)) {
-        return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, e, out, out_count);
+        return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, e, out, out_count, int8);
+    }
+    if (takes_int8_dot("bs_conv2d_f32", s, a_op, w_op)) {
+        return int8_dot_conv2d(s, a, a_op, int8_weights(int8, w, s, w_op), e, out);
     }
     auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);
     auto bias = per_channel_view(e.bias, e.bias_count, s.out_channels);

@@ -1,4 +1,5 @@
 // Entry points of the bit-serial GEMM kernels: validate, wrap, dispatch.
+#include "bitserial_int8.h"
 #include "halide_call.h"
 #include "parallel.h"
 #include "tuned_kernels.h"
@@ -24,6 +25,22 @@ Work work(const GemmShape &s, const Operand &a, const Operand &w) {
     return {double(s.m) * s.n * s.k * a.bits * w.bits / 8};
 }
 
+// The int8 dot-product path serves the call (bitserial_int8.h) unless a kernel was generated
+// and registered for exactly this configuration and shape (a bundle's), which a user tuned.
+bool takes_int8_dot(const char *family, const GemmShape &s, const Operand &a, const Operand &w) {
+    if (!use_int8_dot(s, a, w)) return false;
+    return bitserial_algorithm() == BitserialAlgorithm::Int8Dot || !has_configured_kernel(family, config_of(a, w, false), s);
+}
+
+// The weights as the int8 path reads them: the handle's cached copy, or one made for this call.
+const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const GemmShape &s, const Operand &w_op) {
+    thread_local std::unique_ptr<Int8DotWeights> per_call;
+    auto make = [&] { return prepare_int8_dot(w, s.n, s.k, w_op); };
+    if (cache != nullptr) return cache->gemm(make);
+    per_call = make();
+    return *per_call;
+}
+
 struct GemmViews {
     View<const uint64_t> a, w;
 };
@@ -45,10 +62,12 @@ GemmViews check_and_wrap(const GemmShape &s, const uint64_t *a, size_t a_words, 
 }  // namespace
 
 const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
-                           const uint64_t *w, size_t w_words, const Operand &w_op, int32_t *out, size_t out_count) {
+                           const uint64_t *w, size_t w_words, const Operand &w_op, int32_t *out, size_t out_count,
+                           Int8DotCache *int8) {
     GemmViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
     check_buffer(out, out_count, size_t(s.m) * size_t(s.n), "output");
     check_int32_range(s.k, a_op, w_op);
+    if (takes_int8_dot("bs_gemm_i32", s, a_op, w_op)) return int8_dot_gemm(s, a, a_op, int8_weights(int8, w, s, w_op), out);
     auto result = dense_view(out, {s.n, s.m});
     const KernelSet &set = kernels();
     const BitserialConfig config = config_of(a_op, w_op, false);
@@ -69,10 +88,13 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
 
 const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words, const Operand &a_op,
                            const uint64_t *w, size_t w_words, const Operand &w_op, const Fp32Epilogue &e, float *out,
-                           size_t out_count) {
+                           size_t out_count, Int8DotCache *int8) {
     GemmViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
     check_epilogue(e, s.n);
     check_buffer(out, out_count, size_t(s.m) * size_t(s.n), "output");
+    if (takes_int8_dot("bs_gemm_f32", s, a_op, w_op)) {
+        return int8_dot_gemm(s, a, a_op, int8_weights(int8, w, s, w_op), e, out);
+    }
     auto scale = per_channel_view(e.scale, e.scale_count, s.n);
     auto bias = per_channel_view(e.bias, e.bias_count, s.n);
     auto result = dense_view(out, {s.n, s.m});

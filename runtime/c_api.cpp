@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "bitserial_int8.h"
 #include "c_api_convert.h"
 #include "conv_shape.h"
 #include "tuned_kernels.h"
@@ -34,6 +35,8 @@ struct lpgen_bs_weights {
     int kernel_h = 1, kernel_w = 1;
     Operand op;
     std::vector<uint64_t> words;
+    // The int8 dot-product path's copy of the values, made on the first call that takes it.
+    std::unique_ptr<lpgen::Int8DotCache> int8 = std::make_unique<lpgen::Int8DotCache>();
 };
 
 namespace {
@@ -214,7 +217,7 @@ lpgen_status lpgen_bs_gemm_i32(const lpgen_gemm_shape *shape, const uint64_t *a,
                                const lpgen_operand *a_op, const lpgen_bs_weights *w, int32_t *out,
                                size_t out_count) {
     return bitserial_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
-        return bitserial_gemm(s, a, a_words, ao, h.words.data(), h.words.size(), h.op, out, out_count);
+        return bitserial_gemm(s, a, a_words, ao, h.words.data(), h.words.size(), h.op, out, out_count, h.int8.get());
     });
 }
 
@@ -223,7 +226,7 @@ lpgen_status lpgen_bs_gemm_f32(const lpgen_gemm_shape *shape, const uint64_t *a,
                                float *out, size_t out_count) {
     return bitserial_call(shape, a_op, w, [&](const GemmShape &s, const Operand &ao, const lpgen_bs_weights &h) {
         return bitserial_gemm(s, a, a_words, ao, h.words.data(), h.words.size(), h.op,
-                              to_cpp(required(epilogue, "epilogue")), out, out_count);
+                              to_cpp(required(epilogue, "epilogue")), out, out_count, h.int8.get());
     });
 }
 
@@ -241,7 +244,7 @@ lpgen_status lpgen_bs_conv2d_i32(const lpgen_conv2d_shape *shape, const uint64_t
                                  const lpgen_operand *a_op, const lpgen_bs_weights *w, int32_t *out,
                                  size_t out_count) {
     return bitserial_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
-        return bitserial_conv2d(s, a, a_words, ao, h.words.data(), h.words.size(), h.op, out, out_count);
+        return bitserial_conv2d(s, a, a_words, ao, h.words.data(), h.words.size(), h.op, out, out_count, h.int8.get());
     });
 }
 
@@ -250,7 +253,7 @@ lpgen_status lpgen_bs_conv2d_f32(const lpgen_conv2d_shape *shape, const uint64_t
                                  const lpgen_epilogue *epilogue, float *out, size_t out_count) {
     return bitserial_call(shape, a_op, w, [&](const Conv2dShape &s, const Operand &ao, const lpgen_bs_weights &h) {
         return bitserial_conv2d(s, a, a_words, ao, h.words.data(), h.words.size(), h.op,
-                                to_cpp(required(epilogue, "epilogue")), out, out_count);
+                                to_cpp(required(epilogue, "epilogue")), out, out_count, h.int8.get());
     });
 }
 

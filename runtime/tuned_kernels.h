@@ -71,6 +71,13 @@ Kernel<Fn> tuned_or(const Kernel<Fn> &fallback, const Shape &shape) {
     return {reinterpret_cast<Fn>(found.fn), found.name};
 }
 
+// Whether a kernel is registered for exactly this configuration and shape (a bundle's).
+template <typename Shape>
+bool has_configured_kernel(const char *generic_family, const BitserialConfig &config, const Shape &shape) {
+    if (!tuned_lookup_needed()) return false;
+    return find_tuned_kernel(configured_family(generic_family, config), shape_key(shape), kernels().isa).fn != nullptr;
+}
+
 // The kernel that serves a bit-serial call of configuration `config`: one registered for exactly
 // that configuration (family "<generic_family>@<config>", what a bundle compiles for the
 // precision a user names), else one registered for the fallback's own family, else `fallback`.

@@ -27,6 +27,8 @@ BITSERIAL = ["1A1W", "2A1W", "2A2W", "3A3W", "4A4W"]
 # MACs per cycle of each precision relative to 1A1W: an aAwW kernel does a*w popcount triples
 # per one-bit MAC, so its share of the popcount peak is peak / (a * w).
 PLANES = {p: int(p[0]) * int(p[2]) for p in BITSERIAL}
+SWEEP = ["%dA%dW" % (a, w) for a in (1, 2, 3, 4, 8) for w in (1, 2, 3, 4, 8)] + ["XNOR", "4A4W:sxs"]
+SWEEP_WORKLOADS = ["gemv4096", "gemm1024", "C2", "C5"]
 MX_PAIRS = ["MXFP4", "MXFP6", "MXFP6_E3M2", "MXINT8", "FP8aFP4w", "MXFP8", "f32aFP4w"]
 
 
@@ -188,7 +190,7 @@ def main():
     if args.quick:
         bs_regex, mx_regex = "^(peak/|C12/|gemm64/)", "^(C12/|gemm64/)"
     else:
-        bs_regex = "^(peak/|(%s)/|(%s)/)" % (layers, gemms)
+        bs_regex = "^(peak/|sweep-|(%s)/|(%s)/)" % (layers, gemms)
         mx_regex = "^((%s)/|(%s|gemv14336x4096)/)" % (layers, gemms)
     bs_json, mx_json = os.path.join(results_dir, "bitserial.json"), os.path.join(results_dir, "mx.json")
     bs_cmd = run_bench(os.path.join(args.build, "bench", "bitserial_bench"), bs_regex, bs_json, args.quick,
@@ -289,6 +291,8 @@ def main():
     r.append(table(mx, GEMMS + ["gemv14336x4096"] + LAYERS, MX_PAIRS,
                    lambda w, v: ratio(gops(mx, w, v), gops(mx, w, "onednn_s8"))))
 
+    r.append(sweep(bs, peaks))
+
     r.append("\n## All threads (%d), GOPS\n" % all_threads)
     r.append("lpgen splits each call's output rows (GEMV: columns) between threads; the peers use their own "
              "threading with the same count.\n")
@@ -324,6 +328,47 @@ def main():
     with open(args.out, "w") as f:
         f.write("\n".join(r) + "\n")
     print("wrote", args.out, "and", ", ".join(images))
+
+
+def algorithm_of(kernel):
+    if kernel.startswith("lpgen_mx_"):
+        return "int8"
+    if "gemv" in kernel:
+        return "gemv"
+    return "popc" if kernel.startswith("lpgen_bs_") else "?"
+
+
+def sweep(bs, peaks):
+    """The precision sweep: each cell GOPS, the algorithm that ran, x oneDNN int8 in the same run, and
+    the fraction of its ceiling (GEMV: the weights' read-bandwidth bound; else the larger of the
+    popcount peak / (a*w) and the int8 dot-product peak)."""
+    lines = ["\n## Precision sweep (single thread), GOPS\n",
+             "Each cell: GOPS, the algorithm the dispatcher chose (`popc`: popcount over bit-planes, `gemv`: "
+             "the popcount GEMV kernels, `int8`: the int8 dot-product path), the ratio to oneDNN int8 on the "
+             "same shape in the same run, and the fraction of the cell's ceiling: for the GEMV the read-"
+             "bandwidth bound of its weights (`bound_w1` / w), else max(popcount peak / (a*w), int8 dot-product "
+             "peak). Kernel only: activations are packed before the timed loop; weights prepared once.\n",
+             "| precision | " + " | ".join(SWEEP_WORKLOADS) + " |", "|---|" + "---|" * len(SWEEP_WORKLOADS)]
+    bound_w1 = gops(bs, "gemv4096", "bound_w1")
+    for p in SWEEP:
+        a, w = (1, 1) if p == "XNOR" else (int(p[0]), int(p[2]))
+        cells = []
+        for wl in SWEEP_WORKLOADS:
+            g = gops(bs, "sweep-" + wl, p)
+            if g is None:
+                cells.append("–")
+                continue
+            if wl.startswith("gemv"):
+                ceiling = bound_w1 / w if bound_w1 else None
+            else:
+                pop = peaks["popcount_mix"] / (a * w) if peaks.get("popcount_mix") else None
+                ceiling = max(x for x in (pop, peaks.get("int8_dot")) if x is not None) if (pop or peaks.get("int8_dot")) else None
+            peer = ratio(g, gops(bs, wl, "onednn_s8"))
+            frac = ratio(g, ceiling)
+            cells.append("%s %s, %sx, %s%%" % (fmt(g), algorithm_of(label(bs, "sweep-" + wl, p)),
+                                               fmt(peer, 2), fmt(100 * frac if frac else None, 0)))
+        lines.append("| %s | %s |" % (p, " | ".join(cells)))
+    return "\n".join(lines) + "\n"
 
 
 def targets(bs, mx, peaks):

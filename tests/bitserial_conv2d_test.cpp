@@ -55,12 +55,15 @@ const Conv2dShape kShapes[] = {
 
 class BitserialConv2d : public PerIsa {};
 
+// Both algorithms (the 1x1 shapes run as GEMMs, which may take the int8 dot product).
 TEST_P(BitserialConv2d, matches_reference_on_kernel_sizes_strides_dilation_and_padding) {
     std::mt19937 rng(11);
+    for (BitserialAlgorithm algorithm : {BitserialAlgorithm::Popcount, BitserialAlgorithm::Int8Dot})
     for (const Conv2dShape &s : kShapes)
-        for (auto [ab, wb] : {std::pair{1, 1}, {2, 1}, {2, 2}, {4, 4}, {3, 2}})
+        for (auto [ab, wb] : {std::pair{1, 1}, {2, 1}, {2, 2}, {4, 4}, {3, 2}, {8, 3}})
             for (Encoding ae : test::kEncodings)
                 for (Encoding we : test::kEncodings) {
+                    const test::ForcedAlgorithm forced(algorithm);
                     ConvCase c(s, {ab, ae, 0}, {wb, we, 0}, rng);
                     ASSERT_EQ(c.run_i32(), narrow(c.expected()))
                         << s.height << "x" << s.width << "x" << s.channels << " k" << s.kernel_h << " s" << s.stride_h

@@ -35,15 +35,19 @@ std::vector<int32_t> narrow(const std::vector<int64_t> &v) { return std::vector<
 
 class BitserialGemm : public PerIsa {};
 
+// Both algorithms (popcount over planes, the int8 dot product) for every pair.
 TEST_P(BitserialGemm, matches_reference_for_all_bit_pairs_and_encoding_pairs) {
     std::mt19937 rng(3);
+    for (BitserialAlgorithm algorithm : {BitserialAlgorithm::Popcount, BitserialAlgorithm::Int8Dot})
     for (int abits = 1; abits <= 8; ++abits)
         for (int wbits = 1; wbits <= 8; ++wbits)
             for (Encoding ae : test::kEncodings)
                 for (Encoding we : test::kEncodings) {
+                    const test::ForcedAlgorithm forced(algorithm);
                     GemmCase c({5, 19, 137}, {abits, ae, 0}, {wbits, we, 0}, rng);
                     ASSERT_EQ(c.run_i32(), narrow(c.expected()))
-                        << "a" << abits << test::encoding_name(ae) << " w" << wbits << test::encoding_name(we);
+                        << "a" << abits << test::encoding_name(ae) << " w" << wbits << test::encoding_name(we)
+                        << (algorithm == BitserialAlgorithm::Int8Dot ? " int8" : " popcount");
                 }
 }
 
@@ -110,6 +114,7 @@ TEST_P(BitserialGemm, int32_output_refuses_sums_that_could_overflow_and_fp32_car
 // The fixed-width fp32 kernels accumulate in int32: sums that could leave it (here 4A4W with
 // zero points, 271 * 271 * 40000 > 2^31) must go to the generic int64 kernel and stay exact.
 TEST_P(BitserialGemm, fp32_output_of_specialized_widths_falls_back_when_int32_could_overflow) {
+    const test::ForcedAlgorithm popcount(BitserialAlgorithm::Popcount);  // the int8 path sums in int64 anyway
     std::mt19937 rng(12);
     GemmCase c({1, 2, 40000}, {4, Encoding::Unsigned, -256}, {4, Encoding::Unsigned, -256}, rng);
     std::fill(c.a_codes.begin(), c.a_codes.end(), 15);

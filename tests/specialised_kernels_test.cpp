@@ -1,9 +1,11 @@
 // Kernels specialised for one bit-serial configuration: how configurations are spelt, that the
 // prebuilt XNOR kernels serve XNOR calls exactly (padded convolutions, GEMM tails, GEMV), and
 // that a kernel registered for a configuration serves that configuration and no other.
+#include <cmath>
 #include <random>
 
 #include "bitserial_config.h"
+#include "bitserial_int8.h"
 #include "lpgen/lpgen.h"
 #include "reference/reference.h"
 #include "test_support.h"
@@ -137,6 +139,7 @@ TEST_P(SpecialisedKernels, XnorKernelsServeXnorCallsExactly) {
 // points at the same shape keep the library's kernel. (The registered function is the generic
 // kernel, which computes any configuration: what differs is only who is asked.)
 TEST_P(SpecialisedKernels, AConfiguredKernelServesItsConfigurationOnly) {
+    const test::ForcedAlgorithm popcount_kernels(BitserialAlgorithm::Popcount);
     std::mt19937 rng(42);
     const GemmShape s{6, 10, 100};
     const auto a = test::random_codes(size_t(s.m) * s.k, 2, rng), w = test::random_codes(size_t(s.n) * s.k, 3, rng);
@@ -164,6 +167,156 @@ TEST_P(SpecialisedKernels, AConfiguredKernelServesItsConfigurationOnly) {
                   std::string::npos);
         EXPECT_EQ(last_dispatch().family, "bs_gemm_i32@2A3W:uzxs");  // what the tuner tunes
     }
+    {
+        // Through the int8 path the tuner tunes the int8 kernel that runs (an MX family).
+        const DispatchRecording recording;
+        const test::ForcedAlgorithm int8(BitserialAlgorithm::Int8Dot);
+        const std::string ran = run({2, Encoding::Unsigned, 1}, {3, Encoding::Signed, 0});
+        EXPECT_EQ(ran, "lpgen_" + last_dispatch().family + "__" + kernels().isa);
+        EXPECT_EQ(last_dispatch().family.rfind("mx_", 0), 0u) << last_dispatch().family;
+    }
+}
+
+// The int8 dot-product algorithm (bitserial_int8.h) against the reference and bit for bit
+// against popcount: every width pair x encoding pair, zero points, K around the blocks of 32
+// and the words of 64, int32 and fp32 (a NaN scale included), all-ones codes, 1x1 convs.
+TEST_P(SpecialisedKernels, Int8DotAlgorithmMatchesReferenceAndPopcount) {
+    std::mt19937 rng(43);
+    const float scales[] = {0.5f, -3.0f, std::nanf("")};
+    const test::ForcedAlgorithm restore(bitserial_algorithm());  // the loop below switches
+    for (int abits = 1; abits <= 8; ++abits)
+        for (int wbits = 1; wbits <= 8; ++wbits)
+            for (Encoding ae : test::kEncodings)
+                for (Encoding we : test::kEncodings) {
+                    const int az = ae == Encoding::Bipolar ? 0 : (abits + 2 * wbits) % 5 - 2;
+                    const int wz = we == Encoding::Bipolar ? 0 : (abits * wbits) % 3 - 1;
+                    const Operand a_op{abits, ae, az}, w_op{wbits, we, wz};
+                    const int ks[] = {1, 31, 33, 64, 65, 200};
+                    const GemmShape s{2 + (abits + wbits) % 5, 1 + (abits * 5 + wbits) % 9, ks[(abits + wbits) % 6]};
+                    const bool ones = (abits * wbits) % 7 == 0;
+                    const auto a = ones ? std::vector<uint8_t>(size_t(s.m) * s.k, uint8_t((1 << abits) - 1))
+                                        : test::random_codes(size_t(s.m) * s.k, abits, rng);
+                    const auto w = ones ? std::vector<uint8_t>(size_t(s.n) * s.k, uint8_t((1 << wbits) - 1))
+                                        : test::random_codes(size_t(s.n) * s.k, wbits, rng);
+                    const auto ap = ref::pack(a, s.m, s.k, abits), wp = ref::pack(w, s.n, s.k, wbits);
+                    const auto want = ref::gemm(a, w, s, a_op, w_op);
+                    const Fp32Epilogue e{&scales[(abits + wbits) % 3], 1, nullptr, 0, -1000.0f, 1000.0f};
+                    const std::string what = test::encoding_name(ae) + std::to_string(abits) + "x" +
+                                             test::encoding_name(we) + std::to_string(wbits);
+                    std::vector<int32_t> out(want.size());
+                    std::vector<float> real(want.size()), popcount(want.size());
+                    set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
+                    ASSERT_TRUE(use_int8_dot(s, a_op, w_op)) << what;
+                    const std::string name = bitserial_gemm(s, ap.data(), ap.size(), a_op, wp.data(), wp.size(), w_op,
+                                                            out.data(), out.size());
+                    EXPECT_NE(name.find("lpgen_mx_"), std::string::npos) << name;
+                    ASSERT_EQ(out, std::vector<int32_t>(want.begin(), want.end())) << what;
+                    bitserial_gemm(s, ap.data(), ap.size(), a_op, wp.data(), wp.size(), w_op, e, real.data(), real.size());
+                    set_bitserial_algorithm(BitserialAlgorithm::Popcount);
+                    bitserial_gemm(s, ap.data(), ap.size(), a_op, wp.data(), wp.size(), w_op, e, popcount.data(),
+                                   popcount.size());
+                    const auto expected = ref::fp32_epilogue(want, s.n, e);
+                    for (size_t i = 0; i < want.size(); ++i) {
+                        ASSERT_TRUE(test::same_bits_or_both_nan(real[i], expected[i])) << what << " at " << i;
+                        ASSERT_TRUE(test::same_bits_or_both_nan(real[i], popcount[i])) << what << " at " << i;
+                    }
+                }
+    // A 1x1 convolution through the C API: the handle prepares the int8 weights once.
+    set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
+    const lpgen_conv2d_shape pointwise{1, 5, 7, 300, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+    const lpgen_operand a_op{8, LPGEN_UNSIGNED, 3}, w_op{4, LPGEN_SIGNED, 0};
+    const auto a = test::random_codes(35 * 300, 8, rng), w = test::random_codes(40 * 300, 4, rng);
+    const auto ap = ref::pack(a, 35, 300, 8);
+    lpgen_bs_weights *handle = nullptr;
+    ASSERT_EQ(lpgen_bs_weights_conv2d(w.data(), w.size(), 40, 1, 1, 300, &w_op, &handle), LPGEN_OK);
+    const Conv2dShape cs{1, 5, 7, 300, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+    const auto want = ref::conv2d(a, w, cs, {8, Encoding::Unsigned, 3}, {4, Encoding::Signed, 0});
+    for (int call = 0; call < 2; ++call) {
+        std::vector<int32_t> out(want.size());
+        ASSERT_EQ(lpgen_bs_conv2d_i32(&pointwise, ap.data(), ap.size(), &a_op, handle, out.data(), out.size()), LPGEN_OK)
+            << lpgen_last_error();
+        EXPECT_NE(std::string(lpgen_last_kernel()).find("lpgen_mx_"), std::string::npos) << lpgen_last_kernel();
+        ASSERT_EQ(out, std::vector<int32_t>(want.begin(), want.end()));
+    }
+    lpgen_bs_weights_free(handle);
+}
+
+// Convolutions through the int8 path: padded taps are x = 0 in the MX window sums, and the
+// corrections count only the taps inside the image, so padding contributes exactly 0 for every
+// encoding and zero point (checked against the reference and bit for bit against popcount).
+TEST_P(SpecialisedKernels, Int8DotConvolutionsMatchReferenceAndPopcount) {
+    std::mt19937 rng(44);
+    const Conv2dShape shapes[] = {
+        {1, 9, 7, 70, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   // 3x3 same, C past one word
+        {2, 6, 5, 33, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},    // stride 2, batch 2, odd sizes
+        {1, 8, 6, 64, 24, 3, 3, 2, 2, 1, 1, 1, 0, 2, 0},   // asymmetric padding
+        {1, 9, 9, 40, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},    // dilation 2
+        {1, 4, 4, 5, 3, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2},     // window as large as the padded image
+        {1, 5, 5, 20, 6, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1},    // 1x1 with padding (a convolution, not a GEMM)
+    };
+    const float scale = 0.75f;
+    const Fp32Epilogue e{&scale, 1, nullptr, 0, -1e6f, 1e6f};
+    for (const Conv2dShape &s : shapes)
+        for (auto [ab, wb] : {std::pair{2, 3}, {4, 4}, {8, 2}, {3, 8}, {8, 8}})
+            for (Encoding ae : test::kEncodings)
+                for (Encoding we : test::kEncodings) {
+                    const Operand a_op{ab, ae, ae == Encoding::Bipolar ? 0 : 2}, w_op{wb, we, we == Encoding::Bipolar ? 0 : -1};
+                    const size_t pixels = size_t(s.batch) * s.height * s.width;
+                    const size_t taps = size_t(s.out_channels) * s.kernel_h * s.kernel_w;
+                    const auto a = test::random_codes(pixels * s.channels, ab, rng);
+                    const auto w = test::random_codes(taps * s.channels, wb, rng);
+                    const auto ap = ref::pack(a, int(pixels), s.channels, ab);
+                    const auto wp = ref::pack(w, int(taps), s.channels, wb);
+                    const auto want = ref::conv2d(a, w, s, a_op, w_op);
+                    const std::string what = std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) + " s" +
+                                             std::to_string(s.stride_h) + " " + test::encoding_name(ae) +
+                                             std::to_string(ab) + "x" + test::encoding_name(we) + std::to_string(wb);
+                    std::vector<int32_t> out(want.size());
+                    std::vector<float> real(want.size()), popcount(want.size());
+                    {
+                        const test::ForcedAlgorithm int8(BitserialAlgorithm::Int8Dot);
+                        ASSERT_TRUE(use_int8_dot(s, a_op, w_op)) << what;
+                        const std::string name = bitserial_conv2d(s, ap.data(), ap.size(), a_op, wp.data(), wp.size(),
+                                                                  w_op, out.data(), out.size());
+                        EXPECT_NE(name.find("lpgen_mx_"), std::string::npos) << name;
+                        ASSERT_EQ(out, std::vector<int32_t>(want.begin(), want.end())) << what;
+                        bitserial_conv2d(s, ap.data(), ap.size(), a_op, wp.data(), wp.size(), w_op, e, real.data(),
+                                         real.size());
+                    }
+                    const test::ForcedAlgorithm popcount_kernels(BitserialAlgorithm::Popcount);
+                    bitserial_conv2d(s, ap.data(), ap.size(), a_op, wp.data(), wp.size(), w_op, e, popcount.data(),
+                                     popcount.size());
+                    ASSERT_EQ(real, ref::fp32_epilogue(want, s.out_channels, e)) << what;
+                    ASSERT_EQ(real, popcount) << what;
+                }
+}
+
+// The rule when nothing is forced (x86, where it was measured; ARM keeps popcount): GEMMs take
+// int8 from 6 plane pairs at M >= 2 (convolutions from 10); popcount for fewer, for GEMVs (the packed planes are fewer bytes to
+// stream), and wherever fp32 could not hold the int8 path's partial sums exactly (then even a
+// forced int8 path declines).
+TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
+    const Operand u2{2, Encoding::Unsigned, 0}, u3{3, Encoding::Unsigned, 0}, s4{4, Encoding::Signed, 0},
+        u8{8, Encoding::Unsigned, 0}, s8{8, Encoding::Signed, 0};
+    const bool x86 = GetParam().rfind("x86", 0) == 0;
+    ASSERT_EQ(bitserial_algorithm(), BitserialAlgorithm::Auto);
+    EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 512}, u2, u2));
+    EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 512}, u2, u3), x86);
+    EXPECT_EQ(use_int8_dot(GemmShape{2, 64, 512}, s4, s4), x86);
+    EXPECT_FALSE(use_int8_dot(GemmShape{1, 64, 512}, s4, s4));
+    EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 1024}, u8, s8), x86);  // 1024 * 128 * 128 = 2^24
+    EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8));
+    // Convolutions (windows gathered first) from 10 plane pairs; 1x1 ones are GEMMs.
+    const Operand u4{4, Encoding::Unsigned, 0}, u1{1, Encoding::Unsigned, 0};
+    const Conv2dShape c2{1, 56, 56, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    EXPECT_FALSE(use_int8_dot(c2, u8, u1));
+    EXPECT_EQ(use_int8_dot(c2, u3, u4), x86);
+    EXPECT_TRUE(int8_dot_exact(74565, Operand{4, Encoding::Bipolar, 0}, s4));  // 74565 * 15 * 15 < 2^24
+    EXPECT_FALSE(int8_dot_exact(74566, Operand{4, Encoding::Bipolar, 0}, s4));
+    set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
+    EXPECT_TRUE(use_int8_dot(GemmShape{1, 64, 512}, u2, u2));
+    EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8));
+    set_bitserial_algorithm(BitserialAlgorithm::Auto);
 }
 
 LPGEN_INSTANTIATE_PER_ISA(SpecialisedKernels);

@@ -71,12 +71,20 @@ struct GemmShape {
     int m = 0, n = 0, k = 0;
 };
 
+// The int8 path's copy of a weights handle's values, built on first use (runtime/bitserial_int8.h).
+class Int8DotCache;
+
 // C[m][n] = sum_k a[m][k] * w[n][k]; a packed as [M][a.bits][Kw], w as [N][w.bits][Kw].
+// Two algorithms compute it, bit for bit the same: popcount over the bit-planes, or, from a
+// few plane pairs on (and M >= 2), the int8 dot-product kernels on the codes (the kernel name
+// says which ran). `int8` is the weights' cache for that path; without one the int8 path
+// unpacks the weights in every call (the C API's weights handles keep one).
 const char *bitserial_gemm(const GemmShape &shape, const uint64_t *a, size_t a_words, const Operand &a_op,
-                           const uint64_t *w, size_t w_words, const Operand &w_op, int32_t *out, size_t out_count);
+                           const uint64_t *w, size_t w_words, const Operand &w_op, int32_t *out, size_t out_count,
+                           Int8DotCache *int8 = nullptr);
 const char *bitserial_gemm(const GemmShape &shape, const uint64_t *a, size_t a_words, const Operand &a_op,
                            const uint64_t *w, size_t w_words, const Operand &w_op, const Fp32Epilogue &epilogue,
-                           float *out, size_t out_count);
+                           float *out, size_t out_count, Int8DotCache *int8 = nullptr);
 // Requantize-and-pack: out is [M][next.bits][ceil(N/64)], ready to be the next layer's `a`.
 const char *bitserial_gemm(const GemmShape &shape, const uint64_t *a, size_t a_words, const Operand &a_op,
                            const uint64_t *w, size_t w_words, const Operand &w_op, const Fp32Epilogue &epilogue,
@@ -94,12 +102,13 @@ struct Conv2dShape {
 };
 
 // a packed as [N][H][W][a.bits][Cw], w as [OC][KH][KW][w.bits][Cw]; out NHWC [N][OH][OW][OC].
+// 1x1 unpadded convolutions are GEMMs and may take the int8 path too (`int8` as above).
 const char *bitserial_conv2d(const Conv2dShape &shape, const uint64_t *a, size_t a_words, const Operand &a_op,
                              const uint64_t *w, size_t w_words, const Operand &w_op, int32_t *out,
-                             size_t out_count);
+                             size_t out_count, Int8DotCache *int8 = nullptr);
 const char *bitserial_conv2d(const Conv2dShape &shape, const uint64_t *a, size_t a_words, const Operand &a_op,
                              const uint64_t *w, size_t w_words, const Operand &w_op, const Fp32Epilogue &epilogue,
-                             float *out, size_t out_count);
+                             float *out, size_t out_count, Int8DotCache *int8 = nullptr);
 // Requantize-and-pack: out is [N][OH][OW][next.bits][ceil(OC/64)].
 const char *bitserial_conv2d(const Conv2dShape &shape, const uint64_t *a, size_t a_words, const Operand &a_op,
                              const uint64_t *w, size_t w_words, const Operand &w_op, const Fp32Epilogue &epilogue,

@@ -1,0 +1,89 @@
+// Bit-serial GEMMs through the int8 dot-product kernels: the second algorithm of the family.
+//
+// Popcount over bit-planes costs a * w passes; an int8 dot product (vpdpbusd, vpmaddubsw,
+// smlal) costs one whatever the widths, so past a few planes it wins (the dispatch rule is in
+// bitserial_int8.cpp, measured). Every encoding is affine in its code's unsigned reading u' (the
+// code itself, with the top bit flipped for signed): value = s * u' + o, s = 1 (2 for bipolar),
+// o from the encoding and the zero point. Each u' is stored as an int8 x = u' - c (c = 128 for
+// 8-bit operands, else 0), so
+//     dot = s_a s_w sum(x_a x_w) + s_a B sum(x_a) + A s_w sum(x_w) + K A B,
+//     A = s_a c_a + o_a, B = s_w c_w + o_w,
+// and sum(x_a x_w) is an MXINT8 GEMM whose every block scale is 1: blocks are summed exactly in
+// int32 and combined in fp32, exact while every partial sum stays below 2^24 (int8_dot_exact()
+// checks K * max|x_a| * max|x_w| <= 2^24). The row and column sums and the epilogue are then
+// applied in int64 and fp32 exactly as the popcount kernels do, so both algorithms give
+// bit-identical results.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "lpgen/bitserial.hpp"
+#include "lpgen/mx.hpp"
+
+namespace lpgen {
+
+// Weights as the int8 path reads them, prepared once from their packed planes: GEMM weights
+// [N][K] (one tap), or conv2d weights [OC][KH][KW][C] (a tap per kernel position).
+struct Int8DotWeights {
+    int rows = 0, taps = 1;  // N or OC; KH * KW
+    Operand op;
+    std::unique_ptr<MxWeights> mx;  // x_w as MXINT8 elements, every block scale 1
+    std::vector<int64_t> tap_sums;  // [rows][taps]: sum over the tap's values of x_w
+};
+
+std::unique_ptr<Int8DotWeights> prepare_int8_dot(const uint64_t *w, int n, int k, const Operand &w_op);
+std::unique_ptr<Int8DotWeights> prepare_int8_dot_conv2d(const uint64_t *w, const Conv2dShape &s, const Operand &w_op);
+
+// Built on first use, once, however many threads call (a weights handle holds one). A conv2d
+// handle may serve both layouts: 1x1 unpadded calls run as GEMMs, padded ones as convolutions.
+class Int8DotCache {
+public:
+    template <typename Make>
+    const Int8DotWeights &gemm(Make &&make) {
+        return get(gemm_, std::forward<Make>(make));
+    }
+    template <typename Make>
+    const Int8DotWeights &conv2d(Make &&make) {
+        return get(conv2d_, std::forward<Make>(make));
+    }
+
+private:
+    struct Slot {
+        std::once_flag once;
+        std::unique_ptr<Int8DotWeights> weights;
+    };
+    template <typename Make>
+    static const Int8DotWeights &get(Slot &slot, Make &&make) {
+        std::call_once(slot.once, [&] { slot.weights = make(); });
+        return *slot.weights;
+    }
+    Slot gemm_, conv2d_;
+};
+
+// Which algorithm serves a bit-serial GEMM: the measured rule, or one forced (tests, benchmarks).
+enum class BitserialAlgorithm { Auto, Popcount, Int8Dot };
+void set_bitserial_algorithm(BitserialAlgorithm algorithm);
+BitserialAlgorithm bitserial_algorithm();
+
+// Whether the int8 path computes a GEMM of reduction length k exactly for these operands.
+bool int8_dot_exact(int64_t k, const Operand &a, const Operand &w);
+// Whether it serves this call: exact, and either forced or faster by the measured rule.
+bool use_int8_dot(const GemmShape &s, const Operand &a, const Operand &w);
+bool use_int8_dot(const Conv2dShape &s, const Operand &a, const Operand &w);
+
+// out[m][n] (int32, or fp32 through the epilogue). Arguments already validated.
+const char *int8_dot_gemm(const GemmShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
+                          int32_t *out);
+const char *int8_dot_gemm(const GemmShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
+                          const Fp32Epilogue &e, float *out);
+// out NHWC [N][OH][OW][OC]; padded taps contribute exactly 0, as in the popcount kernels.
+const char *int8_dot_conv2d(const Conv2dShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
+                            int32_t *out);
+const char *int8_dot_conv2d(const Conv2dShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
+                            const Fp32Epilogue &e, float *out);
+
+}  // namespace lpgen
