@@ -38,8 +38,9 @@ void bitserial_conv(benchmark::State &state, Conv2dShape s, Precision p) {
                     s.out_channels * s.kernel_h * s.kernel_w, s.channels, p.wbits);
     std::vector<int32_t> out(size_t(s.batch) * s.out_height() * s.out_width() * s.out_channels);
     const Operand ao{p.abits, p.a_encoding}, wo{p.wbits, p.w_encoding};
-    Int8DotCache int8;  // as a weights handle keeps it: the int8 path's weights are made once
-    const char *kernel = "";
+    Int8DotCache int8;  // as a weights handle keeps it: the int8 path's weights are made once,
+    // by this untimed first call
+    const char *kernel = bitserial_conv2d(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size(), &int8);
     for (auto _ : state) {
         kernel = bitserial_conv2d(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size(), &int8);
         benchmark::DoNotOptimize(out.data());
@@ -52,8 +53,8 @@ void bitserial_gemm_bench(benchmark::State &state, GemmShape s, Precision p) {
     auto w = packed(random_codes(size_t(s.n) * s.k, p.wbits, 4), s.n, s.k, p.wbits);
     std::vector<int32_t> out(size_t(s.m) * s.n);
     const Operand ao{p.abits, p.a_encoding}, wo{p.wbits, p.w_encoding};
-    Int8DotCache int8;
-    const char *kernel = "";
+    Int8DotCache int8;  // filled by this untimed first call, as a weights handle's first call does
+    const char *kernel = bitserial_gemm(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size(), &int8);
     for (auto _ : state) {
         kernel = bitserial_gemm(s, a.data(), a.size(), ao, w.data(), w.size(), wo, out.data(), out.size(), &int8);
         benchmark::DoNotOptimize(out.data());

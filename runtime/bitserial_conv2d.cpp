@@ -22,9 +22,11 @@ Work work(const Conv2dShape &s, const Operand &a, const Operand &w) {
 
 // The int8 dot-product path (bitserial_int8.h) unless a bundle's kernel was generated for
 // exactly this configuration and shape.
-bool takes_int8_dot(const char *family, const Conv2dShape &s, const Operand &a, const Operand &w) {
+bool takes_int8_dot(const char *family, const Conv2dShape &s, const Operand &a, const Operand &w, const Int8DotCache *cache) {
     if (!use_int8_dot(s, a, w)) return false;
-    return bitserial_algorithm() == BitserialAlgorithm::Int8Dot || !has_configured_kernel(family, config_of(a, w, false), s);
+    if (bitserial_algorithm() == BitserialAlgorithm::Int8Dot) return true;
+    // Without a weights handle's cache the int8 weights would be made again in every call.
+    return cache != nullptr && !has_configured_kernel(family, config_of(a, w, false), s);
 }
 
 const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const Conv2dShape &s, const Operand &w_op) {
@@ -104,7 +106,7 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     if (auto g = as_gemm(s, a, a_words, a_op.bits)) {
         return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, out, out_count, int8);
     }
-    if (takes_int8_dot("bs_conv2d_i32", s, a_op, w_op)) return int8_dot_conv2d(s, a, a_op, int8_weights(int8, w, s, w_op), out);
+    if (takes_int8_dot("bs_conv2d_i32", s, a_op, w_op, int8)) return int8_dot_conv2d(s, a, a_op, int8_weights(int8, w, s, w_op), out);
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
     const KernelSet &set = kernels();
     const auto kernel = configured_or("bs_conv2d_i32", config_of(a_op, w_op, false),
@@ -124,7 +126,7 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     if (auto g = as_gemm(s, a, a_words, a_op.bits)) {
         return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, e, out, out_count, int8);
     }
-    if (takes_int8_dot("bs_conv2d_f32", s, a_op, w_op)) {
+    if (takes_int8_dot("bs_conv2d_f32", s, a_op, w_op, int8)) {
         return int8_dot_conv2d(s, a, a_op, int8_weights(int8, w, s, w_op), e, out);
     }
     auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);

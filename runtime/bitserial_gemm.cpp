@@ -27,9 +27,11 @@ Work work(const GemmShape &s, const Operand &a, const Operand &w) {
 
 // The int8 dot-product path serves the call (bitserial_int8.h) unless a kernel was generated
 // and registered for exactly this configuration and shape (a bundle's), which a user tuned.
-bool takes_int8_dot(const char *family, const GemmShape &s, const Operand &a, const Operand &w) {
+bool takes_int8_dot(const char *family, const GemmShape &s, const Operand &a, const Operand &w, const Int8DotCache *cache) {
     if (!use_int8_dot(s, a, w)) return false;
-    return bitserial_algorithm() == BitserialAlgorithm::Int8Dot || !has_configured_kernel(family, config_of(a, w, false), s);
+    if (bitserial_algorithm() == BitserialAlgorithm::Int8Dot) return true;
+    // Without a weights handle's cache the int8 weights would be made again in every call.
+    return cache != nullptr && !has_configured_kernel(family, config_of(a, w, false), s);
 }
 
 // The weights as the int8 path reads them: the handle's cached copy, or one made for this call.
@@ -67,7 +69,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     GemmViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
     check_buffer(out, out_count, size_t(s.m) * size_t(s.n), "output");
     check_int32_range(s.k, a_op, w_op);
-    if (takes_int8_dot("bs_gemm_i32", s, a_op, w_op)) return int8_dot_gemm(s, a, a_op, int8_weights(int8, w, s, w_op), out);
+    if (takes_int8_dot("bs_gemm_i32", s, a_op, w_op, int8)) return int8_dot_gemm(s, a, a_op, int8_weights(int8, w, s, w_op), out);
     auto result = dense_view(out, {s.n, s.m});
     const KernelSet &set = kernels();
     const BitserialConfig config = config_of(a_op, w_op, false);
@@ -92,7 +94,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     GemmViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
     check_epilogue(e, s.n);
     check_buffer(out, out_count, size_t(s.m) * size_t(s.n), "output");
-    if (takes_int8_dot("bs_gemm_f32", s, a_op, w_op)) {
+    if (takes_int8_dot("bs_gemm_f32", s, a_op, w_op, int8)) {
         return int8_dot_gemm(s, a, a_op, int8_weights(int8, w, s, w_op), e, out);
     }
     auto scale = per_channel_view(e.scale, e.scale_count, s.n);

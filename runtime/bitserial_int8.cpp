@@ -25,9 +25,12 @@ constexpr int64_t kExactFp32 = int64_t(1) << 24;
 // outputs with the activations quantized in the call: GEMM 1024^3 2A2W popcount 385 / 124 GOPS
 // (AVX-512 / AVX2) against int8 244 / 86, 2A3W 172 / 67 against 245 / 88. Convolutions gather
 // their windows first (the MX conv), so there it takes more planes: ResNet-18 C2 8A1W popcount
-// 134 against int8 119, 2A4W 124 / 120, 3A4W 88 / 117, 4A4W 94 / 118. On ARM, where nothing
-// has measured it yet, popcount (the paper's A53 method) stays the default.
+// 134 against int8 119, 2A4W 124 / 120, 3A4W 88 / 117, 4A4W 94 / 118. A GEMV streams its
+// weights once, int8 ones being 8 bits a weight where the planes are w: GEMV 1x4096x4096 int8
+// 43 GOPS whatever the widths, popcount 3A3W 49, 4A3W 44, 3A4W 41, 4A4W 31, 8A2W 35. On ARM,
+// where nothing has measured it yet, popcount (the paper's A53 method) stays the default.
 constexpr int kGemmFromPlanePairs = 6;
+constexpr int kGemvFromPlanePairs = 12;
 constexpr int kConvFromPlanePairs = 10;
 
 bool measured_isa() { return std::strncmp(kernels().isa, "x86", 3) == 0; }
@@ -230,8 +233,8 @@ bool rule(int64_t rows, int64_t k, const Operand &a, const Operand &w, int from_
     switch (bitserial_algorithm()) {
         case BitserialAlgorithm::Popcount: return false;
         case BitserialAlgorithm::Int8Dot: return true;
-        // A GEMV streams the weights once: their packed planes are w bits a weight, int8 is 8.
-        case BitserialAlgorithm::Auto: return measured_isa() && rows >= 2 && a.bits * w.bits >= from_plane_pairs;
+        case BitserialAlgorithm::Auto:
+            return measured_isa() && a.bits * w.bits >= (rows == 1 ? kGemvFromPlanePairs : from_plane_pairs);
     }
     return false;
 }

@@ -292,9 +292,9 @@ TEST_P(SpecialisedKernels, Int8DotConvolutionsMatchReferenceAndPopcount) {
 }
 
 // The rule when nothing is forced (x86, where it was measured; ARM keeps popcount): GEMMs take
-// int8 from 6 plane pairs at M >= 2 (convolutions from 10); popcount for fewer, for GEMVs (the packed planes are fewer bytes to
-// stream), and wherever fp32 could not hold the int8 path's partial sums exactly (then even a
-// forced int8 path declines).
+// int8 from 6 plane pairs at M >= 2, GEMVs from 12 (the packed planes are fewer bytes to
+// stream), convolutions from 10; popcount for fewer, and wherever fp32 could not hold the int8
+// path's partial sums exactly (then even a forced int8 path declines).
 TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
     const Operand u2{2, Encoding::Unsigned, 0}, u3{3, Encoding::Unsigned, 0}, s4{4, Encoding::Signed, 0},
         u8{8, Encoding::Unsigned, 0}, s8{8, Encoding::Signed, 0};
@@ -303,7 +303,8 @@ TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
     EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 512}, u2, u2));
     EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 512}, u2, u3), x86);
     EXPECT_EQ(use_int8_dot(GemmShape{2, 64, 512}, s4, s4), x86);
-    EXPECT_FALSE(use_int8_dot(GemmShape{1, 64, 512}, s4, s4));
+    EXPECT_FALSE(use_int8_dot(GemmShape{1, 64, 512}, u2, u3));  // a GEMV from 12 plane pairs
+    EXPECT_EQ(use_int8_dot(GemmShape{1, 64, 512}, s4, s4), x86);
     EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 1024}, u8, s8), x86);  // 1024 * 128 * 128 = 2^24
     EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8));
     // Convolutions (windows gathered first) from 10 plane pairs; 1x1 ones are GEMMs.
@@ -317,6 +318,29 @@ TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
     EXPECT_TRUE(use_int8_dot(GemmShape{1, 64, 512}, u2, u2));
     EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8));
     set_bitserial_algorithm(BitserialAlgorithm::Auto);
+}
+
+// Unforced, a weights handle's calls take the rule's algorithm; raw packed weights (no handle,
+// so no place to keep the int8 copy) take popcount rather than unpack the weights every call.
+TEST_P(SpecialisedKernels, HandlesTakeTheRuleRawWeightsTakePopcount) {
+    std::mt19937 rng(45);
+    const lpgen_gemm_shape shape{8, 70, 300};
+    const lpgen_operand op{4, LPGEN_UNSIGNED, 0};
+    const auto a = test::random_codes(8 * 300, 4, rng), w = test::random_codes(70 * 300, 4, rng);
+    const auto ap = ref::pack(a, 8, 300, 4), wp = ref::pack(w, 70, 300, 4);
+    lpgen_bs_weights *handle = nullptr;
+    ASSERT_EQ(lpgen_bs_weights_gemm(w.data(), w.size(), 70, 300, &op, &handle), LPGEN_OK);
+    std::vector<int32_t> by_handle(8 * 70), raw(8 * 70);
+    ASSERT_EQ(lpgen_bs_gemm_i32(&shape, ap.data(), ap.size(), &op, handle, by_handle.data(), by_handle.size()), LPGEN_OK);
+    const std::string handle_kernel = lpgen_last_kernel();
+    lpgen_bs_weights_free(handle);
+    const Operand cop{4, Encoding::Unsigned, 0};
+    const std::string raw_kernel =
+        bitserial_gemm({8, 70, 300}, ap.data(), ap.size(), cop, wp.data(), wp.size(), cop, raw.data(), raw.size());
+    const bool x86 = GetParam().rfind("x86", 0) == 0;
+    EXPECT_EQ(handle_kernel.rfind("lpgen_mx_", 0) == 0, x86) << handle_kernel;
+    EXPECT_EQ(raw_kernel.rfind("lpgen_bs_gemm_i32_a4w4__", 0), 0u) << raw_kernel;
+    EXPECT_EQ(by_handle, raw);
 }
 
 LPGEN_INSTANTIATE_PER_ISA(SpecialisedKernels);

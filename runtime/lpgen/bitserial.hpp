@@ -77,8 +77,9 @@ class Int8DotCache;
 // C[m][n] = sum_k a[m][k] * w[n][k]; a packed as [M][a.bits][Kw], w as [N][w.bits][Kw].
 // Two algorithms compute it, bit for bit the same: popcount over the bit-planes, or, from a
 // few plane pairs on (and M >= 2), the int8 dot-product kernels on the codes (the kernel name
-// says which ran). `int8` is the weights' cache for that path; without one the int8 path
-// unpacks the weights in every call (the C API's weights handles keep one).
+// says which ran). `int8` is the weights' cache for that path (the C API's weights handles keep
+// one); without one, calls take popcount unless the int8 path is forced (bitserial_int8.h),
+// which then unpacks the weights in every call.
 const char *bitserial_gemm(const GemmShape &shape, const uint64_t *a, size_t a_words, const Operand &a_op,
                            const uint64_t *w, size_t w_words, const Operand &w_op, int32_t *out, size_t out_count,
                            Int8DotCache *int8 = nullptr);
