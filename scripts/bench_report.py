@@ -346,10 +346,17 @@ def sweep(bs, peaks):
              "Each cell: GOPS, the algorithm the dispatcher chose (`popc`: popcount over bit-planes, `gemv`: "
              "the popcount GEMV kernels, `int8`: the int8 dot-product path), the ratio to oneDNN int8 on the "
              "same shape in the same run, and the fraction of the cell's ceiling: for the GEMV the read-"
-             "bandwidth bound of its weights (`bound_w1` / w), else max(popcount peak / (a*w), int8 dot-product "
-             "peak). Kernel only: activations are packed before the timed loop; weights prepared once.\n",
+             "bandwidth bound of its w-bit weights (`bound_w1`, `_w2`, `_w4` as measured; 3 and 8 bits from "
+             "`bound_w4` x 4 / w), else max(popcount peak / (a*w), int8 dot-product peak). Kernel only: activations are packed before the timed loop; weights prepared once.\n",
              "| precision | " + " | ".join(SWEEP_WORKLOADS) + " |", "|---|" + "---|" * len(SWEEP_WORKLOADS)]
-    bound_w1 = gops(bs, "gemv4096", "bound_w1")
+    bounds = {w: gops(bs, "gemv4096", "bound_w%d" % w) for w in (1, 2, 4)}
+
+    def gemv_bound(w):
+        # Measured at 1, 2 and 4-bit weights (2, 4, 8 MiB); past 4 bits the weights (12, 16 MiB)
+        # stream at the 4-bit working set's bandwidth, so the bound scales as 4 / w.
+        if w in bounds:
+            return bounds[w]
+        return bounds[4] * 4 / w if bounds[4] else None
     for p in SWEEP:
         a, w = (1, 1) if p == "XNOR" else (int(p[0]), int(p[2]))
         cells = []
@@ -359,7 +366,7 @@ def sweep(bs, peaks):
                 cells.append("–")
                 continue
             if wl.startswith("gemv"):
-                ceiling = bound_w1 / w if bound_w1 else None
+                ceiling = gemv_bound(w)
             else:
                 pop = peaks["popcount_mix"] / (a * w) if peaks.get("popcount_mix") else None
                 ceiling = max(x for x in (pop, peaks.get("int8_dot")) if x is not None) if (pop or peaks.get("int8_dot")) else None
