@@ -13,14 +13,6 @@ constexpr int kMinSliceRows = 16;
 // A GEMV (M = 1) is split over output columns instead, at least this many each.
 constexpr int kMinSliceColumns = 64;
 
-// The prebuilt GEMV kernel of a call: XNOR's, 1A1W's, or the generic one.
-template <typename Fn>
-Kernel<Fn> gemv_for(const Kernel<Fn> &generic, const Kernel<Fn> &binary, const Kernel<Fn> &xnor, const Operand &a,
-                    const Operand &w) {
-    if (is_xnor(a, w)) return xnor;
-    return a.bits == 1 && w.bits == 1 ? binary : generic;
-}
-
 Work work(const GemmShape &s, const Operand &a, const Operand &w) {
     return {double(s.m) * s.n * s.k * a.bits * w.bits / 8};
 }
@@ -74,7 +66,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     const KernelSet &set = kernels();
     const BitserialConfig config = config_of(a_op, w_op, false);
     if (s.m == 1) {
-        const auto prebuilt = gemv_for(set.gemv_i32, set.gemv_i32_a1w1, set.xnor.gemv_i32, a_op, w_op);
+        const auto prebuilt = prebuilt_for(set, &SpecializedBitserial::gemv_i32, set.gemv_i32, &XnorBitserial::gemv_i32, a_op, w_op);
         return run_kernel_sliced(configured_or("bs_gemm_i32_gemv", config, prebuilt, s), result, 0,
                                  kMinSliceColumns, work(s, a_op, w_op), v.a.raw_buffer(), v.w.raw_buffer(), s.k,
                                  a_op.bits, w_op.bits, static_cast<int32_t>(a_op.encoding),
@@ -107,7 +99,9 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     const BitserialConfig config = config_of(a_op, w_op, !narrow);
     const auto kernel =
         gemv ? configured_or("bs_gemm_f32_gemv", config,
-                             narrow ? gemv_for(set.gemv_f32, set.gemv_f32_a1w1, set.xnor.gemv_f32, a_op, w_op) : set.gemv_f32, s)
+                             narrow ? prebuilt_for(set, &SpecializedBitserial::gemv_f32, set.gemv_f32, &XnorBitserial::gemv_f32, a_op, w_op)
+                                    : set.gemv_f32,
+                             s)
              : configured_or("bs_gemm_f32", config,
                              narrow ? prebuilt_for(set, &SpecializedBitserial::gemm_f32, set.gemm_f32, &XnorBitserial::gemm_f32, a_op, w_op)
                                     : set.gemm_f32,

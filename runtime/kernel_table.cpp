@@ -19,15 +19,20 @@
             LPGEN_K(bs_gemm_f32, suffix), LPGEN_K(bs_gemm_packed, suffix), LPGEN_K(bs_conv2d_i32, suffix), \
             LPGEN_K(bs_conv2d_f32, suffix), LPGEN_K(bs_conv2d_packed, suffix),                         \
             {{1, 1, LPGEN_K(bs_gemm_i32_a1w1, suffix), LPGEN_K(bs_conv2d_i32_a1w1, suffix),     \
-              LPGEN_K(bs_gemm_f32_a1w1, suffix), LPGEN_K(bs_conv2d_f32_a1w1, suffix)},           \
+              LPGEN_K(bs_gemm_f32_a1w1, suffix), LPGEN_K(bs_conv2d_f32_a1w1, suffix),           \
+              LPGEN_K(bs_gemm_i32_gemv_a1w1, suffix), LPGEN_K(bs_gemm_f32_gemv_a1w1, suffix)},           \
              {2, 1, LPGEN_K(bs_gemm_i32_a2w1, suffix), LPGEN_K(bs_conv2d_i32_a2w1, suffix),     \
-              LPGEN_K(bs_gemm_f32_a2w1, suffix), LPGEN_K(bs_conv2d_f32_a2w1, suffix)},           \
+              LPGEN_K(bs_gemm_f32_a2w1, suffix), LPGEN_K(bs_conv2d_f32_a2w1, suffix),           \
+              LPGEN_K(bs_gemm_i32_gemv_a2w1, suffix), LPGEN_K(bs_gemm_f32_gemv_a2w1, suffix)},           \
              {2, 2, LPGEN_K(bs_gemm_i32_a2w2, suffix), LPGEN_K(bs_conv2d_i32_a2w2, suffix),     \
-              LPGEN_K(bs_gemm_f32_a2w2, suffix), LPGEN_K(bs_conv2d_f32_a2w2, suffix)},           \
+              LPGEN_K(bs_gemm_f32_a2w2, suffix), LPGEN_K(bs_conv2d_f32_a2w2, suffix),           \
+              LPGEN_K(bs_gemm_i32_gemv_a2w2, suffix), LPGEN_K(bs_gemm_f32_gemv_a2w2, suffix)},           \
              {3, 3, LPGEN_K(bs_gemm_i32_a3w3, suffix), LPGEN_K(bs_conv2d_i32_a3w3, suffix),     \
-              LPGEN_K(bs_gemm_f32_a3w3, suffix), LPGEN_K(bs_conv2d_f32_a3w3, suffix)},           \
+              LPGEN_K(bs_gemm_f32_a3w3, suffix), LPGEN_K(bs_conv2d_f32_a3w3, suffix),           \
+              LPGEN_K(bs_gemm_i32_gemv_a3w3, suffix), LPGEN_K(bs_gemm_f32_gemv_a3w3, suffix)},           \
              {4, 4, LPGEN_K(bs_gemm_i32_a4w4, suffix), LPGEN_K(bs_conv2d_i32_a4w4, suffix),     \
-              LPGEN_K(bs_gemm_f32_a4w4, suffix), LPGEN_K(bs_conv2d_f32_a4w4, suffix)}},          \
+              LPGEN_K(bs_gemm_f32_a4w4, suffix), LPGEN_K(bs_conv2d_f32_a4w4, suffix),           \
+              LPGEN_K(bs_gemm_i32_gemv_a4w4, suffix), LPGEN_K(bs_gemm_f32_gemv_a4w4, suffix)}},          \
             LPGEN_K(base_gemm_i8, suffix), LPGEN_K(base_gemm_i16, suffix), LPGEN_K(base_gemm_f32, suffix), \
             LPGEN_K(base_conv2d_i8, suffix), LPGEN_K(base_conv2d_i16, suffix),                         \
             LPGEN_K(base_conv2d_f32, suffix),                                                          \
@@ -43,8 +48,7 @@
             LPGEN_K(mx_gemm_i16_split, suffix), LPGEN_K(mx_gemv_i16_split, suffix),                    \
             LPGEN_K(mx_decode_i8, suffix), LPGEN_K(mx_gemm_i8, suffix), LPGEN_K(mx_gemv_i8, suffix),   \
             LPGEN_K(mx_gemm_i8_narrow, suffix), LPGEN_K(mx_gemv_i8_quads, suffix),                     \
-            LPGEN_K(bs_gemm_i32_gemv, suffix), LPGEN_K(bs_gemm_i32_gemv_a1w1, suffix),                 \
-            LPGEN_K(bs_gemm_f32_gemv, suffix), LPGEN_K(bs_gemm_f32_gemv_a1w1, suffix),                 \
+            LPGEN_K(bs_gemm_i32_gemv, suffix), LPGEN_K(bs_gemm_f32_gemv, suffix),                      \
             {LPGEN_K(bs_gemm_i32_xnor, suffix), LPGEN_K(bs_gemm_f32_xnor, suffix),                     \
              LPGEN_K(bs_conv2d_i32_xnor, suffix), LPGEN_K(bs_conv2d_f32_xnor, suffix),                 \
              LPGEN_K(bs_gemm_i32_gemv_xnor, suffix), LPGEN_K(bs_gemm_f32_gemv_xnor, suffix)}            \

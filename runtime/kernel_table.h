@@ -56,6 +56,8 @@ struct SpecializedBitserial {
     Kernel<BsConvI32Fn> conv2d_i32;
     Kernel<BsGemmF32Fn> gemm_f32;
     Kernel<BsConvF32Fn> conv2d_f32;
+    Kernel<BsGemmI32Fn> gemv_i32;  // M = 1
+    Kernel<BsGemmF32Fn> gemv_f32;
 };
 
 // XNOR: 1A1W, bipolar x bipolar, no zero points, all fixed at generation.
@@ -93,9 +95,9 @@ struct KernelSet {
     Kernel<MxGemmI8Fn> mx_gemm_i8, mx_gemv_i8;
     Kernel<MxGemmI8Fn> mx_gemm_i8_narrow;  // int16 block sums where the dot product is pairs
     Kernel<MxGemmI8Fn> mx_gemv_i8_quads;  // 4-way int32 products everywhere: takes every int8 pair
-    // Bit-serial GEMV (M = 1): generic widths, and 1A1W.
-    Kernel<BsGemmI32Fn> gemv_i32, gemv_i32_a1w1;
-    Kernel<BsGemmF32Fn> gemv_f32, gemv_f32_a1w1;
+    // Bit-serial GEMV (M = 1), generic widths (the specialized ones are in `specialized`).
+    Kernel<BsGemmI32Fn> gemv_i32;
+    Kernel<BsGemmF32Fn> gemv_f32;
     XnorBitserial xnor;
 };
 
@@ -108,6 +110,14 @@ Kernel<Fn> for_widths(const KernelSet &set, Kernel<Fn> SpecializedBitserial::*me
         if (sp.abits == abits && sp.wbits == wbits) return sp.*member;
     }
     return generic;
+}
+
+// Whether `set` has kernels compiled for these bit widths.
+inline bool has_specialized_widths(const KernelSet &set, int abits, int wbits) {
+    for (const SpecializedBitserial &sp : set.specialized) {
+        if (sp.abits == abits && sp.wbits == wbits) return true;
+    }
+    return false;
 }
 
 // Whether a call is XNOR's configuration: 1A1W, bipolar x bipolar, no zero points.

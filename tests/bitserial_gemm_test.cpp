@@ -253,6 +253,11 @@ TEST_P(BitserialGemm, gemv_matches_reference_for_every_width_and_encoding) {
     name = bitserial_gemm(wide.shape, wide.a_packed.data(), wide.a_packed.size(), wide.a, wide.w_packed.data(),
                           wide.w_packed.size(), wide.w, out.data(), out.size());
     EXPECT_NE(name.find("lpgen_bs_gemm_i32_gemv__"), std::string::npos) << name;
+    GemmCase fixed({1, 8, 64}, {2, Encoding::Unsigned, 0}, {2, Encoding::Signed, 1}, rng);
+    name = bitserial_gemm(fixed.shape, fixed.a_packed.data(), fixed.a_packed.size(), fixed.a, fixed.w_packed.data(),
+                          fixed.w_packed.size(), fixed.w, out.data(), out.size());
+    EXPECT_NE(name.find("lpgen_bs_gemm_i32_gemv_a2w2__"), std::string::npos) << name;
+    EXPECT_EQ(out, narrow(fixed.expected()));
     GemmCase two({2, 4, 64}, {1, Encoding::Unsigned, 0}, {1, Encoding::Unsigned, 0}, rng);
     name = bitserial_gemm(two.shape, two.a_packed.data(), two.a_packed.size(), two.a, two.w_packed.data(),
                           two.w_packed.size(), two.w, out.data(), out.size());

@@ -304,7 +304,8 @@ TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
     EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 512}, u2, u3), x86);
     EXPECT_EQ(use_int8_dot(GemmShape{2, 64, 512}, s4, s4), x86);
     EXPECT_FALSE(use_int8_dot(GemmShape{1, 64, 512}, u2, u3));  // a GEMV from 12 plane pairs
-    EXPECT_EQ(use_int8_dot(GemmShape{1, 64, 512}, s4, s4), x86);
+    EXPECT_FALSE(use_int8_dot(GemmShape{1, 64, 512}, s4, s4));  // 4A4W has its own GEMV kernel
+    EXPECT_EQ(use_int8_dot(GemmShape{1, 64, 512}, u3, s4), x86);
     EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 1024}, u8, s8), x86);  // 1024 * 128 * 128 = 2^24
     EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8));
     // Convolutions (windows gathered first) from 10 plane pairs; 1x1 ones are GEMMs.
