@@ -73,6 +73,14 @@ protected:
     Expr w_enc() const { return encoding_of(fixed_w_encoding, w_encoding); }
     Expr a_zp() const { return zero_point_of(a_zero_point_used, a_zero_point); }
     Expr w_zp() const { return zero_point_of(w_zero_point_used, w_zero_point); }
+    // Whether the XOR form serves the kernel: XNOR's configuration fixed at generation, in a GEMV
+    // (GEMV 1x4096x4096: 704 GOPS against the AND form's 318). A GEMM's register tile reuses
+    // each activation word across its columns and sums the operands once per tile, so there the
+    // XOR form's mask per word cost more than it saved (1024^3: 1699 against 1815).
+    bool xnor_form() const {
+        return gemv && fixed_a_encoding == EncodingChoice::Bipolar && fixed_w_encoding == EncodingChoice::Bipolar &&
+               !a_zero_point_used && !w_zero_point_used;
+    }
     // Fixed-width fp32 kernels sum in int32 unless built with wide_sums.
     bool narrow_sums() const { return fixed_abits > 0 && fixed_wbits > 0 && !wide_sums; }
 
@@ -89,12 +97,22 @@ protected:
         RDom rk(0, kw_count, "rk");
         // Per-lane uint64 sums: popcount's own width, so the inner loop never narrows.
         plane_dot(ap, wp, n, m) = cast<uint64_t>(0);
-        plane_dot(ap, wp, n, m) += popcount(a_in(rk, ap, m) & w_in(rk, wp, n));
-
         RDom rp(0, a_planes(), 0, w_planes(), "rp");
-        Expr pair_weight = plane_weight(rp.x, a_planes(), a_enc()) * plane_weight(rp.y, w_planes(), w_enc());
         core(n, m) = wide(0);
-        core(n, m) += wide(pair_weight) * wide(plane_dot(rp.x, rp.y, n, m));
+        if (xnor_form()) {
+            // Bipolar x bipolar without zero points, fixed at generation: a b-bit bipolar value
+            // is sum_i 2^i (2 bit_i - 1) and (2x - 1)(2y - 1) = 1 - 2 (x XOR y), so each plane pair
+            // adds 2^(i+j) (K - 2 popcount(a_i ^ w_j)) over the valid bits: one popcount a word
+            // and no operand sums (the AND form needs a second popcount of every weight word).
+            // Activation bits past K are masked; the weights' are zero, as lpgen packs them.
+            plane_dot(ap, wp, n, m) += popcount((a_in(rk, ap, m) & value_bits(rk, k)) ^ w_in(rk, wp, n));
+            Expr magnitude = (cast<int32_t>(1) << rp.x) * (cast<int32_t>(1) << rp.y);
+            core(n, m) += wide(magnitude) * (wide(k) - wide(2) * wide(plane_dot(rp.x, rp.y, n, m)));
+        } else {
+            plane_dot(ap, wp, n, m) += popcount(a_in(rk, ap, m) & w_in(rk, wp, n));
+            Expr pair_weight = plane_weight(rp.x, a_planes(), a_enc()) * plane_weight(rp.y, w_planes(), w_enc());
+            core(n, m) += wide(pair_weight) * wide(plane_dot(rp.x, rp.y, n, m));
+        }
 
         // Correction terms, needed only when an operand has a nonzero offset (bipolar or zero
         // point); their loops are empty otherwise so plain unsigned/signed kernels pay nothing.
@@ -109,7 +127,11 @@ protected:
         w_sum(n) += wide(plane_weight(rw.y, w_planes(), w_enc()) *
                                   cast<int32_t>(popcount(w_in(rw.x, rw.y, n))));
         // A kernel whose encodings and zero points are fixed knows which offsets are 0 and
-        // leaves their terms (and the sums they read) out of the pipeline.
+        // leaves their terms (and the sums they read) out of the pipeline; the XOR form has none.
+        if (xnor_form()) {
+            dot(n, m) = core(n, m);
+            return;
+        }
         Expr sum = core(n, m);
         if (!is_zero_offset(w_offset)) sum += wide(w_offset) * a_sum(m);
         if (!is_zero_offset(a_offset)) sum += wide(a_offset) * w_sum(n);

@@ -188,17 +188,24 @@ TEST_P(Edges, ties_go_to_even_nan_quantizes_as_zero_and_infinities_saturate) {
     EXPECT_EQ(quantized_code(-kInf, {1.0f, 0, 3, LPGEN_BIPOLAR}), 0);  // -7
 }
 
+// Every kernel form: 2A2W (the GEMM and conv kernels), 1A1W at M = 1 (the GEMVs, XNOR's XOR
+// form among them) and 2A3W (the int8 dot-product path through the weights handle).
 TEST_P(Edges, activation_bits_past_k_are_ignored_for_every_encoding) {
     std::mt19937 rng(5);
-    const int m = 3, n = 5, k = 70;  // 58 tail bits in each plane's second word
+    const int n = 5, k = 70;  // 58 tail bits in each plane's second word
+    struct Form {
+        int m, abits, wbits;
+    };
+    for (const Form f : {Form{3, 2, 2}, Form{1, 1, 1}, Form{3, 2, 3}})
     for (Encoding ae : test::kEncodings) {
         for (Encoding we : test::kEncodings) {
             for (int w_zero_point : {0, 1}) {
-                const lpgen_operand a_op{2, c_encoding(ae), 0}, w_op{2, c_encoding(we), w_zero_point};
-                const auto a_codes = test::random_codes(size_t(m) * k, 2, rng);
-                const auto w_codes = test::random_codes(size_t(n) * k, 2, rng);
-                std::vector<uint64_t> clean(lpgen_packed_words(m, k, 2));
-                ASSERT_EQ(lpgen_pack_bits(a_codes.data(), a_codes.size(), m, k, 2, clean.data(), clean.size()),
+                const int m = f.m;
+                const lpgen_operand a_op{f.abits, c_encoding(ae), 0}, w_op{f.wbits, c_encoding(we), w_zero_point};
+                const auto a_codes = test::random_codes(size_t(m) * k, f.abits, rng);
+                const auto w_codes = test::random_codes(size_t(n) * k, f.wbits, rng);
+                std::vector<uint64_t> clean(lpgen_packed_words(m, k, f.abits));
+                ASSERT_EQ(lpgen_pack_bits(a_codes.data(), a_codes.size(), m, k, f.abits, clean.data(), clean.size()),
                           LPGEN_OK);
                 std::vector<uint64_t> dirty = clean;
                 for (size_t word = 1; word < dirty.size(); word += 2) {
@@ -216,12 +223,13 @@ TEST_P(Edges, activation_bits_past_k_are_ignored_for_every_encoding) {
                                             from_dirty.size()),
                           LPGEN_OK);
                 EXPECT_EQ(from_dirty, from_clean) << test::encoding_name(ae) << " x " << test::encoding_name(we)
-                                                  << " zero point " << w_zero_point;
+                                                  << " zero point " << w_zero_point << " M " << m << " a"
+                                                  << f.abits << "w" << f.wbits;
                 lpgen_bs_weights_free(w);
 
                 // The same rows as the pixels of a padded 3x3 conv2d over C = 70 channels.
-                const lpgen_conv2d_shape conv{1, 1, 3, k, n, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
-                const auto cw_codes = test::random_codes(size_t(n) * 9 * k, 2, rng);
+                const lpgen_conv2d_shape conv{1, 1, m, k, n, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+                const auto cw_codes = test::random_codes(size_t(n) * 9 * k, f.wbits, rng);
                 ASSERT_EQ(lpgen_bs_weights_conv2d(cw_codes.data(), cw_codes.size(), n, 3, 3, k, &w_op, &w), LPGEN_OK);
                 ASSERT_EQ(lpgen_bs_conv2d_i32(&conv, clean.data(), clean.size(), &a_op, w, from_clean.data(),
                                               from_clean.size()),
