@@ -20,23 +20,6 @@ Work work(const Conv2dShape &s, const Operand &a, const Operand &w) {
     return {double(conv_output_count(s)) * s.kernel_h * s.kernel_w * s.channels * a.bits * w.bits / 8};
 }
 
-// The int8 dot-product path (bitserial_int8.h) unless a bundle's kernel was generated for
-// exactly this configuration and shape.
-bool takes_int8_dot(const char *family, const Conv2dShape &s, const Operand &a, const Operand &w, const Int8DotCache *cache) {
-    if (!use_int8_dot(s, a, w)) return false;
-    if (bitserial_algorithm() == BitserialAlgorithm::Int8Dot) return true;
-    // Without a weights handle's cache the int8 weights would be made again in every call.
-    return cache != nullptr && !has_configured_kernel(family, config_of(a, w, false), s);
-}
-
-const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const Conv2dShape &s, const Operand &w_op) {
-    thread_local std::unique_ptr<Int8DotWeights> per_call;
-    auto make = [&] { return prepare_int8_dot_conv2d(w, s, w_op); };
-    if (cache != nullptr) return cache->conv2d(make);
-    per_call = make();
-    return *per_call;
-}
-
 struct ConvViews {
     View<const uint64_t> a, w;
 };

@@ -17,24 +17,6 @@ Work work(const GemmShape &s, const Operand &a, const Operand &w) {
     return {double(s.m) * s.n * s.k * a.bits * w.bits / 8};
 }
 
-// The int8 dot-product path serves the call (bitserial_int8.h) unless a kernel was generated
-// and registered for exactly this configuration and shape (a bundle's), which a user tuned.
-bool takes_int8_dot(const char *family, const GemmShape &s, const Operand &a, const Operand &w, const Int8DotCache *cache) {
-    if (!use_int8_dot(s, a, w)) return false;
-    if (bitserial_algorithm() == BitserialAlgorithm::Int8Dot) return true;
-    // Without a weights handle's cache the int8 weights would be made again in every call.
-    return cache != nullptr && !has_configured_kernel(family, config_of(a, w, false), s);
-}
-
-// The weights as the int8 path reads them: the handle's cached copy, or one made for this call.
-const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const GemmShape &s, const Operand &w_op) {
-    thread_local std::unique_ptr<Int8DotWeights> per_call;
-    auto make = [&] { return prepare_int8_dot(w, s.n, s.k, w_op); };
-    if (cache != nullptr) return cache->gemm(make);
-    per_call = make();
-    return *per_call;
-}
-
 struct GemmViews {
     View<const uint64_t> a, w;
 };

@@ -270,6 +270,20 @@ std::unique_ptr<Int8DotWeights> prepare_int8_dot_conv2d(const uint64_t *w, const
     return p;
 }
 
+const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const GemmShape &s, const Operand &w_op) {
+    if (cache != nullptr) return cache->gemm([&] { return prepare_int8_dot(w, s.n, s.k, w_op); });
+    thread_local std::unique_ptr<Int8DotWeights> per_call;
+    per_call = prepare_int8_dot(w, s.n, s.k, w_op);
+    return *per_call;
+}
+
+const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const Conv2dShape &s, const Operand &w_op) {
+    if (cache != nullptr) return cache->conv2d([&] { return prepare_int8_dot_conv2d(w, s, w_op); });
+    thread_local std::unique_ptr<Int8DotWeights> per_call;
+    per_call = prepare_int8_dot_conv2d(w, s, w_op);
+    return *per_call;
+}
+
 const char *int8_dot_gemm(const GemmShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
                           int32_t *out) {
     return emit_i32(s, a, a_op, w, out);

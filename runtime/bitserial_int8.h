@@ -23,6 +23,7 @@
 
 #include "lpgen/bitserial.hpp"
 #include "lpgen/mx.hpp"
+#include "tuned_kernels.h"
 
 namespace lpgen {
 
@@ -64,6 +65,11 @@ private:
     Slot gemm_, conv2d_;
 };
 
+// The weights as the int8 path reads them: the cache's copy (made on first use), or, without a
+// cache, one made for this call.
+const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const GemmShape &s, const Operand &w_op);
+const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const Conv2dShape &s, const Operand &w_op);
+
 // Which algorithm serves a bit-serial GEMM: the measured rule, or one forced (tests, benchmarks).
 enum class BitserialAlgorithm { Auto, Popcount, Int8Dot };
 void set_bitserial_algorithm(BitserialAlgorithm algorithm);
@@ -74,6 +80,17 @@ bool int8_dot_exact(int64_t k, const Operand &a, const Operand &w);
 // Whether it serves this call: exact, and either forced or faster by the measured rule.
 bool use_int8_dot(const GemmShape &s, const Operand &a, const Operand &w);
 bool use_int8_dot(const Conv2dShape &s, const Operand &a, const Operand &w);
+
+// Whether the int8 path serves a call to the generic family `family` (bs_gemm_i32, bs_conv2d_f32,
+// ...): the rule says so, and no bundle kernel was generated for exactly this configuration and
+// shape (a user tuned that one), and the weights come with a cache (else they would be made
+// again in every call) — or the int8 path is forced.
+template <typename Shape>
+bool takes_int8_dot(const char *family, const Shape &s, const Operand &a, const Operand &w, const Int8DotCache *cache) {
+    if (!use_int8_dot(s, a, w)) return false;
+    if (bitserial_algorithm() == BitserialAlgorithm::Int8Dot) return true;
+    return cache != nullptr && !has_configured_kernel(family, config_of(a, w, false), s);
+}
 
 // out[m][n] (int32, or fp32 through the epilogue). Arguments already validated.
 const char *int8_dot_gemm(const GemmShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
