@@ -89,7 +89,7 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
     if (auto g = as_gemm(s, a, a_words, a_op.bits)) {
         return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, out, out_count, int8);
     }
-    if (takes_int8_dot("bs_conv2d_i32", s, a_op, w_op, int8)) return int8_dot_conv2d(s, a, a_op, int8_weights(int8, w, s, w_op), out);
+    if (takes_int8_dot("bs_conv2d_i32", s, a_op, w_op, int8)) return int8_dot(s, a, a_op, int8_weights(int8, w, s, w_op), out);
     auto result = dense_view(out, {s.out_channels, s.out_width(), s.out_height(), s.batch});
     const KernelSet &set = kernels();
     const auto kernel = configured_or("bs_conv2d_i32", config_of(a_op, w_op, false),
@@ -110,7 +110,7 @@ const char *bitserial_conv2d(const Conv2dShape &s, const uint64_t *a, size_t a_w
         return bitserial_gemm(g->shape, g->a, g->a_words, a_op, w, w_words, w_op, e, out, out_count, int8);
     }
     if (takes_int8_dot("bs_conv2d_f32", s, a_op, w_op, int8)) {
-        return int8_dot_conv2d(s, a, a_op, int8_weights(int8, w, s, w_op), e, out);
+        return int8_dot(s, a, a_op, int8_weights(int8, w, s, w_op), e, out);
     }
     auto scale = per_channel_view(e.scale, e.scale_count, s.out_channels);
     auto bias = per_channel_view(e.bias, e.bias_count, s.out_channels);

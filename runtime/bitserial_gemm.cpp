@@ -43,7 +43,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     GemmViews v = check_and_wrap(s, a, a_words, a_op, w, w_words, w_op);
     check_buffer(out, out_count, size_t(s.m) * size_t(s.n), "output");
     check_int32_range(s.k, a_op, w_op);
-    if (takes_int8_dot("bs_gemm_i32", s, a_op, w_op, int8)) return int8_dot_gemm(s, a, a_op, int8_weights(int8, w, s, w_op), out);
+    if (takes_int8_dot("bs_gemm_i32", s, a_op, w_op, int8)) return int8_dot(s, a, a_op, int8_weights(int8, w, s, w_op), out);
     auto result = dense_view(out, {s.n, s.m});
     const KernelSet &set = kernels();
     const BitserialConfig config = config_of(a_op, w_op, false);
@@ -69,7 +69,7 @@ const char *bitserial_gemm(const GemmShape &s, const uint64_t *a, size_t a_words
     check_epilogue(e, s.n);
     check_buffer(out, out_count, size_t(s.m) * size_t(s.n), "output");
     if (takes_int8_dot("bs_gemm_f32", s, a_op, w_op, int8)) {
-        return int8_dot_gemm(s, a, a_op, int8_weights(int8, w, s, w_op), e, out);
+        return int8_dot(s, a, a_op, int8_weights(int8, w, s, w_op), e, out);
     }
     auto scale = per_channel_view(e.scale, e.scale_count, s.n);
     auto bias = per_channel_view(e.bias, e.bias_count, s.n);

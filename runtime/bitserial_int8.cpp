@@ -8,13 +8,13 @@
 #include <limits>
 #include <string>
 
+#include "generators/mx_formats.h"
 #include "kernel_table.h"
 #include "validate.h"
 
 namespace lpgen {
 namespace {
 
-constexpr int kBlock = 32;
 // MXINT8 elements are code * 2^-6: a block scale of 2^6 (E8M0 127 + 6) makes them the integers.
 constexpr uint8_t kUnitScale = 127 + 6;
 constexpr int64_t kExactFp32 = int64_t(1) << 24;
@@ -67,13 +67,14 @@ Affine affine_of(const Operand &op) {
 int64_t unpack_row(const uint64_t *row, const Operand &op, int k, uint8_t *out) {
     const int kw = words_for(k);
     const uint64_t flip = op.encoding == Encoding::Signed ? 0x0101010101010101ull << (op.bits - 1) : 0;
-    const uint8_t c = op.bits == 8 ? 128 : 0;
+    const uint8_t c = static_cast<uint8_t>(affine_of(op).c);
+    const std::array<uint64_t, 256> &table = spread();
     int64_t sum = 0;
     for (int w = 0; w < kw; ++w) {
         uint64_t lanes[8] = {};
         for (int p = 0; p < op.bits; ++p) {
             const uint64_t word = row[size_t(p) * kw + w];
-            for (int j = 0; j < 8; ++j) lanes[j] |= spread()[(word >> (8 * j)) & 0xff] << p;
+            for (int j = 0; j < 8; ++j) lanes[j] |= table[(word >> (8 * j)) & 0xff] << p;
         }
         uint8_t bytes[64];
         for (int j = 0; j < 8; ++j) lanes[j] ^= flip;
@@ -88,7 +89,7 @@ int64_t unpack_row(const uint64_t *row, const Operand &op, int k, uint8_t *out) 
     return sum;
 }
 
-int round_up_to_block(int k) { return (k + kBlock - 1) / kBlock * kBlock; }
+int round_up_to_block(int k) { return (k + kMxBlock - 1) / kMxBlock * kMxBlock; }
 
 BitserialAlgorithm from_environment() {
     const char *forced = std::getenv("LPGEN_BITSERIAL_ALGORITHM");
@@ -113,7 +114,7 @@ struct Int8Rows {
 
 Int8Rows unpack_rows(const uint64_t *a, int rows, int k, const Operand &op) {
     const int k32 = round_up_to_block(k), kw = words_for(k);
-    Int8Rows r{std::vector<uint8_t>(size_t(rows) * k32, 0), std::vector<uint8_t>(size_t(rows) * (k32 / kBlock), kUnitScale),
+    Int8Rows r{std::vector<uint8_t>(size_t(rows) * k32, 0), std::vector<uint8_t>(size_t(rows) * (k32 / kMxBlock), kUnitScale),
                std::vector<int64_t>(rows)};
     for (int i = 0; i < rows; ++i) r.sums[i] = unpack_row(a + size_t(i) * op.bits * kw, op, k, r.codes.data() + size_t(i) * k32);
     return r;
@@ -187,24 +188,6 @@ const char *combine(const Conv2dShape &s, const uint64_t *a, const Operand &a_op
             }
         }
     return name;
-}
-
-template <typename Shape>
-const char *emit_i32(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w, int32_t *out) {
-    return combine(s, a, a_op, w, [&](size_t i, int, int64_t dot) { out[i] = static_cast<int32_t>(dot); });
-}
-
-template <typename Shape>
-const char *emit_f32(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
-                     const Fp32Epilogue &e, float *out) {
-    return combine(s, a, a_op, w, [&](size_t i, int n, int64_t dot) {
-        // As fp32_epilogue (generators/epilogue.h): one rounding to fp32, multiply, add, clamp
-        // keeping NaN. This file is compiled with -ffp-contract=off, so no fused multiply-add.
-        const float scale = e.scale[e.scale_count == 1 ? 0 : n];
-        const float bias = e.bias == nullptr ? 0.0f : e.bias[e.bias_count == 1 ? 0 : n];
-        const float y = static_cast<float>(dot) * scale + bias;
-        out[i] = std::isnan(y) ? y : std::min(std::max(y, e.clamp_min), e.clamp_max);
-    });
 }
 
 // Weight rows (taps) of k values each as MXINT8 codes, with each row's sum of x_w.
@@ -284,21 +267,30 @@ const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const
     return *per_call;
 }
 
-const char *int8_dot_gemm(const GemmShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
-                          int32_t *out) {
-    return emit_i32(s, a, a_op, w, out);
+template <typename Shape>
+const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w, int32_t *out) {
+    return combine(s, a, a_op, w, [&](size_t i, int, int64_t dot) { out[i] = static_cast<int32_t>(dot); });
 }
-const char *int8_dot_gemm(const GemmShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
-                          const Fp32Epilogue &e, float *out) {
-    return emit_f32(s, a, a_op, w, e, out);
+
+template <typename Shape>
+const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
+                     const Fp32Epilogue &e, float *out) {
+    return combine(s, a, a_op, w, [&](size_t i, int n, int64_t dot) {
+        // As fp32_epilogue (generators/epilogue.h): one rounding to fp32, multiply, add, clamp
+        // keeping NaN. This file is compiled with -ffp-contract=off, so no fused multiply-add.
+        const float scale = e.scale[e.scale_count == 1 ? 0 : n];
+        const float bias = e.bias == nullptr ? 0.0f : e.bias[e.bias_count == 1 ? 0 : n];
+        const float y = static_cast<float>(dot) * scale + bias;
+        out[i] = std::isnan(y) ? y : std::min(std::max(y, e.clamp_min), e.clamp_max);
+    });
 }
-const char *int8_dot_conv2d(const Conv2dShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
-                            int32_t *out) {
-    return emit_i32(s, a, a_op, w, out);
-}
-const char *int8_dot_conv2d(const Conv2dShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
-                            const Fp32Epilogue &e, float *out) {
-    return emit_f32(s, a, a_op, w, e, out);
-}
+
+// The two operators the entry points call (bitserial_gemm.cpp, bitserial_conv2d.cpp).
+template const char *int8_dot(const GemmShape &, const uint64_t *, const Operand &, const Int8DotWeights &, int32_t *);
+template const char *int8_dot(const GemmShape &, const uint64_t *, const Operand &, const Int8DotWeights &,
+                              const Fp32Epilogue &, float *);
+template const char *int8_dot(const Conv2dShape &, const uint64_t *, const Operand &, const Int8DotWeights &, int32_t *);
+template const char *int8_dot(const Conv2dShape &, const uint64_t *, const Operand &, const Int8DotWeights &,
+                              const Fp32Epilogue &, float *);
 
 }  // namespace lpgen

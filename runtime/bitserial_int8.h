@@ -92,15 +92,13 @@ bool takes_int8_dot(const char *family, const Shape &s, const Operand &a, const 
     return cache != nullptr && !has_configured_kernel(family, config_of(a, w, false), s);
 }
 
-// out[m][n] (int32, or fp32 through the epilogue). Arguments already validated.
-const char *int8_dot_gemm(const GemmShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
-                          int32_t *out);
-const char *int8_dot_gemm(const GemmShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
-                          const Fp32Epilogue &e, float *out);
-// out NHWC [N][OH][OW][OC]; padded taps contribute exactly 0, as in the popcount kernels.
-const char *int8_dot_conv2d(const Conv2dShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
-                            int32_t *out);
-const char *int8_dot_conv2d(const Conv2dShape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
-                            const Fp32Epilogue &e, float *out);
+// A GEMM (out[m][n]) or a conv2d (out NHWC [N][OH][OW][OC], padded taps contributing exactly
+// 0, as in the popcount kernels): int32, or fp32 through the epilogue. Arguments already
+// validated; defined for GemmShape and Conv2dShape.
+template <typename Shape>
+const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w, int32_t *out);
+template <typename Shape>
+const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
+                     const Fp32Epilogue &e, float *out);
 
 }  // namespace lpgen
