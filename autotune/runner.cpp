@@ -126,6 +126,7 @@ std::vector<std::string> measure_arguments(const Candidate &c, const std::string
     std::vector<std::string> args = {"measure-candidate", "--layer", c.layer_json, "--precision", c.precision,
                                      "--samples", std::to_string(o.samples), "--sample-seconds",
                                      std::to_string(o.sample_seconds)};
+    if (!c.algorithm.empty()) args.insert(args.end(), {"--algorithm", c.algorithm});
     if (!library.empty()) {
         for (const std::string &a : {std::string("--library"), library, std::string("--function"), c.function,
                                      std::string("--family"), c.family, std::string("--shape"), c.shape}) {

@@ -23,6 +23,9 @@ struct Candidate {
     std::string function;       // symbol in the shared object
     std::string shared_object;  // empty: the build's default kernel
     std::string assembly;
+    // Bit-serial precisions: the algorithm the candidate is a kernel of, forced while it is
+    // measured ("popcount", "int8-dot"; empty: the runtime's rule).
+    std::string algorithm;
     // The model runner's work count: popcount bits (bit-serial, K padded to 64) or
     // multiply-accumulates (other families, K padded to 32).
     double work = 0;

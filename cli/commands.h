@@ -61,6 +61,7 @@ struct CandidateOptions {
     int samples = 5;
     double sample_seconds = 0.02;
     bool plan = false;
+    std::string algorithm;  // bit-serial precisions: "popcount" or "int8-dot" forced; empty: the rule
 };
 int measure_candidate(const CandidateOptions &options);
 

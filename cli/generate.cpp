@@ -40,6 +40,13 @@ std::string identifier(const std::string &text) {
     return out;
 }
 
+// Measured beats modeled; then the lower cost.
+bool better_record(const Record &a, const Record &b) {
+    auto modeled = [](const Record &r) { return r.runner.rfind("model:", 0) == 0; };
+    if (modeled(a) != modeled(b)) return !modeled(a);
+    return a.cost() < b.cost();
+}
+
 // The best record to apply: the fastest valid one, measured first; modeled only where nothing
 // was measured (a profile tuned under the A53 model, with no board). Records this build cannot
 // apply (see record_problem) are passed over, and `skipped` says why.
@@ -58,13 +65,8 @@ std::optional<Record> best_record(const Database &db, const Task &t, const std::
             skipped = "a record of " + r.timestamp + " skipped: " + problem.substr(0, 200);
         }
     }
-    auto modeled = [](const Record &r) { return r.runner.rfind("model:", 0) == 0; };
-    auto better = [&](const Record &a, const Record &b) {
-        if (modeled(a) != modeled(b)) return !modeled(a);
-        return a.cost() < b.cost();
-    };
     if (usable.empty()) return std::nullopt;
-    return *std::min_element(usable.begin(), usable.end(), better);
+    return *std::min_element(usable.begin(), usable.end(), better_record);
 }
 
 // What a family's kernel fixes at generation, in words.
@@ -106,7 +108,19 @@ void write_registry(const std::string &path, const std::string &name, const Mani
         ++count;
     }
     if (count == 0) c << "    {0, 0, 0, 0, 0},\n";
-    c << "};\n\nlpgen_status " << name << "_register(void) { return lpgen_register_kernels(entries, " << count << "); }\n";
+    c << "};\n\n/* Where the tuner measured the bit-serial algorithms against each other, the faster one. */\n"
+      << "static const lpgen_algorithm_entry algorithms[] = {\n";
+    size_t choices = 0;
+    for (const ManifestEntry &e : m.entries) {
+        if (e.algorithm.empty()) continue;
+        c << "    {\"" << e.choice_family << "\", \"" << e.choice_shape << "\", \"" << m.isa << "\", \"" << e.algorithm
+          << "\"},  /* " << e.layer << " " << e.precision << " */\n";
+        ++choices;
+    }
+    if (choices == 0) c << "    {0, 0, 0, 0},\n";
+    c << "};\n\nlpgen_status " << name << "_register(void) {\n"
+      << "    const lpgen_status status = lpgen_register_kernels(entries, " << count << ");\n"
+      << "    return status != LPGEN_OK ? status : lpgen_register_algorithms(algorithms, " << choices << ");\n}\n";
     write_atomically(path, c.str());
 }
 
@@ -140,29 +154,52 @@ int generate(const GenerateOptions &o) {
     if (made) throw Error("lpgen: cannot create " + work + ": " + made.message());
     std::map<std::tuple<std::string, std::string, std::string>, std::string> functions;  // family, shape, knobs
     std::vector<BuildRequest> requests;
-    for (const PlannedTask &p : tasks) {
+    for (size_t first = 0; first < tasks.size();) {
+        // One layer x precision: its tasks are the algorithms that can serve it.
+        size_t end = first + 1;
+        while (end < tasks.size() && tasks[end].task.layer_name == tasks[first].task.layer_name &&
+               tasks[end].task.base.precision == tasks[first].task.base.precision) {
+            ++end;
+        }
+        std::optional<Record> best;
+        const PlannedTask *chosen = nullptr;
+        std::string skipped;
+        for (size_t i = first; i < end; ++i) {
+            auto r = best_record(db, tasks[i].task, profile_name, catalog.sources_hash, catalog, spaces, skipped);
+            if (r && (!best || better_record(*r, *best))) best = r, chosen = &tasks[i];
+        }
+        // Untuned: the task of the algorithm the runtime's rule takes (its default kernel's family).
+        const bool rule_takes_int8 = tasks[first].default_family.rfind("mx_", 0) == 0;
+        const PlannedTask &p = chosen ? *chosen : tasks[end - 1 > first && rule_takes_int8 ? end - 1 : first];
         const Task &t = p.task;
         ManifestEntry e{t.layer_name, t.base.layer_json, t.base.precision, t.base.family, t.base.shape, "", "", "", "", ""};
         e.default_family = p.default_family;
-        std::string skipped;
-        if (auto r = best_record(db, t, profile_name, catalog.sources_hash, catalog, spaces, skipped)) {
-            auto key = std::make_tuple(t.base.family, t.base.shape, r->knobs);
+        if (best) {
+            auto key = std::make_tuple(t.base.family, t.base.shape, best->knobs);
             auto it = functions.find(key);
             if (it == functions.end()) {
                 const std::string function = name + "_" + identifier(t.layer_name + "_" + t.base.precision + "_" + t.base.family);
                 it = functions.emplace(key, function).first;
-                requests.push_back({t.base.family, profile_name, r->knobs, function, work});
+                requests.push_back({t.base.family, profile_name, best->knobs, function, work});
             }
             e.function = it->second;
-            e.knobs = r->knobs;
+            e.knobs = best->knobs;
             e.specialised = specialisation_of(t.base.family);
-            e.source = describe_record(*r);
+            e.source = describe_record(*best);
+            if (!p.algorithm.empty()) {  // the faster algorithm, registered so the rule cannot override it
+                e.algorithm = p.algorithm, e.choice_family = p.choice_family, e.choice_shape = p.choice_shape;
+            }
         } else {
-            const int stale = db.stale_count(t.base.family, t.base.shape, t.base.precision, profile_name, catalog.sources_hash);
+            int stale = 0;
+            for (size_t i = first; i < end; ++i) {
+                const Candidate &c = tasks[i].task.base;
+                stale += db.stale_count(c.family, c.shape, c.precision, profile_name, catalog.sources_hash);
+            }
             e.source = "default: no valid record" + (stale ? " (" + std::to_string(stale) + " stale ones ignored)" : std::string());
             if (!skipped.empty()) e.source += "; " + skipped;
         }
         m.entries.push_back(e);
+        first = end;
     }
 
     const std::vector<BuildResult> built = build_all(catalog, requests, o.jobs, o.build_limit_s);
@@ -181,7 +218,7 @@ int generate(const GenerateOptions &o) {
                      requests[i].function.c_str(), built[i].error.substr(0, 300).c_str());
         for (ManifestEntry &e : m.entries) {
             if (e.function != requests[i].function) continue;
-            e.function.clear(), e.knobs.clear(), e.specialised.clear();
+            e.function.clear(), e.knobs.clear(), e.specialised.clear(), e.algorithm.clear();
             e.source = "default: the tuned configuration failed to compile (" + built[i].error.substr(0, 160) + ")";
         }
     }

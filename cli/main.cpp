@@ -132,6 +132,8 @@ int main(int argc, char **argv) {
     measure->add_option("--seed", candidate.seed);
     measure->add_option("--samples", candidate.samples)->check(CLI::PositiveNumber);
     measure->add_option("--sample-seconds", candidate.sample_seconds)->check(CLI::PositiveNumber);
+    measure->add_option("--algorithm", candidate.algorithm, "bit-serial: popcount or int8-dot, forced")
+        ->check(CLI::IsMember({"popcount", "int8-dot"}));
     measure->add_flag("--plan", candidate.plan, "print the kernel family and shape the layer dispatches to");
 
     CLI11_PARSE(app, argc, argv);

@@ -4,9 +4,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bitserial_config.h"
 #include "layer_set.h"
 #include "safe_files.h"
 #include "lpgen/bitserial.hpp"
+#include "tuned_kernels.h"
 
 namespace lpgen::cli {
 namespace {
@@ -42,7 +44,9 @@ std::string manifest_json(const Manifest &m) {
         entries.push_back({{"layer", e.layer},   {"layer_spec", nlohmann::json::parse(e.layer_json)},
                            {"precision", e.precision}, {"family", e.family}, {"shape", e.shape},
                            {"function", e.function},   {"knobs", e.knobs},   {"specialised", e.specialised},
-                           {"default_family", e.default_family}, {"source", e.source}});
+                           {"default_family", e.default_family}, {"source", e.source},
+                           {"algorithm", e.algorithm}, {"algorithm_family", e.choice_family},
+                           {"algorithm_shape", e.choice_shape}});
     }
     const nlohmann::json j = {{"name", m.name},
                               {"profile", m.profile},
@@ -94,6 +98,21 @@ Manifest parse_manifest(const std::string &json_text, const std::string &source)
         entry.specialised = text(e, "specialised", where, false);
         entry.default_family = text(e, "default_family", where, false);
         entry.source = text(e, "source", where, false);
+        entry.algorithm = text(e, "algorithm", where, false);
+        entry.choice_family = text(e, "algorithm_family", where, false);
+        entry.choice_shape = text(e, "algorithm_shape", where, false);
+        if (!entry.algorithm.empty()) {
+            const auto a = parse_algorithm(entry.algorithm);
+            if (!a || *a == BitserialAlgorithm::Auto) {
+                throw Error("lpgen: " + where + ": \"algorithm\" must be popcount or int8-dot, got '" +
+                            entry.algorithm.substr(0, 40) + "'");
+            }
+            try {
+                check_algorithm_entry(entry.choice_family, entry.choice_shape, "x86_avx2", *a);
+            } catch (const Error &error) {
+                throw Error("lpgen: " + where + ": " + std::string(error.what()).substr(7));
+            }
+        }
         m.entries.push_back(entry);
     }
     return m;

@@ -15,6 +15,10 @@ struct ManifestEntry {
     std::string knobs;     // configuration it was generated with
     std::string specialised;  // what the kernel fixes at generation (bit-serial: widths, encodings, ...)
     std::string source;    // "tuned: <runner> record of <timestamp>, <median>" or "default: <why>"
+    // Bit-serial entries tuned under more than one algorithm: the faster ("popcount" or
+    // "int8-dot"), registered for the call's configured family and shape (lpgen_register_algorithms).
+    // Empty: the runtime's rule picks.
+    std::string algorithm, choice_family, choice_shape;
 };
 
 struct Manifest {

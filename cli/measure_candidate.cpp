@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "bitserial_int8.h"
 #include "commands.h"
 #include "kernel_table.h"
 #include "layer_job.h"
@@ -28,6 +29,8 @@ nlohmann::json load_candidate(const CandidateOptions &o) {
 }
 
 nlohmann::json run(const CandidateOptions &o) {
+    // The algorithm the candidate belongs to, whatever the rule would pick for this layer.
+    if (!o.algorithm.empty()) set_bitserial_algorithm(*parse_algorithm(o.algorithm));
     const Precision precision = parse_precision(o.precision);
     std::unique_ptr<LayerJob> job = make_job(parse_layer(o.layer, "--layer"), precision, o.seed);
     if (o.plan) {  // which family and shape the runtime dispatches this layer to

@@ -120,6 +120,23 @@ void import_records(Database &db, const std::string &path, const Catalog &catalo
     std::printf("imported %d records from %s (%d already present)\n", taken.added, path.c_str(), taken.present);
 }
 
+// Where a bit-serial layer x precision was tuned under both algorithms, which one won.
+template <typename Row>
+void print_algorithm_choices(const std::vector<Row> &rows, bool modeled) {
+    bool header = false;
+    for (size_t i = 0; i + 1 < rows.size(); ++i) {
+        const Row &a = rows[i], &b = rows[i + 1];
+        if (a.algorithm.empty() || b.algorithm.empty() || a.layer != b.layer || a.precision != b.precision) continue;
+        if (!header) std::printf("\nalgorithm per layer x precision (generate keeps the faster):\n"), header = true;
+        auto cost = [&](const Row &r) { return r.best_cost ? format_cost(*r.best_cost, modeled) : std::string("-"); };
+        const char *winner = !a.best_cost && !b.best_cost ? "neither measured"
+                             : !b.best_cost || (a.best_cost && *a.best_cost <= *b.best_cost) ? a.algorithm.c_str()
+                                                                                               : b.algorithm.c_str();
+        std::printf("  %-6s %-9s %s %s, %s %s -> %s\n", a.layer.c_str(), a.precision.c_str(), a.algorithm.c_str(),
+                    cost(a).c_str(), b.algorithm.c_str(), cost(b).c_str(), winner);
+    }
+}
+
 }  // namespace
 
 int tune(const TuneCommandOptions &o) {
@@ -165,7 +182,7 @@ int tune(const TuneCommandOptions &o) {
                               {"seed", o.tune_seed}, {"tasks", nlohmann::json::array()}};
     const auto started = std::chrono::steady_clock::now();
     struct Row {
-        std::string layer, precision, family, default_knobs, best_knobs;
+        std::string layer, precision, family, algorithm, default_knobs, best_knobs;
         std::optional<double> default_cost, best_cost;
         int trials, bad;
         std::optional<double> adams_cost;
@@ -200,7 +217,7 @@ int tune(const TuneCommandOptions &o) {
         if (tty) std::printf("\n");
         skipped += r.count("skipped");
         const int bad = static_cast<int>(r.trials.size()) - r.count("ok");
-        rows.push_back({task.task.layer_name, task.task.base.precision, task.task.base.family, r.default_knobs,
+        rows.push_back({task.task.layer_name, task.task.base.precision, task.task.base.family, task.algorithm, r.default_knobs,
                         r.best_knobs, r.default_time, r.best_time, static_cast<int>(r.trials.size()), bad, {}, ""});
         if (o.compare_adams2019) {
             const Measurement adams = measure_adams2019(task.task, catalog, profile_name, *runner, options);
@@ -223,6 +240,7 @@ int tune(const TuneCommandOptions &o) {
         }
         summary["tasks"].push_back({{"layer", task.task.layer_name}, {"precision", task.task.base.precision},
                                     {"family", task.task.base.family}, {"shape", task.task.base.shape},
+                                    {"algorithm", task.algorithm},
                                     {"default_knobs", r.default_knobs}, {"best_knobs", r.best_knobs},
                                     {"default_cost", r.default_time ? nlohmann::json(*r.default_time) : nlohmann::json()},
                                     {"best_cost", r.best_time ? nlohmann::json(*r.best_time) : nlohmann::json()},
@@ -262,6 +280,7 @@ int tune(const TuneCommandOptions &o) {
         }
         std::printf("%s\n", complete && (!adams || adams_complete) ? "" : "  (rows without both times left out of a ratio)");
     }
+    print_algorithm_choices(rows, modeled);
     summary["total"] = {{"default", total_default}, {"tuned", total_best}, {"adams2019", total_adams},
                         {"tuned_where_adams2019", total_best_vs_adams}};
     std::printf("(trials: valid/all; default = the profile's hand-written configuration, compiled and measured the same way%s)\n",

@@ -1,8 +1,10 @@
 #include "tune_plan.h"
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
+#include "bitserial_int8.h"
 #include "kernel_table.h"
 #include "layer_job.h"
 #include "layer_set.h"
@@ -13,31 +15,85 @@
 
 namespace lpgen::cli {
 
+namespace {
+
+// The int8 path is measured as an alternative from this many plane pairs on: below it popcount
+// makes at most three AND+POPCNT passes per 64 products, which no int8 dot matches on any ISA
+// lpgen targets (bench/REPORT.md, "Precision sweep": 2A1W GEMM 1024^3 popcount 3x the int8 path).
+constexpr int kInt8AlternativeFromPlanePairs = 4;
+
+struct Planned {
+    std::string ran;
+    Dispatch kernel, choice;
+};
+
+// Runs the layer once as the runtime would (the algorithm forced, unless Auto) and records where
+// it went.
+Planned plan_once(const Layer &layer, const Precision &p, unsigned seed, BitserialAlgorithm algorithm) {
+    const BitserialAlgorithm before = bitserial_algorithm();
+    set_bitserial_algorithm(algorithm);
+    Planned out;
+    try {
+        const DispatchRecording recording;
+        out.ran = make_job(layer, p, seed)->run();
+        out.kernel = last_dispatch(), out.choice = last_algorithm_key();
+    } catch (...) {
+        set_bitserial_algorithm(before);
+        throw;
+    }
+    set_bitserial_algorithm(before);
+    return out;
+}
+
+}  // namespace
+
 std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string &precisions, unsigned seed) {
     std::vector<PlannedTask> tasks;
     for (const Layer &layer : load_layers(layers)) {
         for (const Precision &p : parse_precisions(precisions)) {
             if (p.is_baseline()) throw Error("lpgen: " + p.name + " is a baseline; tune bit-serial or MX precisions");
-            // The runtime's own choice: 1x1 convolutions run as GEMMs, wide sums take the generic kernel, ...
-            const DispatchRecording recording;
-            const std::string ran = make_job(layer, p, seed)->run();
-            const Dispatch &d = last_dispatch();
             PlannedTask t;
-            t.default_family = kernel_family(ran.c_str());
+            // The runtime's own choice: 1x1 convolutions run as GEMMs, wide sums take the generic kernel, ...
+            const Planned by_rule = plan_once(layer, p, seed, BitserialAlgorithm::Auto);
+            t.default_family = kernel_family(by_rule.ran.c_str());
             t.task.layer_name = layer.name;
             t.task.base.layer_json = layer_json(layer);
             t.task.base.precision = p.name;
-            t.task.base.family = d.family;
-            t.task.base.shape = d.shape;
             const Conv2dShape &s = layer.shape;
             const double outputs = double(s.batch) * s.out_height() * s.out_width() * s.out_channels;
             const double window = double(s.kernel_h) * s.kernel_w;
-            if (p.kind == Precision::Kind::Bitserial) {  // popcount bits: channels padded to 64
-                t.task.base.work = outputs * window * ((s.channels + 63) / 64 * 64.0) * p.abits * p.wbits;
-            } else {  // MACs: channels padded to 32
+            if (p.kind != Precision::Kind::Bitserial) {  // MACs: channels padded to 32
+                t.task.base.family = by_rule.kernel.family;
+                t.task.base.shape = by_rule.kernel.shape;
                 t.task.base.work = outputs * window * ((s.channels + 31) / 32 * 32.0);
+                tasks.push_back(t);
+                continue;
             }
-            tasks.push_back(t);
+            // An algorithm forced (LPGEN_BITSERIAL_ALGORITHM) is the only one planned.
+            const BitserialAlgorithm forced = bitserial_algorithm();
+            const Planned popcount = plan_once(layer, p, seed, BitserialAlgorithm::Popcount);
+            t.choice_family = popcount.choice.family, t.choice_shape = popcount.choice.shape;
+            std::optional<Planned> int8;
+            if (forced != BitserialAlgorithm::Popcount &&
+                (p.abits * p.wbits >= kInt8AlternativeFromPlanePairs || forced == BitserialAlgorithm::Int8Dot)) {
+                int8 = plan_once(layer, p, seed, BitserialAlgorithm::Int8Dot);
+                if (int8->kernel.family.rfind("mx_", 0) != 0) int8.reset();  // not exact in it: popcount serves
+            }
+            if (!int8 || forced != BitserialAlgorithm::Int8Dot) {
+                t.algorithm = t.task.base.algorithm = algorithm_name(BitserialAlgorithm::Popcount);
+                t.task.base.family = popcount.kernel.family;
+                t.task.base.shape = popcount.kernel.shape;
+                // popcount bits: channels padded to 64
+                t.task.base.work = outputs * window * ((s.channels + 63) / 64 * 64.0) * p.abits * p.wbits;
+                tasks.push_back(t);
+            }
+            if (int8) {
+                t.algorithm = t.task.base.algorithm = algorithm_name(BitserialAlgorithm::Int8Dot);
+                t.task.base.family = int8->kernel.family;
+                t.task.base.shape = int8->kernel.shape;
+                t.task.base.work = outputs * window * ((s.channels + 31) / 32 * 32.0);  // MACs, as the MX kernels count
+                tasks.push_back(t);
+            }
         }
     }
     return tasks;

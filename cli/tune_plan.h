@@ -18,9 +18,18 @@ struct PlannedTask {
     // The library kernel family that serves the task when nothing is registered for it (the
     // task's own family may be a configuration no prebuilt kernel has: "bs_conv2d_f32@3A5W:sxb").
     std::string default_family;
+    // Bit-serial precisions are planned once per exact algorithm that can serve them
+    // ("popcount", and "int8-dot" where its sums are exact and the widths give it a chance), each
+    // a task of its own: the tuner searches the algorithm as it searches knobs, and generate
+    // keeps the faster. Empty for MX precisions.
+    std::string algorithm;
+    // The key a bundle's algorithm choice is registered under (register_algorithm): the
+    // configured bit-serial family and shape the call looks its algorithm up with.
+    std::string choice_family, choice_shape;
 };
 
-// Every (layer, precision) of the sets; baselines are refused (they are not tuned per shape).
+// Every (layer, precision) of the sets, in order, a bit-serial one's algorithms next to each other
+// (popcount first); baselines are refused (they are not tuned per shape).
 std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string &precisions, unsigned seed);
 
 // The generator's "estimate" param for Adams2019 (generators/estimates.h) from a task's

@@ -59,6 +59,7 @@ int verify_through_runner(const Manifest &m, const std::string &dir, const std::
         tune::Candidate c;
         c.layer_json = e.layer_json, c.precision = e.precision, c.family = e.family, c.shape = e.shape;
         c.function = e.function;
+        c.algorithm = e.algorithm;
         if (!e.function.empty()) c.shared_object = dir + "/" + m.shared_object;
         const tune::Measurement r = runner->measure(c);
         failed += report(e, r.verdict == "ok", r.verdict == "ok" ? r.detail : r.verdict + ": " + r.detail);

@@ -66,6 +66,22 @@ std::string describe_config(const BitserialConfig &c) {
            zero_points + ", " + (c.wide ? "int64" : "int32") + " sums";
 }
 
+const char *algorithm_name(BitserialAlgorithm a) {
+    switch (a) {
+        case BitserialAlgorithm::Popcount: return "popcount";
+        case BitserialAlgorithm::Int8Dot: return "int8-dot";
+        case BitserialAlgorithm::Auto: break;
+    }
+    return "rule";
+}
+
+std::optional<BitserialAlgorithm> parse_algorithm(const std::string &text) {
+    if (text == "popcount") return BitserialAlgorithm::Popcount;
+    if (text == "int8-dot" || text == "int8") return BitserialAlgorithm::Int8Dot;
+    if (text == "rule" || text == "auto") return BitserialAlgorithm::Auto;
+    return std::nullopt;
+}
+
 bool is_specialisable_family(const std::string &generic_family) {
     for (const char *f : {"bs_gemm_i32", "bs_gemm_f32", "bs_gemm_packed", "bs_gemm_i32_gemv", "bs_gemm_f32_gemv",
                           "bs_conv2d_i32", "bs_conv2d_f32", "bs_conv2d_packed"}) {

@@ -50,6 +50,14 @@ std::optional<ConfiguredFamily> split_configured_family(const std::string &famil
 // The generic families a configuration specialises (the runtime-width kernels).
 bool is_specialisable_family(const std::string &generic_family);
 
+// Which exact algorithm serves a bit-serial call (bitserial_int8.h): decided by the measured
+// rule (Auto), by a bundle's tuned choice, or forced (LPGEN_BITSERIAL_ALGORITHM, tests).
+enum class BitserialAlgorithm { Auto, Popcount, Int8Dot };
+// "popcount", "int8-dot" ("rule" for Auto).
+const char *algorithm_name(BitserialAlgorithm a);
+// Reads "popcount", "int8-dot" (also "int8"), "rule" / "auto"; nullopt for anything else.
+std::optional<BitserialAlgorithm> parse_algorithm(const std::string &text);
+
 // The generator parameters that fix a configuration ("fixed_abits=3", "fixed_a_encoding=signed",
 // "a_zero_point_used=false", "wide_sums=true", ...).
 std::vector<std::string> generator_params(const BitserialConfig &c);

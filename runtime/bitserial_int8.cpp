@@ -94,10 +94,7 @@ int round_up_to_block(int k) { return (k + kMxBlock - 1) / kMxBlock * kMxBlock; 
 BitserialAlgorithm from_environment() {
     const char *forced = std::getenv("LPGEN_BITSERIAL_ALGORITHM");
     if (forced == nullptr) return BitserialAlgorithm::Auto;
-    const std::string name = forced;
-    if (name == "popcount") return BitserialAlgorithm::Popcount;
-    if (name == "int8") return BitserialAlgorithm::Int8Dot;
-    return BitserialAlgorithm::Auto;
+    return parse_algorithm(forced).value_or(BitserialAlgorithm::Auto);
 }
 
 std::atomic<BitserialAlgorithm> &chosen_algorithm() {
@@ -232,7 +229,7 @@ bool use_int8_dot(const GemmShape &s, const Operand &a, const Operand &w) {
 }
 
 bool use_int8_dot(const Conv2dShape &s, const Operand &a, const Operand &w) {
-    return rule(int64_t(s.batch) * s.out_height() * s.out_width(), int64_t(s.kernel_h) * s.kernel_w * s.channels, a, w,
+    return rule(int64_t(s.batch) * s.out_height() * s.out_width(), reduction_length(s), a, w,
                 kConvFromPlanePairs);
 }
 

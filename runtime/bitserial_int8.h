@@ -71,10 +71,12 @@ const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const
 const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const Conv2dShape &s, const Operand &w_op);
 
 // Which algorithm serves a bit-serial GEMM: the measured rule, or one forced (tests, benchmarks).
-enum class BitserialAlgorithm { Auto, Popcount, Int8Dot };
 void set_bitserial_algorithm(BitserialAlgorithm algorithm);
 BitserialAlgorithm bitserial_algorithm();
 
+// The number of products in each output: k, or a conv2d's kernel_h * kernel_w * channels.
+inline int64_t reduction_length(const GemmShape &s) { return s.k; }
+inline int64_t reduction_length(const Conv2dShape &s) { return int64_t(s.kernel_h) * s.kernel_w * s.channels; }
 // Whether the int8 path computes a GEMM of reduction length k exactly for these operands.
 bool int8_dot_exact(int64_t k, const Operand &a, const Operand &w);
 // Whether it serves this call: exact, and either forced or faster by the measured rule.
@@ -82,14 +84,23 @@ bool use_int8_dot(const GemmShape &s, const Operand &a, const Operand &w);
 bool use_int8_dot(const Conv2dShape &s, const Operand &a, const Operand &w);
 
 // Whether the int8 path serves a call to the generic family `family` (bs_gemm_i32, bs_conv2d_f32,
-// ...): the rule says so, and no bundle kernel was generated for exactly this configuration and
-// shape (a user tuned that one), and the weights come with a cache (else they would be made
-// again in every call) — or the int8 path is forced.
+// ...), in this order: the algorithm forced; a bundle's tuned choice for exactly this
+// configuration and shape (register_algorithm); popcount where a bundle generated a kernel for
+// it; else the measured rule. The int8 path also needs its operands exact in it and, unless
+// forced, weights that come with a cache (else they would be made again in every call).
 template <typename Shape>
 bool takes_int8_dot(const char *family, const Shape &s, const Operand &a, const Operand &w, const Int8DotCache *cache) {
-    if (!use_int8_dot(s, a, w)) return false;
-    if (bitserial_algorithm() == BitserialAlgorithm::Int8Dot) return true;
-    return cache != nullptr && !has_configured_kernel(family, config_of(a, w, false), s);
+    const bool forced = bitserial_algorithm() != BitserialAlgorithm::Auto;
+    if (!tuned_lookup_needed()) return (forced || cache != nullptr) && use_int8_dot(s, a, w);
+    const BitserialConfig config = config_of(a, w, false);
+    const BitserialAlgorithm registered = find_algorithm(configured_family(family, config), shape_key(s), kernels().isa);
+    if (forced) return use_int8_dot(s, a, w);
+    switch (registered) {
+        case BitserialAlgorithm::Int8Dot: return cache != nullptr && int8_dot_exact(reduction_length(s), a, w);
+        case BitserialAlgorithm::Popcount: return false;
+        case BitserialAlgorithm::Auto: break;
+    }
+    return cache != nullptr && use_int8_dot(s, a, w) && !has_configured_kernel(family, config, s);
 }
 
 // A GEMM (out[m][n]) or a conv2d (out NHWC [N][OH][OW][OC], padded taps contributing exactly

@@ -23,6 +23,23 @@ void set_last_kernel(const char *name) { t_last_kernel = name; }
 
 using namespace lpgen;
 using lpgen::capi::guarded;
+
+namespace {
+
+// A registry entry's check, its failure named by the entry's index.
+template <typename Check>
+void check_entry(size_t i, Check &&check) {
+    try {
+        check();
+    } catch (const lpgen::Error &error) {
+        std::string reason = error.what();
+        if (reason.rfind("lpgen: ", 0) == 0) reason.erase(0, 7);
+        lpgen::fail("entry " + std::to_string(i) + ": " + reason);
+    }
+}
+
+}  // namespace
+
 using lpgen::capi::required;
 using lpgen::capi::to_cpp;
 
@@ -154,19 +171,36 @@ lpgen_status lpgen_register_kernels(const lpgen_kernel_entry *entries, size_t co
             const std::string family = text(e.family, i, "family");
             const std::string shape = text(e.shape, i, "shape");
             const std::string isa = text(e.isa, i, "isa");
-            try {
-                lpgen::check_tuned_entry(family, shape, isa);
-            } catch (const lpgen::Error &error) {
-                std::string reason = error.what();
-                if (reason.rfind("lpgen: ", 0) == 0) reason.erase(0, 7);
-                lpgen::fail("entry " + std::to_string(i) + ": " + reason);
-            }
+            check_entry(i, [&] { lpgen::check_tuned_entry(family, shape, isa); });
             text(e.name, i, "name");
             LPGEN_REQUIRE(e.function != nullptr, "entry " + std::to_string(i) + ": function is null");
         }
         for (size_t i = 0; i < count; ++i) {
             const lpgen_kernel_entry &e = entries[i];
             lpgen::register_tuned_kernel(e.family, e.shape, e.isa, e.function, e.name);
+        }
+        return "";
+    });
+}
+
+lpgen_status lpgen_register_algorithms(const lpgen_algorithm_entry *entries, size_t count) {
+    return guarded([&] {
+        LPGEN_REQUIRE(count == 0 || entries != nullptr, "entries is null");
+        std::vector<lpgen::BitserialAlgorithm> chosen;
+        for (size_t i = 0; i < count; ++i) {
+            const lpgen_algorithm_entry &e = entries[i];
+            const std::string at = "entry " + std::to_string(i) + ": ";
+            for (const char *field : {e.family, e.shape, e.isa, e.algorithm}) {
+                LPGEN_REQUIRE(field != nullptr && *field != 0, at + "a field is null or empty");
+            }
+            const auto algorithm = lpgen::parse_algorithm(e.algorithm);
+            LPGEN_REQUIRE(algorithm && *algorithm != lpgen::BitserialAlgorithm::Auto,
+                          at + "algorithm '" + std::string(e.algorithm).substr(0, 40) + "' is not popcount or int8-dot");
+            check_entry(i, [&] { lpgen::check_algorithm_entry(e.family, e.shape, e.isa, *algorithm); });
+            chosen.push_back(*algorithm);
+        }
+        for (size_t i = 0; i < count; ++i) {
+            lpgen::register_algorithm(entries[i].family, entries[i].shape, entries[i].isa, chosen[i]);
         }
         return "";
     });

@@ -21,8 +21,9 @@ using Key = std::tuple<std::string, std::string, std::string>;  // family, shape
 
 std::shared_mutex g_mutex;
 std::map<Key, Entry> g_registry;  // map nodes never move: names stay valid until replaced
+std::map<Key, BitserialAlgorithm> g_algorithms;
 std::atomic<bool> g_any{false};   // untuned programs skip the lock
-thread_local Dispatch t_last;
+thread_local Dispatch t_last, t_algorithm_key;
 thread_local int t_recording = 0;
 
 }  // namespace
@@ -108,7 +109,10 @@ const Dispatch &last_dispatch() { return t_last; }
 
 bool tuned_lookup_needed() { return t_recording > 0 || g_any.load(std::memory_order_relaxed); }
 
-DispatchRecording::DispatchRecording() { ++t_recording; }
+DispatchRecording::DispatchRecording() {
+    ++t_recording;
+    t_last = t_algorithm_key = {};
+}
 DispatchRecording::~DispatchRecording() { --t_recording; }
 
 void register_tuned_kernel(const std::string &family, const std::string &shape, const std::string &isa,
@@ -121,9 +125,41 @@ void register_tuned_kernel(const std::string &family, const std::string &shape, 
     g_any = true;
 }
 
+void check_algorithm_entry(const std::string &family, const std::string &shape, const std::string &isa,
+                           BitserialAlgorithm algorithm) {
+    const auto configured = split_configured_family(family);
+    bool chooses = false;
+    for (const char *generic : {"bs_gemm_i32", "bs_gemm_f32", "bs_conv2d_i32", "bs_conv2d_f32"}) {
+        chooses = chooses || (configured && configured->generic == generic);
+    }
+    LPGEN_REQUIRE(chooses, "an algorithm choice needs the family of a bit-serial configuration, "
+                           "bs_{gemm,conv2d}_{i32,f32}@<config> (e.g. bs_gemm_f32@4A4W:uxu), got '" + family + "'");
+    check_tuned_entry(family, shape, isa);
+    LPGEN_REQUIRE(algorithm != BitserialAlgorithm::Auto, "the algorithm of '" + family + "' must be popcount or int8-dot");
+}
+
+void register_algorithm(const std::string &family, const std::string &shape, const std::string &isa,
+                        BitserialAlgorithm algorithm) {
+    check_algorithm_entry(family, shape, isa, algorithm);
+    std::unique_lock lock(g_mutex);
+    g_algorithms[Key{family, shape, isa}] = algorithm;
+    g_any = true;
+}
+
+BitserialAlgorithm find_algorithm(const std::string &family, const std::string &shape, const char *isa) {
+    if (t_recording > 0) t_algorithm_key = {family, shape};
+    if (!g_any) return BitserialAlgorithm::Auto;
+    std::shared_lock lock(g_mutex);
+    auto it = g_algorithms.find(Key{family, shape, isa});
+    return it == g_algorithms.end() ? BitserialAlgorithm::Auto : it->second;
+}
+
+const Dispatch &last_algorithm_key() { return t_algorithm_key; }
+
 void clear_tuned_kernels() {
     std::unique_lock lock(g_mutex);
     g_registry.clear();
+    g_algorithms.clear();
     g_any = false;
 }
 

@@ -49,6 +49,20 @@ struct TunedLookup {
 };
 TunedLookup find_tuned_kernel(const std::string &family, const std::string &shape, const char *isa);
 
+// A bundle's tuned choice of algorithm for one bit-serial configuration at one shape. `family` is
+// the configured family of the operator's generic int32 or fp32 family, as takes_int8_dot()
+// looks it up ("bs_gemm_f32@4A4W:uxu", "bs_conv2d_i32@3A3W:sxs"; a GEMV's too is bs_gemm_*);
+// the algorithm is Popcount or Int8Dot. Throws lpgen::Error for anything else, or a shape or isa
+// check_tuned_entry() refuses. Cleared with the kernels.
+void check_algorithm_entry(const std::string &family, const std::string &shape, const std::string &isa,
+                           BitserialAlgorithm algorithm);
+void register_algorithm(const std::string &family, const std::string &shape, const std::string &isa,
+                        BitserialAlgorithm algorithm);
+// The registered choice, or Auto when there is none. While a DispatchRecording is alive the
+// key it was asked for is kept (last_algorithm_key()): what a planner writes into a bundle.
+BitserialAlgorithm find_algorithm(const std::string &family, const std::string &shape, const char *isa);
+const Dispatch &last_algorithm_key();
+
 // Whether a call must look itself up: kernels are registered, or this thread records dispatches.
 bool tuned_lookup_needed();
 

@@ -3,7 +3,7 @@
 # bipolar and 8A4W with an activation zero point x signed weights, generate the bundle, and
 # check that each entry names its specialised family and kernel, says what it fixed, and
 # verifies against the scalar reference with that kernel running (lpgen verify --bundle); then
-# the same layer by the default algorithm rule (the int8 dot-product path).
+# the same layer tuned under both algorithms, generate keeping the faster (or a board's record).
 #   specialised_bundle.sh <lpgen> <scratch dir>
 set -euo pipefail
 lpgen=$1
@@ -33,12 +33,31 @@ done
 "$lpgen" verify --bundle "$work/bundle" | tee "$work/verify.txt"
 grep -q "2 of 2 entries match" "$work/verify.txt"
 
-# By the default rule the same layer at 8A4W runs the int8 dot-product path: the bundle tunes
-# that kernel (an MX int8 family) and still verifies.
-"$lpgen" tune --layers "$work/layers.json" --precisions 8A4W:uzxs --trials 2 --samples 1 \
-    --db "$work/tune.db" --out "$work/tune"
-"$lpgen" generate --layers "$work/layers.json" --precisions 8A4W:uzxs --db "$work/tune.db" --name by_rule \
-    --out "$work/by_rule"
-grep -qE '"family": "mx_gemm_i(8|16)' "$work/by_rule/manifest.json" || { echo "8A4W did not take the int8 path"; exit 1; }
-"$lpgen" verify --bundle "$work/by_rule" | tee "$work/verify_by_rule.txt"
-grep -q "1 of 1 entries match" "$work/verify_by_rule.txt"
+# Unforced, each precision is tuned under both algorithms (a task for its popcount kernel and
+# one for the int8 path's MX kernel); generate keeps the faster and the manifest says which.
+"$lpgen" tune --layers "$work/layers.json" --precisions 8A4W:uzxs,2A2W:sxs --trials 2 --samples 1 \
+    --db "$work/both.db" --out "$work/tune_both" --export "$work/both.jsonl" | tee "$work/tune_both.txt"
+for algorithm in popcount int8-dot; do
+    [ "$(grep -c "\"algorithm\": \"$algorithm\"" "$work/tune_both/tuning.json")" = 2 ] ||
+        { echo "not two $algorithm tasks"; exit 1; }
+done
+grep -q "algorithm per layer x precision" "$work/tune_both.txt"
+# A board's record (standing in for one where the int8 path is faster) makes int8-dot win at
+# 2A2W, where the built-in rule takes popcount: the bundle registers that choice, and verify
+# checks that the call then runs the bundle's MX kernel.
+int8_family=$(grep -o '"family": "mx_gemm_i[a-z0-9_]*"' "$work/tune_both/tuning.json" | head -1 | cut -d'"' -f4)
+grep "\"op\":\"$int8_family\"" "$work/both.jsonl" | grep '"precision":"2A2W:sxs"' | grep '"verdict":"ok"' | head -1 |
+    sed -e 's/"runner":"host"/"runner":"command:ssh pi@board"/' -e 's/"median_s":[0-9.e+-]*/"median_s":1e-09/' \
+    > "$work/board.jsonl"
+[ -s "$work/board.jsonl" ] || { echo "no int8-dot record at 2A2W:sxs"; cat "$work/both.jsonl"; exit 1; }
+"$lpgen" tune --layers "$work/layers.json" --precisions 8A4W:uzxs,2A2W:sxs --trials 2 --samples 1 \
+    --db "$work/both.db" --out "$work/tune_both" --import "$work/board.jsonl"
+"$lpgen" generate --layers "$work/layers.json" --precisions 8A4W:uzxs,2A2W:sxs --db "$work/both.db" --name both \
+    --out "$work/both"
+cat "$work/both/manifest.json"
+grep -q '"algorithm": "int8-dot"' "$work/both/manifest.json" || { echo "2A2W did not keep int8-dot"; exit 1; }
+grep -q '"algorithm_family": "bs_conv2d_f32@2A2W:sxs"' "$work/both/manifest.json"
+# Each entry's family is its algorithm's: an MX kernel for int8-dot, the configuration's own for popcount.
+[ "$(grep -c '"algorithm": "' "$work/both/manifest.json")" = 2 ]
+"$lpgen" verify --bundle "$work/both" | tee "$work/verify_both.txt"
+grep -q "2 of 2 entries match" "$work/verify_both.txt"

@@ -63,7 +63,22 @@ typedef struct lpgen_kernel_entry {
  * padded input; "gemm MxNxK" for every other family, MX convolutions included), one of the four
  * isa names, a name and a function. */
 lpgen_status lpgen_register_kernels(const lpgen_kernel_entry *entries, size_t count);
-/* Forgets every registered kernel (calls go back to the default kernels). */
+/* A bundle's tuned choice of algorithm for one bit-serial configuration at one shape: where the
+ * tuner measured the int8 dot-product path faster than popcount over bit-planes (or the
+ * reverse), the call takes it whatever the built-in rule says. The family is the configured
+ * family of the operator, bs_gemm_{i32,f32}@<config> or bs_conv2d_{i32,f32}@<config>
+ * ("bs_gemm_f32@4A4W:uxu"; GEMVs are bs_gemm_*), the shape and isa as for kernels, the
+ * algorithm "popcount" or "int8-dot". The int8 path is taken only for weights prepared in a
+ * handle and operands exact in it (K * max|a| * max|w| <= 2^24). Checked and registered like
+ * kernels, all or none; the same key again replaces the choice. */
+typedef struct lpgen_algorithm_entry {
+    const char *family;
+    const char *shape;
+    const char *isa;
+    const char *algorithm;
+} lpgen_algorithm_entry;
+lpgen_status lpgen_register_algorithms(const lpgen_algorithm_entry *entries, size_t count);
+/* Forgets every registered kernel and algorithm choice (calls go back to the defaults). */
 void lpgen_clear_kernels(void);
 
 /* ---- Shapes and epilogues ---------------------------------------------------------------- */
