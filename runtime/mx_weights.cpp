@@ -68,19 +68,6 @@ void prepare_int8(MxWeights::Prepared &p) {
     }
 }
 
-// The fast paths' column count for n weight rows: 4 bytes per column in each row of k-quads
-// (int8) or k-pairs (int16).
-int padded_columns(int n) {
-    // Guarded column tiles (GEMV) start below n and read one whole tile: room for one more.
-    int padded = (n + 2 * kMxRowPadding - 1) / kMxRowPadding * kMxRowPadding;
-    // A GEMM column tile reads one 64-byte line per row of k-quads, `padded` columns apart. With
-    // an even number of lines per row those lines share a fraction of the L1 cache's sets (at
-    // 1024 columns a quarter: the tile no longer fits and every block comes from L2); an odd
-    // number spreads them over all sets.
-    if (padded * 4 / 64 % 2 == 0) padded += 16;
-    return padded;
-}
-
 // Copies `packed_rows` MX rows of `row_k` values that form `rows` weight rows.
 std::shared_ptr<MxWeights::Prepared> copy_weights(int rows, int packed_rows, int row_k, MxFormat format,
                                                   const uint8_t *codes, size_t code_bytes, const uint8_t *scales,
@@ -94,7 +81,7 @@ std::shared_ptr<MxWeights::Prepared> copy_weights(int rows, int packed_rows, int
     auto p = std::make_shared<MxWeights::Prepared>();
     p->format = format;
     p->rows = rows;
-    p->padded_rows = padded_columns(rows);
+    p->padded_rows = mx_padded_columns(rows);
     p->blocks = static_cast<int>(needed_scales / rows);
     p->codes.assign(codes, codes + needed_codes);
     p->scales.assign(scales, scales + needed_scales);
@@ -102,6 +89,19 @@ std::shared_ptr<MxWeights::Prepared> copy_weights(int rows, int packed_rows, int
 }
 
 }  // namespace
+
+// The fast paths' column count for n weight rows: 4 bytes per column in each row of k-quads
+// (int8) or k-pairs (int16).
+int mx_padded_columns(int n) {
+    // Guarded column tiles (GEMV) start below n and read one whole tile: room for one more.
+    int padded = (n + 2 * kMxRowPadding - 1) / kMxRowPadding * kMxRowPadding;
+    // A GEMM column tile reads one 64-byte line per row of k-quads, `padded` columns apart. With
+    // an even number of lines per row those lines share a fraction of the L1 cache's sets (at
+    // 1024 columns a quarter: the tile no longer fits and every block comes from L2); an odd
+    // number spreads them over all sets.
+    if (padded * 4 / 64 % 2 == 0) padded += 16;
+    return padded;
+}
 
 MxWeights::MxWeights(int rows, int k, MxFormat format, const uint8_t *codes, size_t code_bytes,
                      const uint8_t *scales, size_t scale_count) {

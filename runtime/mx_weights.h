@@ -12,6 +12,10 @@ namespace lpgen {
 // The widest column tile of the int8 kernel's knob space (16 lanes x 4 vectors).
 constexpr int kMxRowPadding = 64;
 
+// The int8 and int16 kernels' column count for n weight rows (room for a guarded tile, and an
+// odd number of cache lines per row of k-quads).
+int mx_padded_columns(int n);
+
 struct MxWeights::Prepared {
     MxFormat format;
     int rows = 0;         // N (GEMM) or OC (conv2d)

@@ -254,6 +254,39 @@ lpgen_status lpgen_mx_conv2d_f32(const lpgen_conv2d_shape *shape, const float *a
                                  lpgen_mx_format a_format, const lpgen_mx_weights *w,
                                  const lpgen_epilogue *epilogue, float *out, size_t out_count);
 
+/* ---- Low-bit LLM weights x int8 activations ----------------------------------------------
+ * Weights: codes [N][K], one per byte in its low bits, at 2-4 bits signed (two's complement),
+ * 1-4 bits unsigned with a zero point per group (value = code - zero point), or ternary (bits
+ * 2, codes 0, 1, 2 for -1, 0, +1); fp32 scales [N][ceil(K/group)], group 32, 64 or 128.
+ * Activations: fp32 [M][K], quantized in the call to int8 with a scale per row (per token) or
+ * per block of 32 along K. Output fp32 [M][N] plus bias[N] (bias may be NULL, count 0). Exact
+ * integer sums per 32-block, combined in fp32 in a fixed order: the same bits for every kernel,
+ * thread count and ISA (lpgen/lowbit.hpp states the numbers). */
+typedef enum lpgen_lowbit_kind {
+    LPGEN_LOWBIT_SIGNED = 0,
+    LPGEN_LOWBIT_UNSIGNED = 1,
+    LPGEN_LOWBIT_TERNARY = 2
+} lpgen_lowbit_kind;
+typedef enum lpgen_activation_scaling { LPGEN_SCALE_PER_ROW = 0, LPGEN_SCALE_PER_BLOCK32 = 1 } lpgen_activation_scaling;
+typedef struct lpgen_lowbit_format {
+    int bits;
+    lpgen_lowbit_kind kind;
+    int group;
+} lpgen_lowbit_format;
+typedef struct lpgen_lowbit_weights lpgen_lowbit_weights;
+/* zero_points: [N][groups] for unsigned weights, NULL (count 0) otherwise. */
+lpgen_status lpgen_lowbit_weights_create(int n, int k, const lpgen_lowbit_format *format, const uint8_t *codes,
+                                         size_t code_count, const float *scales, size_t scale_count,
+                                         const uint8_t *zero_points, size_t zero_point_count,
+                                         lpgen_lowbit_weights **weights);
+void lpgen_lowbit_weights_free(lpgen_lowbit_weights *weights); /* NULL is fine */
+/* The codes back, [N][K], from the handle's dense copy (ternary 1.6 bits a weight). */
+lpgen_status lpgen_lowbit_weights_codes(const lpgen_lowbit_weights *weights, uint8_t *codes, size_t count);
+size_t lpgen_lowbit_weights_packed_bytes(const lpgen_lowbit_weights *weights); /* 0 for NULL */
+lpgen_status lpgen_lowbit_gemm(const lpgen_gemm_shape *shape, const float *a, size_t a_count,
+                               lpgen_activation_scaling scaling, const lpgen_lowbit_weights *weights,
+                               const float *bias, size_t bias_count, float *out, size_t out_count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -98,6 +98,32 @@ public:
     }
 };
 
+// Low-bit LLM weights: codes [n][k] with scales (and, unsigned, zero points) per group.
+class LowbitWeights : public Owned<lpgen_lowbit_weights, lpgen_lowbit_weights_free> {
+public:
+    using Owned::Owned;
+    static LowbitWeights create(int n, int k, const lpgen_lowbit_format &format, const std::vector<uint8_t> &codes,
+                                const std::vector<float> &scales, const std::vector<uint8_t> &zero_points = {}) {
+        lpgen_lowbit_weights *h = nullptr;
+        check(lpgen_lowbit_weights_create(n, k, &format, codes.data(), codes.size(), scales.data(), scales.size(),
+                                          zero_points.empty() ? nullptr : zero_points.data(), zero_points.size(), &h));
+        return LowbitWeights(h);
+    }
+    std::vector<uint8_t> codes(int n, int k) const {
+        std::vector<uint8_t> out(size_t(n) * k);
+        check(lpgen_lowbit_weights_codes(get(), out.data(), out.size()));
+        return out;
+    }
+};
+
+// out[m][n] from fp32 activations quantized to int8 in the call; bias empty or [n].
+inline const char *lowbit_gemm(const lpgen_gemm_shape &shape, const std::vector<float> &a,
+                               lpgen_activation_scaling scaling, const LowbitWeights &w, const std::vector<float> &bias,
+                               std::vector<float> &out) {
+    return check(lpgen_lowbit_gemm(&shape, a.data(), a.size(), scaling, w.get(), bias.empty() ? nullptr : bias.data(),
+                                   bias.size(), out.data(), out.size()));
+}
+
 // Per-tensor scale `scale`, optional per-channel bias, optional clamp (ReLU: clamp_min = 0).
 struct Epilogue {
     std::vector<float> scale{1.0f};

@@ -1,0 +1,127 @@
+// lowbit_gemm: fp32 activations quantized to int8 in the call, then the MX int8 kernels with
+// fp32 group scales in place of E8M0 powers of two (the kernels scale each 32-block's exact sum
+// as (sum * weight scale) * activation scale and add the blocks in order, whatever their
+// scales are). Weights at most 15 in magnitude and activations at most 127 keep every variant
+// exact: vpdpbusd, AVX2's vpmaddubsw pairs (2 * 255 * 15 < 2^15), and ARM's int16 lane sums of
+// 8 products (8 * 127 * 15 < 2^15); on AVX2 the narrow kernel too where 16 * 255 * |w| < 2^15.
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "halide_call.h"
+#include "kernel_table.h"
+#include "lowbit.h"
+#include "mx_decode.h"
+#include "mx_weights.h"
+#include "parallel.h"
+#include "tuned_kernels.h"
+#include "validate.h"
+
+namespace lpgen {
+namespace {
+
+constexpr int kActivationMax = 127;
+constexpr int kGemvRows = 4;  // fewer rows take the GEMV kernel, as MX calls do
+
+// Rows [begin, end) of a[.][k] as the kernel's activations: q + 128 (k padded to whole blocks
+// with 128, the value 0) and each block's scale.
+void quantize_rows(const float *a, int k, int blocks, ActivationScaling scaling, int begin, int end,
+                   uint8_t *values, float *scales) {
+    const int k32 = blocks * kMxBlock, span = scaling == ActivationScaling::PerRow ? k : kMxBlock;
+    for (int m = begin; m < end; ++m) {
+        const float *row = a + size_t(m) * k;
+        uint8_t *q = values + size_t(m) * k32;
+        for (int start = 0; start < k; start += span) {
+            const int stop = std::min(k, start + span);
+            float largest = 0;
+            for (int i = start; i < stop; ++i) largest = std::max(largest, std::fabs(row[i]));
+            const float inverse = largest > 0 ? kActivationMax / largest : 0.0f;
+            for (int i = start; i < stop; ++i) {
+                const float r = std::nearbyint(row[i] * inverse);
+                q[i] = uint8_t(int(std::min<float>(kActivationMax, std::max<float>(-kActivationMax, r))) + kMxI8ActivationOffset);
+            }
+            const float scale = largest / kActivationMax;
+            for (int b = start / kMxBlock; b < (stop + kMxBlock - 1) / kMxBlock; ++b) scales[size_t(m) * blocks + b] = scale;
+        }
+        for (int i = k; i < k32; ++i) q[i] = kMxI8ActivationOffset;
+    }
+}
+
+void check_finite(const float *a, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+        if (!std::isfinite(a[i])) fail("activation " + std::to_string(i) + " is not finite (NaN or Inf)");
+    }
+}
+
+const Kernel<MxGemmI8Fn> &kernel_for(const KernelSet &set, int m, int w_max) {
+    if (m < kGemvRows) return mx_i8_kernels_take(set, kActivationMax, w_max) ? set.mx_gemv_i8 : set.mx_gemv_i8_quads;
+    if (mx_i8_narrow_kernel_takes(set, kActivationMax, w_max)) return set.mx_gemm_i8_narrow;
+    return set.mx_gemm_i8;
+}
+
+}  // namespace
+
+const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, ActivationScaling scaling,
+                        const LowbitWeights &weights, const float *bias, size_t bias_count, float *out,
+                        size_t out_count) {
+    const LowbitWeights::Prepared &w = weights.prepared();
+    check_positive(s.m, "shape.m");
+    check_positive(s.n, "shape.n");
+    check_positive(s.k, "shape.k");
+    LPGEN_REQUIRE(s.n == w.rows && s.k == w.k, "shape n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) +
+                                                   " does not match the weights' n=" + std::to_string(w.rows) +
+                                                   " k=" + std::to_string(w.k));
+    LPGEN_REQUIRE(scaling == ActivationScaling::PerRow || scaling == ActivationScaling::PerBlock32,
+                  "activation scaling must be per row or per 32-block");
+    const size_t a_needed = checked_product({size_t(s.m), size_t(s.k)}, "activations");
+    check_buffer(a, a_count, a_needed, "activations");
+    if (bias != nullptr || bias_count != 0) check_buffer(bias, bias_count, size_t(s.n), "bias");
+    check_buffer(out, out_count, checked_product({size_t(s.m), size_t(s.n)}, "output"), "output");
+    check_finite(a, a_needed);
+
+    const int blocks = w.blocks, k32 = blocks * kMxBlock;
+    std::vector<uint8_t> values(size_t(s.m) * k32);
+    std::vector<float> block_scales(size_t(s.m) * blocks);
+    // The kernels compute at least kMxRowPadding columns: narrower outputs go through a copy.
+    const int cols = std::max(s.n, kMxRowPadding);
+    std::vector<float> wide_out(cols > s.n ? size_t(s.m) * cols : 0);
+    float *target = cols > s.n ? wide_out.data() : out;
+    std::vector<float> bias_values(cols, 0.0f);
+    for (int n = 0; n < s.n && bias != nullptr; ++n) bias_values[n] = bias[n];
+    const float one = 1.0f;
+    auto scale_view = per_channel_view(&one, 1, cols);
+    auto bias_view = dense_view(static_cast<const float *>(bias_values.data()), {cols});
+    auto av = dense_view(static_cast<const uint8_t *>(values.data()), {k32, s.m});
+    auto as = dense_view(static_cast<const float *>(block_scales.data()), {blocks, s.m});
+    auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
+    auto wo = dense_view(w.offsets.data(), {w.padded_rows, blocks});
+    auto ws = dense_view(w.block_scales.data(), {w.padded_rows, blocks});
+    auto out_view = dense_view(target, {cols, s.m});
+    const KernelSet &set = kernels();
+    const Kernel<MxGemmI8Fn> kernel = tuned_or(kernel_for(set, s.m, lowbit_max_value(w.format)), s);
+    const float inf = std::numeric_limits<float>::infinity();
+    auto run = [&](View<float> o, int begin, int end) {
+        auto rows = [&](auto view) { return view.cropped(1, begin, end - begin); };
+        run_kernel(kernel, rows(av).raw_buffer(), rows(as).raw_buffer(), wq.raw_buffer(), wo.raw_buffer(),
+                   ws.raw_buffer(), scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf, o.raw_buffer());
+    };
+    const Work work{double(s.m) * s.n * k32};
+    if (s.m < kGemvRows) {  // the columns split between threads, the few rows quantized once
+        quantize_rows(a, s.k, blocks, scaling, 0, s.m, values.data(), block_scales.data());
+        for_each_slice(cols, slice_count(cols, kMxRowPadding, work),
+                       [&](int begin, int end) { run(out_view.cropped(0, begin, end - begin), 0, s.m); });
+    } else {  // each thread quantizes and multiplies its own rows
+        for_each_slice(s.m, slice_count(s.m, 16, work), [&](int begin, int end) {
+            quantize_rows(a, s.k, blocks, scaling, begin, end, values.data(), block_scales.data());
+            run(out_view.cropped(1, begin, end - begin), begin, end);
+        });
+    }
+    if (cols > s.n) {
+        for (int m = 0; m < s.m; ++m)
+            for (int n = 0; n < s.n; ++n) out[size_t(m) * s.n + n] = wide_out[size_t(m) * cols + n];
+    }
+    return kernel.name;
+}
+
+}  // namespace lpgen
