@@ -101,6 +101,11 @@ set(LPGEN_KERNELS
     "mx_gemm_i8_narrow mx_gemm_i8 narrow=true"
     "mx_gemv_i8 mx_gemm_i8 gemv=true"
     "mx_gemv_i8_quads mx_gemm_i8 gemv=true dot=quads"
+    # Low-bit LLM GEMVs: 1-, 2- and 4-bit weight fields streamed packed, unpacked in registers
+    # to int8 for the 4-way dot product (ARM: int16 lane sums); 3-bit weights use 4-bit fields.
+    "lowbit_gemv_w1 lowbit_gemv bits=1"
+    "lowbit_gemv_w2 lowbit_gemv bits=2"
+    "lowbit_gemv_w4 lowbit_gemv bits=4"
 )
 
 function(lpgen_declare_kernels PROFILE)

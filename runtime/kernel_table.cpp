@@ -48,6 +48,7 @@
             LPGEN_K(mx_gemm_i16_split, suffix), LPGEN_K(mx_gemv_i16_split, suffix),                    \
             LPGEN_K(mx_decode_i8, suffix), LPGEN_K(mx_gemm_i8, suffix), LPGEN_K(mx_gemv_i8, suffix),   \
             LPGEN_K(mx_gemm_i8_narrow, suffix), LPGEN_K(mx_gemv_i8_quads, suffix),                     \
+            LPGEN_K(lowbit_gemv_w1, suffix), LPGEN_K(lowbit_gemv_w2, suffix), LPGEN_K(lowbit_gemv_w4, suffix), \
             LPGEN_K(bs_gemm_i32_gemv, suffix), LPGEN_K(bs_gemm_f32_gemv, suffix),                      \
             {LPGEN_K(bs_gemm_i32_xnor, suffix), LPGEN_K(bs_gemm_f32_xnor, suffix),                     \
              LPGEN_K(bs_conv2d_i32_xnor, suffix), LPGEN_K(bs_conv2d_f32_xnor, suffix),                 \

@@ -48,6 +48,8 @@ using MxDecodeI8Fn = int (*)(Buf codes, Buf scales, int32_t format, int32_t offs
                              Buf block_scales);
 using MxGemmI8Fn = int (*)(Buf a_values, Buf a_scales, Buf w_values, Buf w_offsets, Buf w_scales,
                            LPGEN_EPILOGUE_ARGS, Buf output);
+using LowbitGemvFn = int (*)(Buf a_values, Buf a_scales, Buf w_packed, Buf w_zero, Buf w_offsets, Buf w_scales,
+                             LPGEN_EPILOGUE_ARGS, Buf output);
 
 // A kernel compiled for fixed bit widths; the generic kernels serve every other pair.
 struct SpecializedBitserial {
@@ -95,6 +97,7 @@ struct KernelSet {
     Kernel<MxGemmI8Fn> mx_gemm_i8, mx_gemv_i8;
     Kernel<MxGemmI8Fn> mx_gemm_i8_narrow;  // int16 block sums where the dot product is pairs
     Kernel<MxGemmI8Fn> mx_gemv_i8_quads;  // 4-way int32 products everywhere: takes every int8 pair
+    Kernel<LowbitGemvFn> lowbit_gemv_w1, lowbit_gemv_w2, lowbit_gemv_w4;  // packed 1-, 2-, 4-bit weight fields
     // Bit-serial GEMV (M = 1), generic widths (the specialized ones are in `specialized`).
     Kernel<BsGemmI32Fn> gemv_i32;
     Kernel<BsGemmF32Fn> gemv_f32;

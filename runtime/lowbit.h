@@ -23,6 +23,12 @@ struct LowbitWeights::Prepared {
     std::vector<int8_t, HugePageAllocator<int8_t>> quads;  // (kk, n, kq)
     std::vector<int32_t> offsets;                          // (n, block)
     std::vector<float> block_scales;                       // (n, block)
+    // The packed GEMV's weights (generators/lowbit_gemv_generator.cpp): fields of `field_bits`
+    // (1, 2 or 4; 3-bit codes in 4-bit fields), field i of byte (kk, n, kp) the weight at
+    // k = 4 ((8 / field_bits) kp + i) + kk; each field stands for field - zero(n, block).
+    int field_bits = 0;
+    std::vector<uint8_t, HugePageAllocator<uint8_t>> fields;  // (kk, n, kp)
+    std::vector<int8_t> zeros;                                 // (n, block)
 };
 
 }  // namespace lpgen

@@ -1,4 +1,5 @@
-// lowbit_gemm: fp32 activations quantized to int8 in the call, then the MX int8 kernels with
+// lowbit_gemm: fp32 activations quantized to int8 in the call, then, for a few rows (decode),
+// the packed low-bit GEMV (generators/lowbit_gemv_generator.cpp), else the MX int8 GEMMs with
 // fp32 group scales in place of E8M0 powers of two (the kernels scale each 32-block's exact sum
 // as (sum * weight scale) * activation scale and add the blocks in order, whatever their
 // scales are). Weights at most 15 in magnitude and activations at most 127 keep every variant
@@ -54,10 +55,13 @@ void check_finite(const float *a, size_t count) {
     }
 }
 
-const Kernel<MxGemmI8Fn> &kernel_for(const KernelSet &set, int m, int w_max) {
-    if (m < kGemvRows) return mx_i8_kernels_take(set, kActivationMax, w_max) ? set.mx_gemv_i8 : set.mx_gemv_i8_quads;
+const Kernel<MxGemmI8Fn> &gemm_kernel(const KernelSet &set, int w_max) {
     if (mx_i8_narrow_kernel_takes(set, kActivationMax, w_max)) return set.mx_gemm_i8_narrow;
     return set.mx_gemm_i8;
+}
+
+const Kernel<LowbitGemvFn> &gemv_kernel(const KernelSet &set, int field_bits) {
+    return field_bits == 1 ? set.lowbit_gemv_w1 : field_bits == 2 ? set.lowbit_gemv_w2 : set.lowbit_gemv_w4;
 }
 
 }  // namespace
@@ -72,8 +76,9 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
     LPGEN_REQUIRE(s.n == w.rows && s.k == w.k, "shape n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) +
                                                    " does not match the weights' n=" + std::to_string(w.rows) +
                                                    " k=" + std::to_string(w.k));
-    LPGEN_REQUIRE(scaling == ActivationScaling::PerRow || scaling == ActivationScaling::PerBlock32,
-                  "activation scaling must be per row or per 32-block");
+    if (scaling != ActivationScaling::PerRow && scaling != ActivationScaling::PerBlock32) {
+        fail_unsupported("activation scaling " + std::to_string(int(scaling)) + " is not per row or per 32-block");
+    }
     const size_t a_needed = checked_product({size_t(s.m), size_t(s.k)}, "activations");
     check_buffer(a, a_count, a_needed, "activations");
     if (bias != nullptr || bias_count != 0) check_buffer(bias, bias_count, size_t(s.n), "bias");
@@ -95,19 +100,31 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
     auto av = dense_view(static_cast<const uint8_t *>(values.data()), {k32, s.m});
     auto as = dense_view(static_cast<const float *>(block_scales.data()), {blocks, s.m});
     auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
+    auto wf = dense_view(w.fields.data(), {4, w.padded_rows, k32 / 4 / (8 / w.field_bits)});
+    auto wz = dense_view(w.zeros.data(), {w.padded_rows, blocks});
     auto wo = dense_view(w.offsets.data(), {w.padded_rows, blocks});
     auto ws = dense_view(w.block_scales.data(), {w.padded_rows, blocks});
     auto out_view = dense_view(target, {cols, s.m});
     const KernelSet &set = kernels();
-    const Kernel<MxGemmI8Fn> kernel = tuned_or(kernel_for(set, s.m, lowbit_max_value(w.format)), s);
+    const bool gemv = s.m < kGemvRows;
+    // Decode (a few rows) streams the packed fields; larger M reads the int8 copy, whose
+    // unpacking the GEMM's register tile amortises over its rows.
+    const Kernel<MxGemmI8Fn> gemm = tuned_or(gemm_kernel(set, lowbit_max_value(w.format)), s);
+    const Kernel<LowbitGemvFn> &packed_gemv = gemv_kernel(set, w.field_bits);
     const float inf = std::numeric_limits<float>::infinity();
     auto run = [&](View<float> o, int begin, int end) {
         auto rows = [&](auto view) { return view.cropped(1, begin, end - begin); };
-        run_kernel(kernel, rows(av).raw_buffer(), rows(as).raw_buffer(), wq.raw_buffer(), wo.raw_buffer(),
-                   ws.raw_buffer(), scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf, o.raw_buffer());
+        if (gemv) {
+            run_kernel(packed_gemv, rows(av).raw_buffer(), rows(as).raw_buffer(), wf.raw_buffer(), wz.raw_buffer(),
+                       wo.raw_buffer(), ws.raw_buffer(), scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf,
+                       o.raw_buffer());
+        } else {
+            run_kernel(gemm, rows(av).raw_buffer(), rows(as).raw_buffer(), wq.raw_buffer(), wo.raw_buffer(),
+                       ws.raw_buffer(), scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf, o.raw_buffer());
+        }
     };
     const Work work{double(s.m) * s.n * k32};
-    if (s.m < kGemvRows) {  // the columns split between threads, the few rows quantized once
+    if (gemv) {  // the columns split between threads, the few rows quantized once
         quantize_rows(a, s.k, blocks, scaling, 0, s.m, values.data(), block_scales.data());
         for_each_slice(cols, slice_count(cols, kMxRowPadding, work),
                        [&](int begin, int end) { run(out_view.cropped(0, begin, end - begin), 0, s.m); });
@@ -121,7 +138,7 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
         for (int m = 0; m < s.m; ++m)
             for (int n = 0; n < s.n; ++n) out[size_t(m) * s.n + n] = wide_out[size_t(m) * cols + n];
     }
-    return kernel.name;
+    return gemv ? packed_gemv.name : gemm.name;
 }
 
 }  // namespace lpgen

@@ -63,7 +63,9 @@ void check_format(const LowbitFormat &f) {
     if (f.kind == LowbitKind::Ternary) {
         LPGEN_REQUIRE(f.bits == 2, "ternary weights take bits = 2 (codes 0, 1, 2), got " + std::to_string(f.bits));
     } else {
-        LPGEN_REQUIRE(f.kind == LowbitKind::Signed || f.kind == LowbitKind::Unsigned, "unknown low-bit weight kind");
+        if (f.kind != LowbitKind::Signed && f.kind != LowbitKind::Unsigned) {
+            fail_unsupported("low-bit weight kind " + std::to_string(int(f.kind)) + " is not signed, unsigned or ternary");
+        }
         LPGEN_REQUIRE(f.bits >= 1 && f.bits <= 4, "low-bit weights take 1 to 4 bits, got " + std::to_string(f.bits));
         LPGEN_REQUIRE(f.kind != LowbitKind::Signed || f.bits >= 2, "signed weights take 2 to 4 bits (1-bit: unsigned "
                                                                    "with a zero point, or ternary)");
@@ -131,16 +133,28 @@ LowbitWeights::LowbitWeights(int n, int k, LowbitFormat f, const uint8_t *codes,
     p->quads.assign(size_t(k32) * padded, 0);
     p->offsets.assign(size_t(blocks) * padded, 0);
     p->block_scales.assign(size_t(blocks) * padded, 0.0f);
+    p->field_bits = f.kind == LowbitKind::Ternary ? 2 : f.bits == 3 ? 4 : f.bits;
+    const int per_byte = 8 / p->field_bits;
+    p->fields.assign(size_t(k32 / 4 / per_byte) * padded * 4, 0);
+    p->zeros.assign(size_t(blocks) * padded, 0);
     for (int r = 0; r < n; ++r) {
         const uint8_t *row = codes + size_t(r) * k;
         pack_row(row, k, f, p->packed.data() + p->row_bytes * r);
         for (int b = 0; b < blocks; ++b) {
             const int g = b * kMxBlock / f.group;
             const int zero_point = zero_pointed ? zero_points[size_t(r) * groups + g] : 0;
+            // The field's zero: signed codes are stored with their top bit flipped.
+            const int flip = f.kind == LowbitKind::Signed ? 1 << (f.bits - 1) : 0;
+            const int zero = f.kind == LowbitKind::Signed ? flip : f.kind == LowbitKind::Ternary ? 1 : zero_point;
+            p->zeros[size_t(b) * padded + r] = int8_t(zero);
             int32_t sum = 0;
-            for (int i = b * kMxBlock; i < std::min(k, (b + 1) * kMxBlock); ++i) {
-                const int v = value_of(row[i], f, zero_point);
+            for (int i = b * kMxBlock; i < (b + 1) * kMxBlock; ++i) {
+                // Past k: value 0 (field = zero), so the activations' padding meets zeros.
+                const int v = i < k ? value_of(row[i], f, zero_point) : 0;
+                const int field = i < k ? row[i] ^ flip : zero;
                 p->quads[(size_t(i / 4) * padded + r) * 4 + i % 4] = int8_t(v);
+                const int kq = i / 4;
+                p->fields[(size_t(kq / per_byte) * padded + r) * 4 + i % 4] |= uint8_t(field << (p->field_bits * (kq % per_byte)));
                 sum += v;
             }
             p->offsets[size_t(b) * padded + r] = -kMxI8ActivationOffset * sum;

@@ -87,7 +87,13 @@ TEST_P(LowbitGemm, EveryKindGroupAndEdgeShapeMatchesTheReferenceBitForBit) {
 
 TEST_P(LowbitGemm, GemvAndGemmKernelsServeTheirShapes) {
     const LowbitFormat f{2, LowbitKind::Ternary, 64};
-    EXPECT_NE(expect_exact(random_operands(1, 64, 256, f, ActivationScaling::PerRow, 3), "M=1").find("mx_gemv_i8"),
+    EXPECT_NE(expect_exact(random_operands(1, 64, 256, f, ActivationScaling::PerRow, 3), "M=1").find("lowbit_gemv_w2"),
+              std::string::npos);
+    // The packed GEMV's fields: 1-bit, 2-bit, and 4-bit for 3- and 4-bit codes.
+    const LowbitFormat w1{1, LowbitKind::Unsigned, 32}, w3{3, LowbitKind::Signed, 32};
+    EXPECT_NE(expect_exact(random_operands(3, 64, 256, w1, ActivationScaling::PerRow, 5), "W1").find("lowbit_gemv_w1"),
+              std::string::npos);
+    EXPECT_NE(expect_exact(random_operands(2, 64, 256, w3, ActivationScaling::PerRow, 6), "W3").find("lowbit_gemv_w4"),
               std::string::npos);
     EXPECT_NE(expect_exact(random_operands(64, 64, 256, f, ActivationScaling::PerRow, 4), "M=64").find("mx_gemm_i8"),
               std::string::npos);
@@ -195,17 +201,15 @@ TEST(LowbitWeights, BadInputIsRefusedAndWritesNothing) {
               LPGEN_OK);
     std::vector<float> out(16, 7.0f), a = o.a;
     const lpgen_gemm_shape shape{2, 8, 100}, wrong{2, 8, 96};
-    auto call = [&](const lpgen_gemm_shape &s, const float *act, const lpgen_lowbit_weights *w, size_t bias_count,
-                    int scaling = LPGEN_SCALE_PER_ROW) {
-        lpgen_activation_scaling sc;
-        std::memcpy(&sc, &scaling, sizeof sc);
-        const lpgen_status st = lpgen_lowbit_gemm(&s, act, a.size(), sc, w, o.bias.data(), bias_count, out.data(), out.size());
+    // (Scalings and kinds outside their enumerators: tests/c_api_from_c_test.c.)
+    auto call = [&](const lpgen_gemm_shape &s, const float *act, const lpgen_lowbit_weights *w, size_t bias_count) {
+        const lpgen_status st = lpgen_lowbit_gemm(&s, act, a.size(), LPGEN_SCALE_PER_ROW, w, o.bias.data(), bias_count,
+                                                  out.data(), out.size());
         return std::make_pair(st, std::string(lpgen_last_error()));
     };
     refused(call(wrong, a.data(), h, 8), "does not match the weights");
     refused(call(shape, a.data(), nullptr, 8), "weights");
     refused(call(shape, a.data(), h, 7), "bias");
-    refused(call(shape, a.data(), h, 8, 7), "per row or per 32-block");
     a[5] = std::numeric_limits<float>::infinity();
     refused(call(shape, a.data(), h, 8), "activation 5 is not finite");
     for (float v : out) EXPECT_EQ(v, 7.0f);
