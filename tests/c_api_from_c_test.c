@@ -40,14 +40,14 @@ int main(void) {
            "quantizing to an encoding outside the enumerators is unsupported");
 
     /* Low-bit weights of an unknown kind, and an unknown activation scaling. */
-    const uint8_t codes[64] = {0};
-    const float scales[2] = {1.0f, 1.0f}, x[64] = {0};
+    const uint8_t lowbit_codes[64] = {0};
+    const float lowbit_scales[2] = {1.0f, 1.0f}, x[64] = {0};
     lpgen_lowbit_format f = {2, (lpgen_lowbit_kind)7, 32};
     lpgen_lowbit_weights *lw = NULL;
-    expect(lpgen_lowbit_weights_create(1, 64, &f, codes, 64, scales, 2, NULL, 0, &lw) == LPGEN_UNSUPPORTED && lw == NULL,
+    expect(lpgen_lowbit_weights_create(1, 64, &f, lowbit_codes, 64, lowbit_scales, 2, NULL, 0, &lw) == LPGEN_UNSUPPORTED && lw == NULL,
            "a low-bit kind outside the enumerators is unsupported");
     f.kind = LPGEN_LOWBIT_TERNARY;
-    expect(lpgen_lowbit_weights_create(1, 64, &f, codes, 64, scales, 2, NULL, 0, &lw) == LPGEN_OK, "ternary weights from C");
+    expect(lpgen_lowbit_weights_create(1, 64, &f, lowbit_codes, 64, lowbit_scales, 2, NULL, 0, &lw) == LPGEN_OK, "ternary weights from C");
     const lpgen_gemm_shape row = {1, 1, 64};
     float y = 7.0f;
     expect(lpgen_lowbit_gemm(&row, x, 64, (lpgen_activation_scaling)7, lw, NULL, 0, &y, 1) == LPGEN_UNSUPPORTED && y == 7.0f,
