@@ -30,18 +30,11 @@ struct Planned {
 // Runs the layer once as the runtime would (the algorithm forced, unless Auto) and records where
 // it went.
 Planned plan_once(const Layer &layer, const Precision &p, unsigned seed, BitserialAlgorithm algorithm) {
-    const BitserialAlgorithm before = bitserial_algorithm();
-    set_bitserial_algorithm(algorithm);
+    const ForcedAlgorithm forced(algorithm);
+    const DispatchRecording recording;
     Planned out;
-    try {
-        const DispatchRecording recording;
-        out.ran = make_job(layer, p, seed)->run();
-        out.kernel = last_dispatch(), out.choice = last_algorithm_key();
-    } catch (...) {
-        set_bitserial_algorithm(before);
-        throw;
-    }
-    set_bitserial_algorithm(before);
+    out.ran = make_job(layer, p, seed)->run();
+    out.kernel = last_dispatch(), out.choice = last_algorithm_key();
     return out;
 }
 

@@ -74,6 +74,19 @@ const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const
 void set_bitserial_algorithm(BitserialAlgorithm algorithm);
 BitserialAlgorithm bitserial_algorithm();
 
+// Forces a bit-serial algorithm for one scope and restores the one before it (the tuner's plan,
+// tests of one algorithm's kernels).
+class ForcedAlgorithm {
+public:
+    explicit ForcedAlgorithm(BitserialAlgorithm a) : before_(bitserial_algorithm()) { set_bitserial_algorithm(a); }
+    ~ForcedAlgorithm() { set_bitserial_algorithm(before_); }
+    ForcedAlgorithm(const ForcedAlgorithm &) = delete;
+    ForcedAlgorithm &operator=(const ForcedAlgorithm &) = delete;
+
+private:
+    BitserialAlgorithm before_;
+};
+
 // The number of products in each output: k, or a conv2d's kernel_h * kernel_w * channels.
 inline int64_t reduction_length(const GemmShape &s) { return s.k; }
 inline int64_t reduction_length(const Conv2dShape &s) { return int64_t(s.kernel_h) * s.kernel_w * s.channels; }

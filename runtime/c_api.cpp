@@ -23,6 +23,8 @@ void set_last_kernel(const char *name) { t_last_kernel = name; }
 
 using namespace lpgen;
 using lpgen::capi::guarded;
+using lpgen::capi::required;
+using lpgen::capi::to_cpp;
 
 namespace {
 
@@ -39,9 +41,6 @@ void check_entry(size_t i, Check &&check) {
 }
 
 }  // namespace
-
-using lpgen::capi::required;
-using lpgen::capi::to_cpp;
 
 // Packed weight bit-planes and the geometry they were packed for, so a call with another
 // shape is rejected instead of reading the wrong rows.

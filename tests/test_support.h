@@ -27,17 +27,7 @@ std::string error_of(F &&call) {
     return "(no error)";
 }
 
-// Forces a bit-serial algorithm for one scope (tests of one algorithm's kernels).
-class ForcedAlgorithm {
-public:
-    explicit ForcedAlgorithm(BitserialAlgorithm a) : before_(bitserial_algorithm()) { set_bitserial_algorithm(a); }
-    ~ForcedAlgorithm() { set_bitserial_algorithm(before_); }
-    ForcedAlgorithm(const ForcedAlgorithm &) = delete;
-    ForcedAlgorithm &operator=(const ForcedAlgorithm &) = delete;
-
-private:
-    BitserialAlgorithm before_;
-};
+using lpgen::ForcedAlgorithm;  // bitserial_int8.h
 
 inline std::vector<uint8_t> random_codes(size_t count, int bits, std::mt19937 &rng) {
     std::uniform_int_distribution<int> dist(0, (1 << bits) - 1);
