@@ -12,7 +12,10 @@ namespace lpgen::tune {
 namespace {
 
 // Runs one step; on failure fills `result.error` and returns false.
-bool step(const char *what, const std::vector<std::string> &argv, double limit_s, BuildResult &result) {
+bool step(const char *what, const std::vector<std::string> &launcher, const std::vector<std::string> &command,
+          double limit_s, BuildResult &result) {
+    std::vector<std::string> argv = launcher;
+    argv.insert(argv.end(), command.begin(), command.end());
     const ProcessResult p = run_captured(argv, limit_s);
     if (p.ok()) return true;
     result.error = std::string(what) + " failed (" + p.describe() + "): " + tail_of(p.output, 2000);
@@ -52,7 +55,8 @@ BuildResult build_candidate(const Catalog &catalog, const BuildRequest &r, doubl
         }
     }
 
-    bool ok = step("generator", generate, limit_s, result);
+    const std::vector<std::string> &on = r.launcher;
+    bool ok = step("generator", on, generate, limit_s, result);
     if (ok && via_llc) {
         // As in cmake/LpgenKernels.cmake: Halide lowers, llc compiles for exactly the profile's CPU.
         const std::vector<std::string> llc = {catalog.llc, "-O3", "-mcpu=" + profile.llc_cpu, "-relocation-model=pic",
@@ -62,13 +66,13 @@ BuildResult build_candidate(const Catalog &catalog, const BuildRequest &r, doubl
             argv.insert(argv.end(), extra.begin(), extra.end());
             return argv;
         };
-        ok = step("llc", with({"-filetype=obj", "-o", base + ".o"}), limit_s, result) &&
-             step("llc", with({"-filetype=asm", "-o", base + ".s"}), limit_s, result);
+        ok = step("llc", on, with({"-filetype=obj", "-o", base + ".o"}), limit_s, result) &&
+             step("llc", on, with({"-filetype=asm", "-o", base + ".s"}), limit_s, result);
     }
-    ok = ok && step("link", {profile.cxx, "-shared", "-o", base + ".so", base + ".o"}, limit_s, result);
+    ok = ok && step("link", on, {profile.cxx, "-shared", "-o", base + ".so", base + ".o"}, limit_s, result);
     std::error_code removed;
     std::filesystem::remove(base + ".a", removed);
-    ok = ok && step("ar", {"ar", "qc", base + ".a", base + ".o"}, limit_s, result);
+    ok = ok && step("ar", on, {"ar", "qc", base + ".a", base + ".o"}, limit_s, result);
     result.ok = ok;
     if (ok) {
         result.shared_object = base + ".so";
@@ -81,18 +85,20 @@ BuildResult build_candidate(const Catalog &catalog, const BuildRequest &r, doubl
 }
 
 std::vector<BuildResult> build_all(const Catalog &catalog, const std::vector<BuildRequest> &requests, int jobs,
-                                   double limit_s) {
+                                   double limit_s, BuildSlots *slots) {
     std::vector<BuildResult> results(requests.size());
     if (jobs <= 0) jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     std::atomic<size_t> next{0};
     auto worker = [&] {
         for (size_t i; (i = next++) < requests.size();) {
+            if (slots) slots->acquire();
             try {
                 results[i] = build_candidate(catalog, requests[i], limit_s);
             } catch (const std::exception &e) {  // fork or pipe failed: this host, not the candidate
                 results[i].error = e.what();
                 results[i].environment = true;
             }
+            if (slots) slots->release();
         }
     };
     std::vector<std::thread> threads;

@@ -3,6 +3,8 @@
 // model reads), each tool call under a time limit. Candidates compile in parallel.
 #pragma once
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,9 @@ struct BuildRequest {
     // Non-empty: no knobs; Halide's Adams2019 autoscheduler schedules the generator for
     // problem sizes `estimate` (the generator's "estimate" param), for comparison.
     std::string adams2019_estimate;
+    // Non-empty: every step runs through this prefix, e.g. srun on a partition of build hosts
+    // (whose file system shares `dir` and the tools' paths with this host).
+    std::vector<std::string> launcher;
 };
 
 struct BuildResult {
@@ -34,8 +39,32 @@ struct BuildResult {
 
 BuildResult build_candidate(const Catalog &catalog, const BuildRequest &request, double limit_s);
 
-// Builds every request with `jobs` at a time (0: one per hardware thread); results in order.
+// A count of compiles allowed at once, shared by callers of build_all on several threads.
+class BuildSlots {
+public:
+    explicit BuildSlots(int slots) : free_(slots) {}
+    void acquire() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        freed_.wait(lock, [&] { return free_ > 0; });
+        --free_;
+    }
+    void release() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            ++free_;
+        }
+        freed_.notify_one();
+    }
+
+private:
+    int free_;
+    std::mutex mutex_;
+    std::condition_variable freed_;
+};
+
+// Builds every request with `jobs` at a time (0: one per hardware thread), each also taking
+// one of `slots` when given; results in order.
 std::vector<BuildResult> build_all(const Catalog &catalog, const std::vector<BuildRequest> &requests, int jobs,
-                                   double limit_s);
+                                   double limit_s, BuildSlots *slots = nullptr);
 
 }  // namespace lpgen::tune

@@ -18,13 +18,13 @@ CREATE TABLE IF NOT EXISTS records (
     op TEXT NOT NULL, shape TEXT NOT NULL, precision TEXT NOT NULL, profile TEXT NOT NULL,
     runner TEXT NOT NULL, knobs TEXT NOT NULL, median_s REAL, spread_s REAL, modeled_cycles REAL,
     verdict TEXT NOT NULL, tool_version TEXT, sources_hash TEXT NOT NULL, timestamp TEXT,
-    detail TEXT,
+    detail TEXT, measured_on TEXT,
     UNIQUE (op, shape, precision, profile, runner, knobs, sources_hash));
 )";
 
 const char *const kColumns =
     "op, shape, precision, profile, runner, knobs, median_s, spread_s, modeled_cycles, verdict, tool_version, "
-    "sources_hash, timestamp, detail";
+    "sources_hash, timestamp, detail, measured_on";
 
 const char *const kVerdicts[] = {"ok", "wrong", "failed", "crashed", "timeout"};
 
@@ -55,7 +55,7 @@ nlohmann::json to_json(const Record &r) {
             {"profile", r.profile}, {"runner", r.runner},     {"knobs", r.knobs},
             {"median_s", r.median_s}, {"spread_s", r.spread_s}, {"modeled_cycles", r.modeled_cycles},
             {"verdict", r.verdict}, {"tool_version", r.tool_version}, {"sources_hash", r.sources_hash},
-            {"timestamp", r.timestamp}, {"detail", r.detail}};
+            {"timestamp", r.timestamp}, {"detail", r.detail}, {"measured_on", r.measured_on}};
 }
 
 Record from_json(const nlohmann::json &j) {
@@ -65,12 +65,13 @@ Record from_json(const nlohmann::json &j) {
     r.modeled_cycles = j.at("modeled_cycles"), r.verdict = j.at("verdict"), r.tool_version = j.at("tool_version");
     r.sources_hash = j.at("sources_hash"), r.timestamp = j.at("timestamp");
     r.detail = j.value("detail", "");  // absent in records of earlier versions
+    r.measured_on = j.value("measured_on", "");
     return r;
 }
 
 auto tie(const Record &r) {
     return std::tie(r.op, r.shape, r.precision, r.profile, r.runner, r.knobs, r.median_s, r.spread_s,
-                    r.modeled_cycles, r.verdict, r.tool_version, r.sources_hash, r.timestamp, r.detail);
+                    r.modeled_cycles, r.verdict, r.tool_version, r.sources_hash, r.timestamp, r.detail, r.measured_on);
 }
 
 }  // namespace
@@ -95,7 +96,7 @@ std::string integrity_problem(sqlite3 *db) {
 
 }  // namespace
 
-Database::Database(const std::string &path) : select_columns_(kColumns) {
+Database::Database(const std::string &path) {
     auto refuse = [&](const std::string &message) {
         sqlite3_close(db_);
         db_ = nullptr;
@@ -117,36 +118,44 @@ Database::Database(const std::string &path) : select_columns_(kColumns) {
                " .recover | sqlite3 repaired.db`, then rerun with --db repaired.db");
     }
     if (sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) refuse(sqlite3_errmsg(db_));
-    // Databases of earlier versions have no detail column: add it (a read-only file keeps
-    // its columns and reads with empty details).
-    bool has_detail = false;
+    // Databases of earlier versions lack the later columns: add them (a read-only file keeps
+    // its columns and reads them as empty).
+    std::vector<std::string> present;
     {
         Statement columns(db_, "PRAGMA table_info(records)");
-        while (sqlite3_step(columns.stmt) == SQLITE_ROW) has_detail = has_detail || columns.text(1) == "detail";
+        while (sqlite3_step(columns.stmt) == SQLITE_ROW) present.push_back(columns.text(1));
     }
-    if (!has_detail && sqlite3_exec(db_, "ALTER TABLE records ADD COLUMN detail TEXT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-        select_columns_ = std::string(kColumns).substr(0, std::string(kColumns).rfind(',')) + ", '' AS detail";
+    std::string select = "op, shape, precision, profile, runner, knobs, median_s, spread_s, modeled_cycles, verdict, "
+                         "tool_version, sources_hash, timestamp";
+    for (const std::string column : {"detail", "measured_on"}) {
+        const bool has = std::find(present.begin(), present.end(), column) != present.end();
+        const bool added = has || sqlite3_exec(db_, ("ALTER TABLE records ADD COLUMN " + column + " TEXT").c_str(),
+                                               nullptr, nullptr, nullptr) == SQLITE_OK;
+        select += added ? ", " + column : ", '' AS " + column;
     }
+    select_columns_ = select;
 }
 
 Database::~Database() { sqlite3_close(db_); }
 
 void Database::insert(const Record &r) {
+    const std::lock_guard<std::recursive_mutex> lock(mutex_);
     Statement s(db_, std::string("INSERT INTO records (") + kColumns +
-                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                          "ON CONFLICT (op, shape, precision, profile, runner, knobs, sources_hash) DO UPDATE SET "
                          "median_s = excluded.median_s, spread_s = excluded.spread_s, "
                          "modeled_cycles = excluded.modeled_cycles, verdict = excluded.verdict, "
                          "tool_version = excluded.tool_version, timestamp = excluded.timestamp, "
-                         "detail = excluded.detail WHERE records.verdict != 'ok'");
+                         "detail = excluded.detail, measured_on = excluded.measured_on WHERE records.verdict != 'ok'");
     s.bind(1, r.op), s.bind(2, r.shape), s.bind(3, r.precision), s.bind(4, r.profile), s.bind(5, r.runner);
     s.bind(6, r.knobs), s.bind(7, r.median_s), s.bind(8, r.spread_s), s.bind(9, r.modeled_cycles);
     s.bind(10, r.verdict), s.bind(11, r.tool_version), s.bind(12, r.sources_hash), s.bind(13, r.timestamp);
-    s.bind(14, r.detail);
+    s.bind(14, r.detail), s.bind(15, r.measured_on);
     if (sqlite3_step(s.stmt) != SQLITE_DONE) fail(db_, "insert");  // autocommit: durable on return
 }
 
 std::vector<Record> Database::query(const std::string &where, const std::vector<std::string> &args) const {
+    const std::lock_guard<std::recursive_mutex> lock(mutex_);
     Statement s(db_, "SELECT " + select_columns_ + " FROM records " + where);
     for (size_t i = 0; i < args.size(); ++i) s.bind(int(i) + 1, args[i]);
     std::vector<Record> out;
@@ -157,6 +166,7 @@ std::vector<Record> Database::query(const std::string &where, const std::vector<
         r.knobs = s.text(5), r.median_s = sqlite3_column_double(s.stmt, 6), r.spread_s = sqlite3_column_double(s.stmt, 7);
         r.modeled_cycles = sqlite3_column_double(s.stmt, 8), r.verdict = s.text(9), r.tool_version = s.text(10);
         r.sources_hash = s.text(11), r.timestamp = s.text(12), r.detail = s.text(13);
+        r.measured_on = s.text(14);
         out.push_back(r);
     }
     if (rc != SQLITE_DONE) fail(db_, "query");
@@ -251,10 +261,12 @@ Database::ImportResult Database::import_jsonl(const std::string &jsonl, const st
                     ", nothing imported:" + problems + (bad > 10 ? "\n  ..." : ""));
     }
     ImportResult result;
+    const std::lock_guard<std::recursive_mutex> lock(mutex_);  // the transaction holds no other thread's insert
     if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) fail(db_, "import");
     try {
         for (const Record &r : records) {
-            if (find(r)) {
+            const std::optional<Record> held = find(r);
+            if (held && (held->verdict == "ok" || r.verdict != "ok" || *held == r)) {
                 ++result.present;
             } else {
                 insert(r);

@@ -1,10 +1,11 @@
 // Tuning records in SQLite: one row per measured (or modeled) candidate. Each insert commits on
 // its own, so a tuner killed mid-run loses no finished record. Records carry a hash of the
 // generator and schedule sources; best() ignores stale ones (another hash). JSON lines export
-// and import let records be shared and committed.
+// and import let records be shared and committed; one Database may serve several threads.
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct Record {
     std::string sources_hash;  // of the generator and schedule sources
     std::string timestamp;     // ISO 8601, UTC
     std::string detail;        // why a record is not "ok" (the failing step and its output)
+    // Which machine ran it: the Slurm node, the board's host name (with the runner prefix that
+    // reached it), or this host; "" in records of earlier versions and modeled ones.
+    std::string measured_on;
     bool operator==(const Record &o) const;
     // What the tuner minimizes: modeled cycles for modeled records, else the median time.
     double cost() const { return modeled_cycles > 0 ? modeled_cycles : median_s; }
@@ -67,7 +71,8 @@ public:
         int added = 0, present = 0;  // new records; records this database held already
     };
     // Adds the records of JSON lines text (read from `source`) that this database does not hold
-    // yet, all or nothing: a malformed line, or a record that fails invalid_reason() or `check`
+    // yet (a record's identity is its candidate: op, shape, precision, profile, runner, knobs and
+    // sources; an imported valid record replaces a held failure, so re-importing is a no-op), all or nothing: a malformed line, or a record that fails invalid_reason() or `check`
     // (which returns "" for a good record), throws an Error naming the bad lines, and nothing
     // is added. The caller caps the text's size and nesting (cli/safe_files.h).
     ImportResult import_jsonl(const std::string &jsonl, const std::string &source,
@@ -76,7 +81,9 @@ public:
 private:
     std::vector<Record> query(const std::string &where, const std::vector<std::string> &args) const;
     sqlite3 *db_ = nullptr;
-    std::string select_columns_;  // kColumns, or with '' for a detail column a read-only file lacks
+    std::string select_columns_;  // kColumns, '' for a column a read-only file of an earlier version lacks
+    // The tuner's threads share one connection; an import's transaction must not take in their inserts.
+    mutable std::recursive_mutex mutex_;
 };
 
 }  // namespace lpgen::tune

@@ -10,9 +10,7 @@
 #include "subprocess.h"
 
 namespace lpgen::tune {
-namespace {
 
-// A finished process's result: its measurement line, or why there is none.
 Measurement from_process(const ProcessResult &p) {
     if (p.timed_out) return {"timeout", 0, 0, 0, p.describe()};
     if (p.signal != 0) return {"crashed", 0, 0, 0, p.describe() + ": " + tail_of(p.output, 600)};
@@ -25,17 +23,24 @@ Measurement from_process(const ProcessResult &p) {
     return m;
 }
 
+std::vector<std::string> measuring_command(const std::string &measurer, const Candidate &c,
+                                           const std::string &library, const RunnerOptions &o) {
+    // The measuring process runs the profile's variant even where the CPU has a faster one.
+    // One Halide thread: the runtime splits calls itself, and candidates (an autoscheduler's
+    // parallel loops included) are compared on one core.
+    std::vector<std::string> argv = {"env", "HL_NUM_THREADS=1", measurer};
+    if (!o.isa.empty()) argv.insert(argv.begin() + 1, "LPGEN_ISA=" + o.isa);
+    for (auto &a : measure_arguments(c, library, o)) argv.push_back(a);
+    return argv;
+}
+
+namespace {
+
 class HostRunner : public Runner {
 public:
     explicit HostRunner(RunnerOptions o) : o_(std::move(o)) {}
     Measurement measure(const Candidate &c) override {
-        // The measuring process runs the profile's variant even where the CPU has a faster one.
-        // One Halide thread: the runtime splits calls itself, and candidates (an autoscheduler's
-        // parallel loops included) are compared on one core.
-        std::vector<std::string> argv = {"env", "HL_NUM_THREADS=1", o_.measurer};
-        if (!o_.isa.empty()) argv.insert(argv.begin() + 1, "LPGEN_ISA=" + o_.isa);
-        for (auto &a : measure_arguments(c, c.shared_object, o_)) argv.push_back(a);
-        return from_process(run_captured(argv, o_.limit_s));
+        return from_process(run_captured(measuring_command(o_.measurer, c, c.shared_object, o_), o_.limit_s));
     }
     std::string name() const override { return "host"; }
 
@@ -57,7 +62,11 @@ public:
         ssh_ = prefix_[0] == "ssh";
     }
 
-    Measurement measure(const Candidate &c) override { return ssh_ ? over_ssh(c) : local(c); }
+    Measurement measure(const Candidate &c) override {
+        Measurement m = ssh_ ? over_ssh(c) : local(c);
+        if (!m.measured_on.empty()) m.measured_on += " (" + o_.prefix + ")";
+        return m;
+    }
     std::string name() const override { return "command:" + o_.prefix; }
     std::string caveat() const override {
         if (o_.prefix.find("qemu") == std::string::npos) return "";
@@ -146,6 +155,7 @@ Measurement parse_measurement(const std::string &output) {
         Measurement m;
         m.verdict = j.at("verdict");
         m.detail = j.value("detail", "");
+        m.measured_on = j.value("host", "");
         if (m.verdict == "ok") {
             m.median_s = j.at("median_s");
             m.spread_s = j.at("max_s").get<double>() - j.at("min_s").get<double>();

@@ -4,6 +4,7 @@
 //             (binary and candidate copied with scp first) or any local prefix such as
 //             "qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu" (emulated: correctness
 //             and plumbing only, its times say nothing about a board);
+//   slurm   - a job step on a node of a Slurm partition (slurm_runner.cpp);
 //   model   - no execution: Cortex-A53 cycles from llvm-mca over the candidate's hottest inner
 //             loop (see model_runner.cpp); such records are marked modeled.
 // Every runner checks the candidate's output against the scalar reference before its time
@@ -39,6 +40,7 @@ struct Measurement {
     // The host, the board or the link to it failed, not the candidate (a runner that cannot be
     // started, ssh or scp failing to connect or copy): the tuner stops and records nothing.
     bool environment = false;
+    std::string measured_on;  // where it ran: the node or board ("" when modeled)
 };
 
 class Runner {
@@ -50,6 +52,9 @@ public:
     virtual bool modeled() const { return false; }
     // A line for the user about what the numbers mean (empty when nothing to say).
     virtual std::string caveat() const { return ""; }
+    // How many candidates it may measure at once: 1 for a board (two at a time would spoil both
+    // timings); a Slurm partition, whose controller gives each job a node of its own, more.
+    virtual int capacity() const { return 1; }
 };
 
 struct RunnerOptions {
@@ -61,15 +66,28 @@ struct RunnerOptions {
     std::string llvm_mca = "llvm-mca-14";
     std::string emulator;  // model runner: how to run the correctness check ("" skips it)
     std::string isa;       // host runner: the variant the measuring process must run (LPGEN_ISA)
+    // slurm runner: the partition; how the measuring binary and candidate reach the node
+    // ("shared": the same paths on a shared file system; "sbcast": copied into the job);
+    // the most nodes it may use at once.
+    std::string partition, copy = "shared";
+    int slots = 1;
 };
 
 std::unique_ptr<Runner> make_host_runner(const RunnerOptions &options);
 std::unique_ptr<Runner> make_command_runner(const RunnerOptions &options);
 std::unique_ptr<Runner> make_model_runner(const RunnerOptions &options);
+std::unique_ptr<Runner> make_slurm_runner(const RunnerOptions &options);
 
 // The arguments of `lpgen measure-candidate` for a candidate, and the parsing of its one result
 // line out of a process's output ("failed" when there is none).
 std::vector<std::string> measure_arguments(const Candidate &c, const std::string &library, const RunnerOptions &o);
 Measurement parse_measurement(const std::string &output);
+// A finished process's measurement, or why there is none (timeout, crash, a command that
+// cannot be started: environment).
+struct ProcessResult;
+Measurement from_process(const ProcessResult &p);
+// The command that measures on the machine it runs on: one Halide thread, the profile's ISA.
+std::vector<std::string> measuring_command(const std::string &measurer, const Candidate &c,
+                                           const std::string &library, const RunnerOptions &o);
 
 }  // namespace lpgen::tune

@@ -56,7 +56,10 @@ bool environment_failure(const ProcessResult &p) {
     if (p.signal == 0 && (p.exit_code == 126 || p.exit_code == 127)) return true;
     // Also when the tool aborted over it (LLVM: "IO failure on output stream: File too large").
     for (const char *text : {"No space left on device", "Permission denied", "Read-only file system",
-                             "Disk quota exceeded", "File too large", "IO failure on output stream"}) {
+                             "Disk quota exceeded", "File too large", "IO failure on output stream",
+                             // a Slurm launcher (srun) that could not give the step a node
+                             "srun: error: Unable to allocate resources", "srun: error: Node failure on",
+                             "srun: error: Unable to contact slurm controller", "DUE TO NODE FAIL"}) {
         if (p.output.find(text) != std::string::npos) return true;
     }
     return false;

@@ -1,5 +1,6 @@
 #include "tuner.h"
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <thread>
 
@@ -81,18 +83,18 @@ std::vector<Config> nearest_shape_seeds(const Database &db, const Task &task, co
     return seeds;
 }
 
-TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace &space, Runner &runner,
+TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace &space, RunnerPool &runners,
                      Database &db, const TuneOptions &o, const Progress &progress) {
     TaskResult result;
     result.default_knobs = space.to_knobs(space.default_config());
     const std::vector<Config> seeds =
-        nearest_shape_seeds(db, task, space, o.profile, runner.name(), catalog.sources_hash);
+        nearest_shape_seeds(db, task, space, o.profile, runners.name(), catalog.sources_hash);
     Strategy strategy(space, o.strategy, seeds);
     const int total = std::min<int>(o.strategy.trials, static_cast<int>(space.valid().size()));
 
     Record key;
     key.op = task.base.family, key.shape = task.base.shape, key.precision = task.base.precision;
-    key.profile = o.profile, key.runner = runner.name(), key.sources_hash = catalog.sources_hash;
+    key.profile = o.profile, key.runner = runners.name(), key.sources_hash = catalog.sources_hash;
     double best = std::numeric_limits<double>::infinity();
     auto note = [&](const Trial &trial) {
         if (trial.verdict == "ok") {
@@ -136,23 +138,22 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
         for (const Config &config : batch) {
             const std::string knobs = space.to_knobs(config);
             const std::string symbol = candidate_symbol(task.base.family, task.base.shape, knobs);
-            requests.push_back({task.base.family, o.profile, knobs, symbol, o.work_dir + "/" + symbol});
+            requests.push_back({task.base.family, o.profile, knobs, symbol, o.work_dir + "/" + symbol, "", o.build_launcher});
         }
-        const std::vector<BuildResult> built = build_all(catalog, requests, jobs, o.build_limit_s);
-        for (size_t i = 0; i < batch.size(); ++i) {
-            Measurement m;
-            if (built[i].environment) {
+        const std::vector<BuildResult> built = build_all(catalog, requests, jobs, o.build_limit_s, o.build_slots);
+        for (const BuildResult &b : built) {
+            if (b.environment) {
                 throw EnvironmentError("lpgen: stopped: building a candidate failed for a reason of this host, not of "
-                                       "the candidate (nothing recorded for it; rerun to resume): " + built[i].error);
+                                       "the candidate (nothing recorded for it; rerun to resume): " + b.error);
             }
-            if (built[i].timed_out) {  // a slow host or a short --build-timeout, not a bad configuration
-                strategy.report(batch[i], std::nullopt);
-                note({requests[i].knobs, "skipped", "not recorded: " + built[i].error.substr(0, 200) +
-                                                        " (raise --build-timeout)", 0, false});
-                std::error_code removed;
-                std::filesystem::remove_all(requests[i].dir, removed);
-                continue;
-            }
+        }
+        // The batch's candidates are measured on as many boards at once as the pool lends, each
+        // recorded the moment it finishes; the strategy hears of them in batch order, so the
+        // search is the same however many boards there are.
+        std::vector<Measurement> measured(batch.size());
+        parallel_for(batch.size(), runners.concurrency(), [&](size_t i) {
+            if (built[i].timed_out) return;
+            Measurement &m = measured[i];
             if (!built[i].ok) {
                 m = {"failed", 0, 0, 0, "build: " + built[i].error};
             } else {
@@ -160,11 +161,11 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
                 c.function = requests[i].function;
                 c.shared_object = built[i].shared_object;
                 c.assembly = built[i].assembly;
-                m = runner.measure(c);
+                const RunnerPool::Lease board = runners.acquire();
+                m = board.runner().measure(c);
                 if (m.environment) {
-                    throw EnvironmentError("lpgen: stopped: the runner '" + runner.name() +
-                                           "' failed, not the candidate (nothing recorded for it; rerun to resume): " +
-                                           m.detail);
+                    m.detail = "the runner '" + board.runner().name() + "' failed, not the candidate: " + m.detail;
+                    return;
                 }
             }
             Record r = key;
@@ -172,17 +173,59 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
             r.verdict = m.verdict;
             r.median_s = m.median_s, r.spread_s = m.spread_s, r.modeled_cycles = m.modeled_cycles;
             r.tool_version = o.tool_version;
+            r.measured_on = m.measured_on;
             if (m.verdict != "ok") r.detail = m.detail.substr(0, 2000);
             r.timestamp = utc_now();
-            db.insert(r);  // committed before the next candidate: a killed tuner loses nothing finished
-            const double cost = runner.modeled() ? m.modeled_cycles : m.median_s;
-            strategy.report(batch[i], m.verdict == "ok" ? std::optional<double>(cost) : std::nullopt);
-            note({r.knobs, m.verdict, m.detail, cost, false});
+            db.insert(r);  // committed at once: a killed tuner loses nothing finished
+        });
+        for (size_t i = 0; i < batch.size(); ++i) {
+            if (measured[i].environment) {
+                throw EnvironmentError("lpgen: stopped: " + measured[i].detail +
+                                       " (nothing recorded for it; rerun to resume)");
+            }
+        }
+        for (size_t i = 0; i < batch.size(); ++i) {
             std::error_code removed;
-            if (built[i].ok) std::filesystem::remove_all(requests[i].dir, removed);
+            std::filesystem::remove_all(requests[i].dir, removed);
+            if (built[i].timed_out) {  // a slow host or a short --build-timeout, not a bad configuration
+                strategy.report(batch[i], std::nullopt);
+                note({requests[i].knobs, "skipped", "not recorded: " + built[i].error.substr(0, 200) +
+                                                        " (raise --build-timeout)", 0, false});
+                continue;
+            }
+            const Measurement &m = measured[i];
+            const double cost = runners.modeled() ? m.modeled_cycles : m.median_s;
+            strategy.report(batch[i], m.verdict == "ok" ? std::optional<double>(cost) : std::nullopt);
+            note({requests[i].knobs, m.verdict, m.detail, cost, false});
         }
     }
     return result;
+}
+
+void parallel_for(size_t n, int workers, const std::function<void(size_t)> &body) {
+    std::atomic<size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    auto work = [&] {
+        for (size_t i; (i = next++) < n;) {
+            try {
+                body(i);
+            } catch (...) {
+                const std::lock_guard<std::mutex> lock(failure_mutex);
+                if (!failure) failure = std::current_exception();
+                next = n;  // start nothing more
+            }
+        }
+    };
+    const size_t threads = std::min<size_t>(n, std::max(1, workers));
+    if (threads <= 1) {
+        work();
+    } else {
+        std::vector<std::thread> pool;
+        for (size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+        for (auto &t : pool) t.join();
+    }
+    if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace lpgen::tune

@@ -1,6 +1,6 @@
 // The tuning loop for one task (a layer at a precision on a profile): the strategy proposes
-// configurations, the builder compiles a batch of them in parallel, the runner measures them
-// one at a time, and every result of the candidate itself, good or bad, becomes a database
+// configurations, the builder compiles a batch of them in parallel, the pool's boards measure
+// them (as many at once as it lends, one per board), and every result of the candidate itself, good or bad, becomes a database
 // record at once (with why, when it is bad). Failures of the host are not the candidate's: a
 // build past its time limit is skipped unrecorded, and any other (EnvironmentError) stops the run. A resumed
 // run takes what the database already holds for the task and goes on from there.
@@ -17,6 +17,7 @@
 #include "catalog.h"
 #include "database.h"
 #include "runner.h"
+#include "runner_pool.h"
 #include "search_space.h"
 #include "strategy.h"
 
@@ -38,6 +39,9 @@ struct TuneOptions {
     std::string profile;
     StrategyOptions strategy;
     int jobs = 0;              // parallel compiles (0: every hardware thread)
+    // Shared by tasks tuned at once, so that together they run at most that many compiles.
+    BuildSlots *build_slots = nullptr;
+    std::vector<std::string> build_launcher;  // compiles through it (srun on a build partition)
     double build_limit_s = 300;
     std::string work_dir = "lpgen-tune";
     std::string tool_version;
@@ -64,8 +68,12 @@ struct TaskResult {
 
 using Progress = std::function<void(const TaskResult &so_far, int total)>;
 
-TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace &space, Runner &runner,
+TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace &space, RunnerPool &runners,
                      Database &db, const TuneOptions &options, const Progress &progress);
+
+// body(0 .. n-1) on up to `workers` threads; the first exception is rethrown after all stop,
+// and no new index starts once one has thrown.
+void parallel_for(size_t n, int workers, const std::function<void(size_t)> &body);
 
 // The sizes in a dispatch shape ("conv2d 1x56x56x64->64 k3x3 s1x1 d1x1 p1,1,1,1",
 // "gemm 1024x1024x1024"), in order, the operator's name left out.

@@ -68,7 +68,13 @@ int measure_candidate(const CandidateOptions &options);
 // lpgen tune: the autotuner over the layers and precisions (host build only).
 struct TuneCommandOptions : RunOptions {
     std::string profile;           // empty: the host's best x86 profile
-    std::string runner = "host";   // host, model, or a command prefix ("ssh pi@rpi3", "qemu-aarch64 ...")
+    // host, model, slurm:PARTITION, or a command prefix ("ssh pi@rpi3", "qemu-aarch64 ..."); several
+    // command prefixes: a pool of boards.
+    std::vector<std::string> runners = {"host"};
+    int parallel_runs = 1;         // candidates measured at once (never two on one board)
+    std::string slurm_copy = "shared";
+    std::string build_partition;   // non-empty: compiles run as srun steps there
+    double sample_seconds = 0.02;
     int trials = 64;
     uint64_t tune_seed = 1;
     int jobs = 0;

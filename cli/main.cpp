@@ -78,10 +78,24 @@ int main(int argc, char **argv) {
     auto *tune = app.add_subcommand("tune", "search schedule knobs per layer and precision; records go to a SQLite database");
     add_run_options(tune, tune_options, "1A1W,2A2W");
     tune->add_option("--profile", tune_options.profile, "target profile (default: this machine's best x86 one)");
-    tune->add_option("--runner", tune_options.runner,
-                     "host, model (llvm-mca Cortex-A53), or a command prefix: \"ssh pi@rpi3\", "
-                     "\"qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu\"")
-        ->capture_default_str();
+    tune->add_option("--runner", tune_options.runners,
+                     "host, model (llvm-mca Cortex-A53), slurm:PARTITION (a job step on a node of that "
+                     "partition), or a command prefix: \"ssh pi@rpi3\", "
+                     "\"qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu\"; "
+                     "give it once per board for a pool of boards")
+        ->capture_default_str()->take_all();
+    tune->add_option("--parallel-runs", tune_options.parallel_runs,
+                     "candidates measured at once, never two on one board (builds overlap them)")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    tune->add_option("--slurm-copy", tune_options.slurm_copy,
+                     "slurm runner: how lpgen and the candidate reach the node: shared (same paths on a shared "
+                     "file system) or sbcast")
+        ->capture_default_str()->check(CLI::IsMember({"shared", "sbcast"}));
+    tune->add_option("--build-partition", tune_options.build_partition,
+                     "compile candidates as Slurm job steps on this partition (its hosts share --out and the "
+                     "build's paths)");
+    tune->add_option("--sample-seconds", tune_options.sample_seconds, "seconds per timing sample")
+        ->capture_default_str()->check(CLI::PositiveNumber);
     tune->add_option("--trials", tune_options.trials, "candidates per layer x precision")->capture_default_str()->check(CLI::PositiveNumber);
     tune->add_option("--tune-seed", tune_options.tune_seed, "seed of the search")->capture_default_str();
     tune->add_option("--jobs", tune_options.jobs, "parallel compiles (0 = all cores)")->capture_default_str();

@@ -4,6 +4,9 @@
 // times the layer as a program calls it. One JSON line on stdout carries the result, so a crash
 // or a hang here costs the tuner one candidate (see autotune/runner.h).
 #include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -61,6 +64,14 @@ nlohmann::json run(const CandidateOptions &o) {
     return result;
 }
 
+// Where this process runs, for the record: the Slurm node it was given, else the host's name.
+std::string where_measured() {
+    if (const char *node = std::getenv("SLURMD_NODENAME"); node != nullptr && *node != '\0') return node;
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) return "";
+    return name;
+}
+
 }  // namespace
 
 int measure_candidate(const CandidateOptions &o) {
@@ -70,6 +81,7 @@ int measure_candidate(const CandidateOptions &o) {
     } catch (const std::exception &e) {
         result = {{"verdict", "failed"}, {"detail", e.what()}};
     }
+    result["host"] = where_measured();
     std::printf("%s%s\n", kMeasurementPrefix, result.dump().c_str());
     return 0;
 }

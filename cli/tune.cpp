@@ -10,6 +10,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "chart.h"
@@ -31,15 +34,17 @@ namespace {
 
 using namespace lpgen::tune;
 
-std::unique_ptr<Runner> make_runner(const TuneCommandOptions &o, const ProfileInfo &profile) {
+std::unique_ptr<Runner> make_runner(const TuneCommandOptions &o, const std::string &spec, const ProfileInfo &profile) {
     RunnerOptions r;
     r.measurer = profile.measurer;
     r.limit_s = o.run_limit_s;
     r.samples = o.samples;
-    if (o.runner == "host") {
-        if (profile.name.rfind("x86", 0) != 0 || !cpu_supports_isa(profile.suffix.c_str())) {
+    r.sample_seconds = o.sample_seconds;
+    const bool x86 = profile.name.rfind("x86", 0) == 0;
+    if (spec == "host") {
+        if (!x86 || !cpu_supports_isa(profile.suffix.c_str())) {
             throw Error("lpgen: this machine cannot run " + profile.name + " kernels; use --runner with a command "
-                        "prefix (e.g. \"ssh pi@rpi3\") or --runner model");
+                        "prefix (e.g. \"ssh pi@rpi3\"), slurm:PARTITION or model");
         }
         r.isa = profile.suffix;
         return make_host_runner(r);
@@ -47,13 +52,35 @@ std::unique_ptr<Runner> make_runner(const TuneCommandOptions &o, const ProfileIn
     if (profile.name.rfind("arm", 0) == 0 && access(profile.measurer.c_str(), X_OK) != 0) {
         throw Error("lpgen: this build has no cross-built lpgen for " + profile.name + " (" + profile.measurer + ")");
     }
-    if (o.runner == "model") {
+    if (spec == "model") {
         if (profile.name != "arm64-a53") throw Error("lpgen: the model runner models arm64-a53 (Cortex-A53) only");
         r.emulator = o.model_check ? find_cross_profile(profile.name)->default_runner : "";
         return make_model_runner(r);
     }
-    r.prefix = o.runner;
+    if (spec.rfind("slurm:", 0) == 0) {
+        r.partition = spec.substr(6);
+        r.copy = o.slurm_copy;
+        r.slots = o.parallel_runs;
+        if (x86) r.isa = profile.suffix;  // nodes like this host: the profile's variant, whatever they have
+        return make_slurm_runner(r);
+    }
+    r.prefix = spec;
     return make_command_runner(r);
+}
+
+// One runner per --runner (a board, a partition, the host or the model), lent out by the pool.
+RunnerPool make_runner_pool(const TuneCommandOptions &o, const ProfileInfo &profile) {
+    std::vector<std::unique_ptr<Runner>> boards;
+    for (const std::string &spec : o.runners) boards.push_back(make_runner(o, spec, profile));
+    return RunnerPool(std::move(boards), o.parallel_runs);
+}
+
+// Compiles through srun on --build-partition: one task, one CPU, the build time limit.
+std::vector<std::string> build_launcher(const TuneCommandOptions &o) {
+    if (o.build_partition.empty()) return {};
+    const int minutes = std::max(1, int((o.build_limit_s + 59) / 60));
+    return {"srun", "--partition=" + o.build_partition, "--nodes=1", "--ntasks=1", "--cpus-per-task=1",
+            "--time=" + std::to_string(minutes), "--job-name=lpgen-build", "--quiet", "--"};
 }
 
 std::string format_cost(double cost, bool modeled) {
@@ -77,8 +104,8 @@ std::string format_duration(double seconds) {
 }
 
 // Halide 14's Adams2019 autoscheduler on the task's generator, built and measured like a candidate.
-Measurement measure_adams2019(const Task &task, const Catalog &catalog, const std::string &profile, Runner &runner,
-                              const TuneOptions &options) {
+Measurement measure_adams2019(const Task &task, const Catalog &catalog, const std::string &profile,
+                              RunnerPool &runners, const TuneOptions &options) {
     const std::string estimate = adams2019_estimate(task.base);
     if (estimate.empty()) return {"failed", 0, 0, 0, "no size estimates for family " + task.base.family};
     const std::string function = "lpgen_adams2019_" + task.base.family;
@@ -90,7 +117,7 @@ Measurement measure_adams2019(const Task &task, const Catalog &catalog, const st
     c.function = function;
     c.shared_object = built.shared_object;
     c.assembly = built.assembly;
-    const Measurement m = runner.measure(c);
+    const Measurement m = runners.acquire().runner().measure(c);
     std::filesystem::remove_all(dir);
     return m;
 }
@@ -144,7 +171,7 @@ int tune(const TuneCommandOptions &o) {
     const Catalog catalog = Catalog::load(o.catalog);
     const std::string profile_name = o.profile.empty() ? host_profile() : o.profile;
     const ProfileInfo &profile = catalog.profile(profile_name);
-    std::unique_ptr<Runner> runner = make_runner(o, profile);
+    RunnerPool runners = make_runner_pool(o, profile);
     Database db(o.db);
     const nlohmann::json spaces = load_knob_spaces(catalog);
     if (!o.import_path.empty()) import_records(db, o.import_path, catalog, spaces);
@@ -159,9 +186,13 @@ int tune(const TuneCommandOptions &o) {
     } remove_work_dir{work_dir};
 
     std::printf("tuning %zu layer x precision tasks for %s with the %s runner, at most %d trials each, seed %llu\n",
-                tasks.size(), profile_name.c_str(), runner->name().c_str(), o.trials,
+                tasks.size(), profile_name.c_str(), runners.name().c_str(), o.trials,
                 static_cast<unsigned long long>(o.tune_seed));
-    if (!runner->caveat().empty()) std::printf("%s\n", runner->caveat().c_str());
+    if (runners.concurrency() > 1 || o.parallel_runs > 1) {
+        std::printf("measuring up to %d candidates at once on %zu runner%s\n", runners.concurrency(),
+                    runners.boards(), runners.boards() > 1 ? "s" : "");
+    }
+    if (!runners.caveat().empty()) std::printf("%s\n", runners.caveat().c_str());
     std::printf("database: %s (%d stale records of other sources ignored)\n", o.db.c_str(),
                 count_stale(db, tasks, profile_name, catalog.sources_hash));
 
@@ -177,8 +208,8 @@ int tune(const TuneCommandOptions &o) {
     options.tool_version = tool_version();
     if (o.budget_s > 0) options.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.budget_s));
     const bool tty = isatty(STDOUT_FILENO);
-    const bool modeled = runner->modeled();
-    nlohmann::json summary = {{"profile", profile_name}, {"runner", runner->name()}, {"modeled", modeled},
+    const bool modeled = runners.modeled();
+    nlohmann::json summary = {{"profile", profile_name}, {"runner", runners.name()}, {"modeled", modeled},
                               {"seed", o.tune_seed}, {"tasks", nlohmann::json::array()}};
     const auto started = std::chrono::steady_clock::now();
     struct Row {
@@ -187,18 +218,28 @@ int tune(const TuneCommandOptions &o) {
         int trials, bad;
         std::optional<double> adams_cost;
         std::string adams_note;
+        int skipped = 0;
     };
-    std::vector<Row> rows;
-    for (size_t t = 0; t < tasks.size(); ++t) {
+    std::vector<Row> rows(tasks.size());
+    std::vector<nlohmann::json> task_summaries(tasks.size());
+    // Tasks run side by side when several candidates can be measured at once: one task's builds
+    // overlap another's measurements, and their compiles share --jobs.
+    const bool side_by_side = runners.concurrency() > 1;
+    BuildSlots build_slots(options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    if (side_by_side) options.build_slots = &build_slots;
+    options.build_launcher = build_launcher(o);
+    std::mutex print_mutex;
+    auto tune_one = [&](size_t t) {
         const PlannedTask &task = tasks[t];
         const Family &family = catalog.family(task.task.base.family);
         SearchSpace space = SearchSpace::load(spaces, family.schedule_template, profile_name);
         // The runtime splits calls over its own threads (lpgen_set_num_threads); a schedule's
         // Halide-parallel loops would add threads of their own behind its back.
         space.fix("parallel", 0);
+        const bool live = tty && !side_by_side;  // a progress line, when one task runs at a time
         const auto task_start = std::chrono::steady_clock::now();
         auto progress = [&](const TaskResult &r, int total) {
-            if (!tty) return;
+            if (!live) return;
             const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - task_start).count();
             const int done = static_cast<int>(r.trials.size());
             const double eta = done > 0 ? elapsed / done * (total - done) : 0;
@@ -213,41 +254,63 @@ int tune(const TuneCommandOptions &o) {
                         format_duration(eta).c_str());
             std::fflush(stdout);
         };
-        const TaskResult r = tune_task(task.task, catalog, space, *runner, db, options, progress);
-        if (tty) std::printf("\n");
-        skipped += r.count("skipped");
+        const TaskResult r = tune_task(task.task, catalog, space, runners, db, options, progress);
+        if (live) std::printf("\n");
         const int bad = static_cast<int>(r.trials.size()) - r.count("ok");
-        rows.push_back({task.task.layer_name, task.task.base.precision, task.task.base.family, task.algorithm, r.default_knobs,
-                        r.best_knobs, r.default_time, r.best_time, static_cast<int>(r.trials.size()), bad, {}, ""});
+        Row &row = rows[t];
+        row = {task.task.layer_name, task.task.base.precision, task.task.base.family, task.algorithm, r.default_knobs,
+               r.best_knobs, r.default_time, r.best_time, static_cast<int>(r.trials.size()), bad, {}, "", r.count("skipped")};
         if (o.compare_adams2019) {
-            const Measurement adams = measure_adams2019(task.task, catalog, profile_name, *runner, options);
+            const Measurement adams = measure_adams2019(task.task, catalog, profile_name, runners, options);
             if (adams.verdict == "ok") {
-                rows.back().adams_cost = modeled ? adams.modeled_cycles : adams.median_s;
+                row.adams_cost = modeled ? adams.modeled_cycles : adams.median_s;
             } else {
-                rows.back().adams_note = adams.verdict + ": " + adams.detail.substr(0, 300);
+                row.adams_note = adams.verdict + ": " + adams.detail.substr(0, 300);
+                const std::lock_guard<std::mutex> lock(print_mutex);
                 std::printf("  Adams2019 on %s %s: %s\n", task.task.layer_name.c_str(), task.task.base.precision.c_str(),
-                            rows.back().adams_note.c_str());
+                            row.adams_note.c_str());
             }
         }
-        if (!tty) {
-            std::printf("  %s %s: %d trials, best %s\n", task.task.layer_name.c_str(), task.task.base.precision.c_str(),
-                        static_cast<int>(r.trials.size()), r.best_time ? format_cost(*r.best_time, modeled).c_str() : "-");
+        if (!live) {
+            const std::lock_guard<std::mutex> lock(print_mutex);
+            std::printf("  [%zu/%zu] %s %s: %d trials, best %s\n", t + 1, tasks.size(), task.task.layer_name.c_str(),
+                        task.task.base.precision.c_str(), static_cast<int>(r.trials.size()),
+                        r.best_time ? format_cost(*r.best_time, modeled).c_str() : "-");
+            std::fflush(stdout);
         }
         nlohmann::json trials = nlohmann::json::array();
         for (const Trial &trial : r.trials) {
             trials.push_back({{"knobs", trial.knobs}, {"verdict", trial.verdict}, {"cost", trial.cost},
                               {"detail", trial.detail}, {"resumed", trial.resumed}});
         }
-        summary["tasks"].push_back({{"layer", task.task.layer_name}, {"precision", task.task.base.precision},
-                                    {"family", task.task.base.family}, {"shape", task.task.base.shape},
-                                    {"algorithm", task.algorithm},
-                                    {"default_knobs", r.default_knobs}, {"best_knobs", r.best_knobs},
-                                    {"default_cost", r.default_time ? nlohmann::json(*r.default_time) : nlohmann::json()},
-                                    {"best_cost", r.best_time ? nlohmann::json(*r.best_time) : nlohmann::json()},
-                                    {"adams2019_cost", rows.back().adams_cost ? nlohmann::json(*rows.back().adams_cost) : nlohmann::json()},
-                                    {"adams2019_note", rows.back().adams_note},
-                                    {"best_so_far", r.best_so_far}, {"trials", trials}});
+        task_summaries[t] = {{"layer", task.task.layer_name}, {"precision", task.task.base.precision},
+                             {"family", task.task.base.family}, {"shape", task.task.base.shape},
+                             {"algorithm", task.algorithm},
+                             {"default_knobs", r.default_knobs}, {"best_knobs", r.best_knobs},
+                             {"default_cost", r.default_time ? nlohmann::json(*r.default_time) : nlohmann::json()},
+                             {"best_cost", r.best_time ? nlohmann::json(*r.best_time) : nlohmann::json()},
+                             {"adams2019_cost", row.adams_cost ? nlohmann::json(*row.adams_cost) : nlohmann::json()},
+                             {"adams2019_note", row.adams_note},
+                             {"best_so_far", r.best_so_far}, {"trials", trials}};
+    };
+    // Tasks of the same kernel and shape (two layers alike) share candidates: one worker takes
+    // them in turn, the later resuming the earlier's records instead of building them again.
+    std::vector<std::vector<size_t>> groups;
+    {
+        std::map<std::string, size_t> group_of;
+        for (size_t t = 0; t < tasks.size(); ++t) {
+            const Candidate &b = tasks[t].task.base;
+            const std::string key = b.family + "|" + b.shape + "|" + b.precision + "|" + b.algorithm;
+            auto [it, fresh] = group_of.emplace(key, groups.size());
+            if (fresh) groups.emplace_back();
+            groups[it->second].push_back(t);
+        }
     }
+    parallel_for(groups.size(), side_by_side ? runners.concurrency() : 1, [&](size_t g) {
+        for (size_t t : groups[g]) tune_one(t);
+    });
+    for (const Row &row : rows) skipped += row.skipped;
+    for (nlohmann::json &task_summary : task_summaries) summary["tasks"].push_back(std::move(task_summary));
 
     const bool adams = o.compare_adams2019;
     std::printf("\n%-6s %-9s %-26s %13s %13s %8s", "layer", "prec", "kernel family", "default", "tuned", "speedup");
