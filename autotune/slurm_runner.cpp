@@ -128,8 +128,9 @@ private:
             argv.insert(argv.end(), allocation.begin(), allocation.end());
             argv.insert(argv.end(), {"--", "sh", "-c", script});
         }
-        // Slurm enforces the limit; this process waits a little longer for it to say so.
-        const ProcessResult p = run_captured(argv, o_.limit_s + 90);
+        // Slurm enforces the limit (whole minutes, checked every 30 s, then a kill wait); this
+        // process waits long enough for it to say so.
+        const ProcessResult p = run_captured(argv, std::stoi(time_limit()) * 60.0 + 120);
         if (p.timed_out) {  // Slurm did not end it: cancel what may still run there
             run_captured({"scancel", "--name=" + job_name}, 30);
             return {{"timeout", 0, 0, 0, p.describe() + " (Slurm did not end the job at its time limit)"}};

@@ -82,7 +82,8 @@ std::string describe_record(const Record &r) {
     } else {
         std::snprintf(cost, sizeof cost, "%.4f ms", r.median_s * 1e3);
     }
-    return "tuned: " + r.runner + " record of " + r.timestamp + ", " + cost;
+    const std::string where = r.measured_on.empty() ? "" : " on " + r.measured_on;
+    return "tuned: " + r.runner + " record of " + r.timestamp + where + ", " + cost;
 }
 
 // Where lpgen/lpgen.h is: installed beside the binary, or in the source tree.

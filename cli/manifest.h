@@ -14,7 +14,8 @@ struct ManifestEntry {
     std::string default_family;  // the library kernel family serving the entry when `function` is empty
     std::string knobs;     // configuration it was generated with
     std::string specialised;  // what the kernel fixes at generation (bit-serial: widths, encodings, ...)
-    std::string source;    // "tuned: <runner> record of <timestamp>, <median>" or "default: <why>"
+    // "tuned: <runner> record of <timestamp> on <node or board>, <median>" or "default: <why>"
+    std::string source;
     // Bit-serial entries tuned under more than one algorithm: the faster ("popcount" or
     // "int8-dot"), registered for the call's configured family and shape (lpgen_register_algorithms).
     // Empty: the runtime's rule picks.
