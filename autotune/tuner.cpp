@@ -127,6 +127,7 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
     const int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (;;) {
         if (o.deadline && std::chrono::steady_clock::now() >= *o.deadline) break;
+        if (o.stop && o.stop->load()) break;  // another task stopped the run
         std::vector<Config> batch;
         while (static_cast<int>(batch.size()) < jobs) {
             auto next = strategy.next();
@@ -143,6 +144,7 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
         const std::vector<BuildResult> built = build_all(catalog, requests, jobs, o.build_limit_s, o.build_slots);
         for (const BuildResult &b : built) {
             if (b.environment) {
+                if (o.stop) *o.stop = true;
                 throw EnvironmentError("lpgen: stopped: building a candidate failed for a reason of this host, not of "
                                        "the candidate (nothing recorded for it; rerun to resume): " + b.error);
             }
@@ -180,6 +182,7 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
         });
         for (size_t i = 0; i < batch.size(); ++i) {
             if (measured[i].environment) {
+                if (o.stop) *o.stop = true;
                 throw EnvironmentError("lpgen: stopped: " + measured[i].detail +
                                        " (nothing recorded for it; rerun to resume)");
             }

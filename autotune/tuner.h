@@ -6,6 +6,7 @@
 // run takes what the database already holds for the task and goes on from there.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -42,6 +43,9 @@ struct TuneOptions {
     // Shared by tasks tuned at once, so that together they run at most that many compiles.
     BuildSlots *build_slots = nullptr;
     std::vector<std::string> build_launcher;  // compiles through it (srun on a build partition)
+    // Shared by tasks tuned at once: set when one stops for an EnvironmentError, so that the
+    // others start no new batch either.
+    std::atomic<bool> *stop = nullptr;
     double build_limit_s = 300;
     std::string work_dir = "lpgen-tune";
     std::string tool_version;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -226,7 +227,8 @@ int tune(const TuneCommandOptions &o) {
     // overlap another's measurements, and their compiles share --jobs.
     const bool side_by_side = runners.concurrency() > 1;
     BuildSlots build_slots(options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-    if (side_by_side) options.build_slots = &build_slots;
+    std::atomic<bool> stop{false};
+    if (side_by_side) options.build_slots = &build_slots, options.stop = &stop;
     options.build_launcher = build_launcher(o);
     std::mutex print_mutex;
     auto tune_one = [&](size_t t) {

@@ -5,7 +5,7 @@
 #   - every candidate measured once (records = tasks x trials, none twice), on both nodes;
 #   - a node killed mid-run: its candidate measured again on the other node, nothing lost;
 #   - the tuner itself killed mid-run: the rerun resumes, no record lost or repeated;
-#   - a job past its Slurm time limit recorded as "timeout";
+#   - a job past its Slurm time limit recorded as "timeout"; cancelled jobs stop the tuner;
 #   - compiles on the build partition, lpgen copied into the job with sbcast;
 #   - a pool of two boards never measures two candidates on one board at once (each board's
 #     prefix takes a lock that fails when held), and its records say which board;
@@ -91,6 +91,22 @@ for node in n1 n2; do
     [ "$(sqlite3 "$work/resume.db" "SELECT count(*) FROM records WHERE measured_on = '$node'")" -gt 0 ] ||
         { echo "nothing measured on $node"; exit 1; }
 done
+
+echo "== Slurm: jobs cancelled mid-run stop the tuner, with nothing recorded for them =="
+tune_slurm 1A1W --db "$work/cancel.db" --out "$work/cancel" > "$work/cancel.txt" 2>&1 &
+tuner=$!
+for _ in $(seq 1200); do
+    { "$cluster" running "$work/cluster" n1 || "$cluster" running "$work/cluster" n2; } && break
+    sleep 0.05
+done
+scancel --partition=boards --state=RUNNING
+status=0
+wait $tuner || status=$?
+cat "$work/cancel.txt"
+[ $status = 2 ] || { echo "the tuner went on (exit $status) after its jobs were cancelled"; exit 1; }
+grep -q "the job was cancelled" "$work/cancel.txt"
+[ "$(sqlite3 "$work/cancel.db" "SELECT count(*) FROM records WHERE verdict != 'ok'")" = 0 ] ||
+    { echo "a cancelled job was recorded against its candidate"; exit 1; }
 
 echo "== Slurm: compiles on the build partition, lpgen copied with sbcast =="
 tune_slurm 1A1W --db "$work/sbcast.db" --out "$work/sbcast" --slurm-copy sbcast --build-partition builds |

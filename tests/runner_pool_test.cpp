@@ -117,6 +117,7 @@ TEST(ParallelFor, EveryIndexOnceAndTheFirstErrorRethrown) {
     EXPECT_THROW(parallel_for(1000, 2,
                               [&](size_t i) {
                                   if (i == 3) throw Error("board gone");
+                                  std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a measurement
                                   if (i > 50) ++after;
                               }),
                  Error);
