@@ -12,6 +12,7 @@
 #include "schedules/bitserial_conv2d_schedule.h"
 #include "schedules/bitserial_gemm_schedule.h"
 #include "schedules/mx_codec_schedule.h"
+#include "schedules/lowbit_gemv_schedule.h"
 #include "schedules/mx_gemm_schedule.h"
 
 namespace {
@@ -71,6 +72,7 @@ int main() {
         {"mx_gemm_i16_split", mx_gemm_i16_split_knob_space(), mx_split_block_tile_knobs_fit},
         {"mx_gemm_i8", mx_gemm_i8_knob_space(), mx_block_tile_knobs_fit},
         {"mx_gemv", mx_gemv_knob_space(), nullptr},
+        {"lowbit_gemv", lowbit_gemv_knob_space(), nullptr},
     };
     nlohmann::json out;
     for (const Template &t : templates) out["templates"][t.name] = describe(t);

@@ -48,7 +48,7 @@ using MxDecodeI8Fn = int (*)(Buf codes, Buf scales, int32_t format, int32_t offs
                              Buf block_scales);
 using MxGemmI8Fn = int (*)(Buf a_values, Buf a_scales, Buf w_values, Buf w_offsets, Buf w_scales,
                            LPGEN_EPILOGUE_ARGS, Buf output);
-using LowbitGemvFn = int (*)(Buf a_values, Buf a_scales, Buf w_packed, Buf w_zero, Buf w_offsets, Buf w_scales,
+using LowbitGemvFn = int (*)(Buf a_values, Buf a_scales, Buf w_packed, Buf w_zero, Buf w_scales, int group_blocks,
                              LPGEN_EPILOGUE_ARGS, Buf output);
 
 // A kernel compiled for fixed bit widths; the generic kernels serve every other pair.

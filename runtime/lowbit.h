@@ -8,6 +8,8 @@
 
 namespace lpgen {
 
+constexpr int kLowbitGemvTile = 64;  // = schedules/lowbit_gemv_schedule.h's
+
 // The largest |value| a format's weights take: 2^(bits-1) signed, 2^bits - 1 unsigned (code
 // minus zero point), 1 ternary.
 int lowbit_max_value(const LowbitFormat &f);
@@ -23,12 +25,15 @@ struct LowbitWeights::Prepared {
     std::vector<int8_t, HugePageAllocator<int8_t>> quads;  // (kk, n, kq)
     std::vector<int32_t> offsets;                          // (n, block)
     std::vector<float> block_scales;                       // (n, block)
-    // The packed GEMV's weights (generators/lowbit_gemv_generator.cpp): fields of `field_bits`
-    // (1, 2 or 4; 3-bit codes in 4-bit fields), field i of byte (kk, n, kp) the weight at
-    // k = 4 ((8 / field_bits) kp + i) + kk; each field stands for field - zero(n, block).
-    int field_bits = 0;
-    std::vector<uint8_t, HugePageAllocator<uint8_t>> fields;  // (kk, n, kp)
-    std::vector<int8_t> zeros;                                 // (n, block)
+    // The packed GEMV's weights (generators/lowbit_gemv_generator.cpp), in tiles of
+    // kLowbitGemvTile columns, each tile's run over K contiguous: fields of `field_bits` (1, 2
+    // or 4; 3-bit codes in 4-bit fields), field i of byte (kk, ni, kp, t) the code of column
+    // 64 t + ni at k = 4 ((8 / field_bits) kp + i) + kk, standing for field - zero; per column
+    // and group, (ni, g, t): the zero and the scale.
+    int field_bits = 0, tiles = 0;
+    std::vector<uint8_t, HugePageAllocator<uint8_t>> fields;  // (kk, ni, kp, t)
+    std::vector<int8_t> zeros;                                 // (ni, g, t)
+    std::vector<float> group_scales;                           // (ni, g, t)
 };
 
 }  // namespace lpgen

@@ -25,9 +25,10 @@ namespace {
 constexpr int kActivationMax = 127;
 constexpr int kGemvRows = 4;  // fewer rows take the GEMV kernel, as MX calls do
 
-// Rows [begin, end) of a[.][k] as the kernel's activations: q + 128 (k padded to whole blocks
-// with 128, the value 0) and each block's scale.
-void quantize_rows(const float *a, int k, int blocks, ActivationScaling scaling, int begin, int end,
+// Rows [begin, end) of a[.][k] as the kernel's activations: q + offset (k padded to whole
+// blocks with the value 0) and each block's scale. The GEMMs read q + 128 as uint8, the GEMV q
+// as int8 (offset 0).
+void quantize_rows(const float *a, int k, int blocks, ActivationScaling scaling, int begin, int end, int offset,
                    uint8_t *values, float *scales) {
     const int k32 = blocks * kMxBlock, span = scaling == ActivationScaling::PerRow ? k : kMxBlock;
     for (int m = begin; m < end; ++m) {
@@ -40,12 +41,12 @@ void quantize_rows(const float *a, int k, int blocks, ActivationScaling scaling,
             const float inverse = largest > 0 ? kActivationMax / largest : 0.0f;
             for (int i = start; i < stop; ++i) {
                 const float r = std::nearbyint(row[i] * inverse);
-                q[i] = uint8_t(int(std::min<float>(kActivationMax, std::max<float>(-kActivationMax, r))) + kMxI8ActivationOffset);
+                q[i] = uint8_t(int(std::min<float>(kActivationMax, std::max<float>(-kActivationMax, r))) + offset);
             }
             const float scale = largest / kActivationMax;
             for (int b = start / kMxBlock; b < (stop + kMxBlock - 1) / kMxBlock; ++b) scales[size_t(m) * blocks + b] = scale;
         }
-        for (int i = k; i < k32; ++i) q[i] = kMxI8ActivationOffset;
+        for (int i = k; i < k32; ++i) q[i] = uint8_t(offset);
     }
 }
 
@@ -100,8 +101,11 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
     auto av = dense_view(static_cast<const uint8_t *>(values.data()), {k32, s.m});
     auto as = dense_view(static_cast<const float *>(block_scales.data()), {blocks, s.m});
     auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
-    auto wf = dense_view(w.fields.data(), {4, w.padded_rows, k32 / 4 / (8 / w.field_bits)});
-    auto wz = dense_view(w.zeros.data(), {w.padded_rows, blocks});
+    auto q_view = dense_view(reinterpret_cast<const int8_t *>(values.data()), {k32, s.m});
+    auto wf = dense_view(w.fields.data(), {4, kLowbitGemvTile, k32 / 4 / (8 / w.field_bits), w.tiles});
+    auto wz = dense_view(w.zeros.data(), {kLowbitGemvTile, w.groups, w.tiles});
+    auto wg = dense_view(w.group_scales.data(), {kLowbitGemvTile, w.groups, w.tiles});
+    const int group_blocks = w.format.group / kMxBlock;
     auto wo = dense_view(w.offsets.data(), {w.padded_rows, blocks});
     auto ws = dense_view(w.block_scales.data(), {w.padded_rows, blocks});
     auto out_view = dense_view(target, {cols, s.m});
@@ -115,8 +119,8 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
     auto run = [&](View<float> o, int begin, int end) {
         auto rows = [&](auto view) { return view.cropped(1, begin, end - begin); };
         if (gemv) {
-            run_kernel(packed_gemv, rows(av).raw_buffer(), rows(as).raw_buffer(), wf.raw_buffer(), wz.raw_buffer(),
-                       wo.raw_buffer(), ws.raw_buffer(), scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf,
+            run_kernel(packed_gemv, rows(q_view).raw_buffer(), rows(as).raw_buffer(), wf.raw_buffer(), wz.raw_buffer(),
+                       wg.raw_buffer(), group_blocks, scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf,
                        o.raw_buffer());
         } else {
             run_kernel(gemm, rows(av).raw_buffer(), rows(as).raw_buffer(), wq.raw_buffer(), wo.raw_buffer(),
@@ -125,12 +129,16 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
     };
     const Work work{double(s.m) * s.n * k32};
     if (gemv) {  // the columns split between threads, the few rows quantized once
-        quantize_rows(a, s.k, blocks, scaling, 0, s.m, values.data(), block_scales.data());
-        for_each_slice(cols, slice_count(cols, kMxRowPadding, work),
-                       [&](int begin, int end) { run(out_view.cropped(0, begin, end - begin), 0, s.m); });
+        quantize_rows(a, s.k, blocks, scaling, 0, s.m, 0, values.data(), block_scales.data());
+        // Whole tiles of the weights' layout per thread.
+        const int tiles = (cols + kLowbitGemvTile - 1) / kLowbitGemvTile;
+        for_each_slice(tiles, slice_count(tiles, 1, work), [&](int first, int last) {
+            const int begin = first * kLowbitGemvTile, end = std::min(cols, last * kLowbitGemvTile);
+            run(out_view.cropped(0, begin, end - begin), 0, s.m);
+        });
     } else {  // each thread quantizes and multiplies its own rows
         for_each_slice(s.m, slice_count(s.m, 16, work), [&](int begin, int end) {
-            quantize_rows(a, s.k, blocks, scaling, begin, end, values.data(), block_scales.data());
+            quantize_rows(a, s.k, blocks, scaling, begin, end, kMxI8ActivationOffset, values.data(), block_scales.data());
             run(out_view.cropped(1, begin, end - begin), begin, end);
         });
     }

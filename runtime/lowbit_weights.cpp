@@ -134,9 +134,17 @@ LowbitWeights::LowbitWeights(int n, int k, LowbitFormat f, const uint8_t *codes,
     p->offsets.assign(size_t(blocks) * padded, 0);
     p->block_scales.assign(size_t(blocks) * padded, 0.0f);
     p->field_bits = f.kind == LowbitKind::Ternary ? 2 : f.bits == 3 ? 4 : f.bits;
-    const int per_byte = 8 / p->field_bits;
-    p->fields.assign(size_t(k32 / 4 / per_byte) * padded * 4, 0);
-    p->zeros.assign(size_t(blocks) * padded, 0);
+    const int per_byte = 8 / p->field_bits, tile = kLowbitGemvTile, field_rows = k32 / 4 / per_byte;
+    static_assert(kMxRowPadding % kLowbitGemvTile == 0, "the padded columns are whole GEMV tiles");
+    p->tiles = padded / tile;
+    p->fields.assign(size_t(field_rows) * padded * 4, 0);
+    p->zeros.assign(size_t(groups) * padded, 0);
+    p->group_scales.assign(size_t(groups) * padded, 0.0f);
+    // Where column r's data lie in the GEMV's tiles.
+    const auto field_at = [&](int r, int kp, int kk) {
+        return ((size_t(r / tile) * field_rows + kp) * tile + r % tile) * 4 + kk;
+    };
+    const auto group_at = [&](int r, int g) { return (size_t(r / tile) * groups + g) * tile + r % tile; };
     for (int r = 0; r < n; ++r) {
         const uint8_t *row = codes + size_t(r) * k;
         pack_row(row, k, f, p->packed.data() + p->row_bytes * r);
@@ -146,7 +154,8 @@ LowbitWeights::LowbitWeights(int n, int k, LowbitFormat f, const uint8_t *codes,
             // The field's zero: signed codes are stored with their top bit flipped.
             const int flip = f.kind == LowbitKind::Signed ? 1 << (f.bits - 1) : 0;
             const int zero = f.kind == LowbitKind::Signed ? flip : f.kind == LowbitKind::Ternary ? 1 : zero_point;
-            p->zeros[size_t(b) * padded + r] = int8_t(zero);
+            p->zeros[group_at(r, g)] = int8_t(zero);
+            p->group_scales[group_at(r, g)] = scales[size_t(r) * groups + g];
             int32_t sum = 0;
             for (int i = b * kMxBlock; i < (b + 1) * kMxBlock; ++i) {
                 // Past k: value 0 (field = zero), so the activations' padding meets zeros.
@@ -154,7 +163,7 @@ LowbitWeights::LowbitWeights(int n, int k, LowbitFormat f, const uint8_t *codes,
                 const int field = i < k ? row[i] ^ flip : zero;
                 p->quads[(size_t(i / 4) * padded + r) * 4 + i % 4] = int8_t(v);
                 const int kq = i / 4;
-                p->fields[(size_t(kq / per_byte) * padded + r) * 4 + i % 4] |= uint8_t(field << (p->field_bits * (kq % per_byte)));
+                p->fields[field_at(r, kq / per_byte, i % 4)] |= uint8_t(field << (p->field_bits * (kq % per_byte)));
                 sum += v;
             }
             p->offsets[size_t(b) * padded + r] = -kMxI8ActivationOffset * sum;

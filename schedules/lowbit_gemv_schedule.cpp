@@ -1,0 +1,69 @@
+#include "lowbit_gemv_schedule.h"
+
+#include "mx_gemm_schedule.h"
+
+namespace lpgen {
+
+using namespace Halide;
+
+const KnobSpace &lowbit_gemv_knob_space() {
+    //                 name         allowed           avx512 avx2 a64 a32
+    static const KnobSpace space = {
+        {"vec_lanes", {4, 8, 16}, {16, 8, 4, 4}, "int32 lanes (outputs along n) per vector"},
+        {"tile_vecs", {1, 2, 4}, {4, 4, 4, 2}, "vectors of n computed together (at most the 64 of a tile)"},
+    };
+    return space;
+}
+
+void apply_lowbit_gemv_schedule(LowbitGemvFuncs f, const Knobs &knobs, const Target &target) {
+    const int lanes = knobs.at("vec_lanes"), width = lanes * knobs.at("tile_vecs");
+    Var n = f.output.args()[0], m = f.output.args()[1], no("no"), ni("ni");
+    // Rows outermost (a few), then tiles; the last tile guarded (the runtime pads the weights
+    // to whole tiles, not the output).
+    f.output.compute_root()
+        .split(n, no, ni, kLowbitGemvTile, TailStrategy::GuardWithIf)
+        .reorder(ni, no, m)
+        .vectorize(ni, lanes, TailStrategy::GuardWithIf);
+
+    // Per tile: `width` columns at a time, blocks in order inside, the sums in registers.
+    Var dn = f.dot.args()[0], dm = f.dot.args()[1], dw("dw"), dv("dv");
+    RVar rb = f.dot.rvars(0)[0];
+    f.dot.compute_at(f.output, no).vectorize(dn, lanes);
+    f.dot.update()
+        .split(dn, dw, dn, width)
+        .split(dn, dv, dn, lanes)
+        .reorder(dn, dv, dm, rb, dw)
+        .vectorize(dn)
+        .unroll(dv);
+    const LoopLevel at(f.dot, rb);
+    if (f.lane_sum.defined()) {
+        Var bn = f.block_sum.args()[0], bno("bno");
+        RVar q = f.block_sum.rvars(0)[0];
+        f.block_sum.compute_at(at).vectorize(bn, lanes);
+        f.block_sum.update().reorder(q, bn).split(bn, bno, bn, lanes).atomic().vectorize(q).vectorize(bn).unroll(bno);
+        Var ln = f.lane_sum.args()[0], lk = f.lane_sum.args()[1], lno("lno");
+        RVar g = f.lane_sum.rvars(0)[0];
+        f.lane_sum.compute_at(at).reorder_storage(lk, ln);
+        f.lane_sum.reorder(lk, ln).vectorize(lk).split(ln, lno, ln, lanes).vectorize(ln).unroll(lno);
+        f.lane_sum.update().reorder(lk, ln, g).vectorize(lk).split(ln, lno, ln, lanes).vectorize(ln).unroll(lno).unroll(g);
+    } else {
+        // Fours of k innermost (vpdpbusd; AVX2: vpmaddubsw + vpmaddwd), the block's eight fours unrolled.
+        Var bn = f.block_sum.args()[0], bno("bno");
+        RVar i = f.block_sum.rvars(0)[0], ig("ig"), kk("kk");
+        f.block_sum.compute_at(at).vectorize(bn, lanes);
+        f.block_sum.update()
+            .split(i, ig, kk, 4)
+            .reorder(kk, bn, ig)
+            .split(bn, bno, bn, lanes)
+            .atomic()
+            .vectorize(kk)
+            .vectorize(bn)
+            .unroll(bno)
+            .unroll(ig);
+    }
+    Var ab = f.a_sum.args()[0];
+    f.a_sum.compute_root().vectorize(ab, 8, TailStrategy::GuardWithIf);
+    (void)target;
+}
+
+}  // namespace lpgen
