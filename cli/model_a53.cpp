@@ -38,6 +38,12 @@ const ModeledKernel kKernels[] = {
     // without the per-call decode of the activations.
     {"MX int8 gemm (FP4, E2M3)", "lpgen_mx_gemm_i8__arm64_a53.s", 0, 0, nullptr},
     {"MX int16 gemm (E3M2)", "lpgen_mx_gemm_i16__arm64_a53.s", 0, 0, nullptr},
+    {"MX int8 gemv (MXFP4 W4A8)", "lpgen_mx_gemv_i8__arm64_a53.s", 0, 0, nullptr},
+    // Low-bit LLM decode: packed fields unpacked in registers, int8 x int8 into int16 lanes
+    // (ternary runs the 2-bit kernel, 3-bit the 4-bit one).
+    {"low-bit gemv W1A8", "lpgen_lowbit_gemv_w1__arm64_a53.s", 0, 0, nullptr},
+    {"low-bit gemv W2A8", "lpgen_lowbit_gemv_w2__arm64_a53.s", 0, 0, nullptr},
+    {"low-bit gemv W4A8", "lpgen_lowbit_gemv_w4__arm64_a53.s", 0, 0, nullptr},
 };
 
 }  // namespace
