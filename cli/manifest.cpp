@@ -108,7 +108,7 @@ Manifest parse_manifest(const std::string &json_text, const std::string &source)
                             entry.algorithm.substr(0, 40) + "'");
             }
             try {
-                check_algorithm_entry(entry.choice_family, entry.choice_shape, "x86_avx2", *a);
+                check_algorithm_entry(entry.choice_family, entry.choice_shape, m.isa, *a);
             } catch (const Error &error) {
                 throw Error("lpgen: " + where + ": " + std::string(error.what()).substr(7));
             }

@@ -46,8 +46,10 @@ std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string
         for (const Precision &p : parse_precisions(precisions)) {
             if (p.is_baseline()) throw Error("lpgen: " + p.name + " is a baseline; tune bit-serial or MX precisions");
             PlannedTask t;
-            // The runtime's own choice: 1x1 convolutions run as GEMMs, wide sums take the generic kernel, ...
-            const Planned by_rule = plan_once(layer, p, seed, BitserialAlgorithm::Auto);
+            // The runtime's own choice: 1x1 convolutions run as GEMMs, wide sums take the generic
+            // kernel, ...; under LPGEN_BITSERIAL_ALGORITHM the forced algorithm's.
+            const BitserialAlgorithm forced = bitserial_algorithm();
+            const Planned by_rule = plan_once(layer, p, seed, forced);
             t.default_family = kernel_family(by_rule.ran.c_str());
             t.task.layer_name = layer.name;
             t.task.base.layer_json = layer_json(layer);
@@ -63,7 +65,6 @@ std::vector<PlannedTask> plan_tasks(const std::string &layers, const std::string
                 continue;
             }
             // An algorithm forced (LPGEN_BITSERIAL_ALGORITHM) is the only one planned.
-            const BitserialAlgorithm forced = bitserial_algorithm();
             const Planned popcount = plan_once(layer, p, seed, BitserialAlgorithm::Popcount);
             t.choice_family = popcount.choice.family, t.choice_shape = popcount.choice.shape;
             std::optional<Planned> int8;

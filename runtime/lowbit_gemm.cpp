@@ -84,6 +84,8 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
     check_buffer(a, a_count, a_needed, "activations");
     if (bias != nullptr || bias_count != 0) check_buffer(bias, bias_count, size_t(s.n), "bias");
     check_buffer(out, out_count, checked_product({size_t(s.m), size_t(s.n)}, "output"), "output");
+    // Before any thread quantizes or writes: a bad value found by one slice would leave the
+    // others' rows written (one read of M x K, against the call's M x N x K).
     check_finite(a, a_needed);
 
     const int blocks = w.blocks, k32 = blocks * kMxBlock;
