@@ -64,6 +64,21 @@ public:
                 a_values(k, m), reinterpret<int8_t>(w_field(kk, ni, blk * quads_per_block + g, t)));
             block_sum(ni, blk, m, t) = 0;
             block_sum(ni, blk, m, t) += cast<int32_t>(lane_sum(ni, q, blk, m, t));
+        } else if (!get_target().has_feature(Target::AVX512_SapphireRapids)) {
+            // No vpdpbusd (AVX2): vpmaddubsw pair sums (saturating_add is what it computes:
+            // exact, 2 * 15 * 127 < 2^15), each int16 lane adding the block's 8 pairs at one
+            // position j of the groups of four (16 * 15 * 127 < 2^15), then one vpmaddwd.
+            // Pairs are indexed (j, kq): pair j of the four at kq, so a vector's fields share one shift.
+            Var j("j");
+            RDom k2(0, 2, "k2"), g(0, quads_per_block, "g"), q(0, 2, "q");
+            pair_sum(ni, j, kq, m, t) = cast<int16_t>(0);
+            pair_sum(ni, j, kq, m, t) = Internal::saturating_add(
+                pair_sum(ni, j, kq, m, t),
+                Internal::widening_mul(w_field(2 * j + k2, ni, kq, t), a_values(4 * kq + 2 * j + k2, m)));
+            lane_sum(ni, j, blk, m, t) = cast<int16_t>(0);
+            lane_sum(ni, j, blk, m, t) += pair_sum(ni, j, blk * quads_per_block + g, m, t);
+            block_sum(ni, blk, m, t) = 0;
+            block_sum(ni, blk, m, t) += Internal::widening_mul(lane_sum(ni, q, blk, m, t), cast<int16_t>(1));
         } else {
             RDom i(0, kMxBlock, "i");
             Expr k = blk * kMxBlock + i;
@@ -88,13 +103,13 @@ public:
     }
 
     void schedule() {
-        LowbitGemvFuncs funcs{output, dot, block_sum, lane_sum, a_sum};
+        LowbitGemvFuncs funcs{output, dot, block_sum, lane_sum, pair_sum, a_sum};
         apply_lowbit_gemv_schedule(funcs, parse_knobs(lowbit_gemv_knob_space(), knobs, get_target()), get_target());
     }
 
 private:
     Func w_field{"w_field"}, a_sum{"a_sum"}, block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"},
-        lane_sum{"lane_sum"};
+        lane_sum{"lane_sum"}, pair_sum{"pair_sum"};
 };
 
 }  // namespace

@@ -37,17 +37,9 @@ void apply_lowbit_gemv_schedule(LowbitGemvFuncs f, const Knobs &knobs, const Tar
         .unroll(dv);
     const LoopLevel at(f.dot, rb);
     if (f.lane_sum.defined()) {
-        Var bn = f.block_sum.args()[0], bno("bno");
-        RVar q = f.block_sum.rvars(0)[0];
-        f.block_sum.compute_at(at).vectorize(bn, lanes);
-        f.block_sum.update().reorder(q, bn).split(bn, bno, bn, lanes).atomic().vectorize(q).vectorize(bn).unroll(bno);
-        Var ln = f.lane_sum.args()[0], lk = f.lane_sum.args()[1], lno("lno");
-        RVar g = f.lane_sum.rvars(0)[0];
-        f.lane_sum.compute_at(at).reorder_storage(lk, ln);
-        f.lane_sum.reorder(lk, ln).vectorize(lk).split(ln, lno, ln, lanes).vectorize(ln).unroll(lno);
-        f.lane_sum.update().reorder(lk, ln, g).vectorize(lk).split(ln, lno, ln, lanes).vectorize(ln).unroll(lno).unroll(g);
+        schedule_lane_sums(f.block_sum, f.lane_sum, f.pair_sum, at, lanes);
     } else {
-        // Fours of k innermost (vpdpbusd; AVX2: vpmaddubsw + vpmaddwd), the block's eight fours unrolled.
+        // Fours of k innermost (vpdpbusd), the block's eight fours unrolled.
         Var bn = f.block_sum.args()[0], bno("bno");
         RVar i = f.block_sum.rvars(0)[0], ig("ig"), kk("kk");
         f.block_sum.compute_at(at).vectorize(bn, lanes);
