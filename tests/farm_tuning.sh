@@ -26,13 +26,9 @@ trap '"$cluster" stop "$work/cluster"' EXIT
 SLURM_CONF=$("$cluster" start "$work/cluster" 2 1)
 export SLURM_CONF
 
-cat > "$work/layers.json" <<'JSON'
-{"layers": [{"name": "A", "op": "conv2d", "height": 14, "width": 14, "channels": 64, "out_channels": 64,
-             "kernel": 3, "stride": 1, "pad": 1},
-            {"name": "B", "op": "conv2d", "height": 9, "width": 7, "channels": 70, "out_channels": 24,
-             "kernel": 3, "stride": 1, "pad": 1},
-            {"name": "C", "op": "gemm", "m": 16, "n": 64, "k": 300}]}
-JSON
+# Three layers of the farm set (scripts/farm_layers.json): two convolutions and a GEMM.
+python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); j["layers"] = j["layers"][:3]; print(json.dumps(j))' \
+    "$(dirname "$cluster")/farm_layers.json" > "$work/layers.json"
 trials=3
 records() { sqlite3 "$1" "SELECT count(*) FROM records"; }
 # How many exported records share a candidate's identity with another (none may).
