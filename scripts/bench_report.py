@@ -3,7 +3,7 @@
 
     python3 scripts/bench_report.py [--build build] [--quick]
 
-Runs build/bench/bitserial_bench and build/bench/mx_bench single-threaded with Google
+Runs build/bench/bitserial_bench, build/bench/mx_bench and build/bench/lowbit_bench single-threaded with Google
 Benchmark's JSON output (medians of 5 repetitions, repetitions randomly interleaved so that
 the shared machine's slow spells spread over every entry), again with all threads on a subset,
 then the Cortex-A53 model
@@ -30,6 +30,11 @@ PLANES = {p: int(p[0]) * int(p[2]) for p in BITSERIAL}
 SWEEP = ["%dA%dW" % (a, w) for a in (1, 2, 3, 4, 8) for w in (1, 2, 3, 4, 8)] + ["XNOR", "4A4W:sxs"]
 SWEEP_WORKLOADS = ["gemv4096", "gemm1024", "C2", "C5"]
 MX_PAIRS = ["MXFP4", "MXFP6", "MXFP6_E3M2", "MXINT8", "FP8aFP4w", "MXFP8", "f32aFP4w"]
+LOWBIT_SHAPES = ["llm1x4096x4096", "llm1x4096x14336", "llm1x14336x4096", "llm8x4096x4096", "llm128x4096x4096",
+                 "gemm1024"]
+LOWBIT = ["W1", "ternary", "W2", "W3", "W4", "mxfp4_w4a8", "onednn_s8", "deq_sgemm"]
+# Each width's GEMV against the read bound of its own code bytes (ternary: the dense 1.6 bits).
+LOWBIT_BOUNDS = [("W2", "bound_W2"), ("W4", "bound_W4"), ("ternary", "bound_ternary")]
 
 
 def run_bench(binary, regex, out_json, quick, threads=1, render_only=False):
@@ -197,6 +202,11 @@ def main():
                        render_only=args.render_only)
     mx_cmd = run_bench(os.path.join(args.build, "bench", "mx_bench"), mx_regex, mx_json, args.quick,
                        render_only=args.render_only)
+    lowbit_json = os.path.join(results_dir, "lowbit.json")
+    lowbit_regex = "^(llm1x4096x4096)/" if args.quick else "^(%s)/" % "|".join(LOWBIT_SHAPES)
+    lowbit_cmd = run_bench(os.path.join(args.build, "bench", "lowbit_bench"), lowbit_regex, lowbit_json, args.quick,
+                           render_only=args.render_only)
+    lowbit, _ = medians(lowbit_json)
     bs, context = medians(bs_json)
     mx, _ = medians(mx_json)
     # All threads: the headline precisions and every peer, on the layers and two GEMMs.
@@ -237,7 +247,7 @@ def main():
              "\"all threads\" section (lpgen `set_num_threads(0)`, peers with as many threads).")
     r.append("- GOPS = 2 x MACs / median time over 5 repetitions; ratios divide medians of the same process run.")
     r.append("- Commands (OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set to the thread count):\n\n```\n%s\n```\n" %
-             "\n".join(" ".join(c) for c in (bs_cmd, mx_cmd, bs_all_cmd, mx_all_cmd)))
+             "\n".join(" ".join(c) for c in (bs_cmd, mx_cmd, lowbit_cmd, bs_all_cmd, mx_all_cmd)))
     if args.quick:
         r.append("**Quick run (`--quick`): plumbing check only, figures are not meaningful.**\n")
 
@@ -290,6 +300,27 @@ def main():
     r.append("\nSpeedup over oneDNN int8 (same run):\n")
     r.append(table(mx, GEMMS + ["gemv14336x4096"] + LAYERS, MX_PAIRS,
                    lambda w, v: ratio(gops(mx, w, v), gops(mx, w, "onednn_s8"))))
+
+    r.append("\n## Low-bit LLM weights x int8 activations, GOPS\n")
+    r.append("`lpgen_lowbit_gemm`, group 128, activations quantized per row in the call. W1-W4 and ternary "
+             "weight codes; `mxfp4_w4a8`: lpgen's MXFP4 weights x MXINT8 activations; `deq_sgemm`: weights "
+             "dequantized to fp32 once, then OpenBLAS. M < 4 runs the packed GEMV (`lowbit_gemv_w*`), larger M "
+             "the MX int8 GEMMs.\n")
+    r.append(table(lowbit, LOWBIT_SHAPES, LOWBIT, lambda w, v: gops(lowbit, w, v)))
+    r.append("\nSpeedup over oneDNN int8 (same run):\n")
+    r.append(table(lowbit, LOWBIT_SHAPES, LOWBIT[:-2], lambda w, v: ratio(gops(lowbit, w, v), gops(lowbit, w, "onednn_s8"))))
+    r.append("\nGEMVs against the read bound of their code bytes at this working-set size (`bench/bandwidth.cpp`; "
+             "the bound and the kernel ran in the same process, their medians move with the shared machine):\n")
+    r.append("| shape | " + " | ".join("%s GOPS | %s | fraction" % (w, b) for w, b in LOWBIT_BOUNDS) + " |")
+    r.append("|---|" + "---|---|---|" * len(LOWBIT_BOUNDS))
+    for shape in LOWBIT_SHAPES:
+        if not shape.startswith("llm1x"):
+            continue
+        pairs = [(gops(lowbit, shape, w), gops(lowbit, shape, b)) for w, b in LOWBIT_BOUNDS]
+        if all(g is None for g, _ in pairs):
+            continue
+        cells = [c for g, bound in pairs for c in (fmt(g), fmt(bound), fmt(ratio(g, bound), 2))]
+        r.append("| %s | %s |" % (shape, " | ".join(cells)))
 
     r.append(sweep(bs, peaks))
 
