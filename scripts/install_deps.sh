@@ -11,5 +11,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
     libgtest-dev libbenchmark-dev libopenblas-dev libdnnl-dev python3-matplotlib \
     nlohmann-json3-dev libcli11-dev libsqlite3-dev clang-14 libclang-rt-14-dev \
     g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user \
-    slurm-wlm munge \
+    slurm-wlm munge sqlite3 procps bc \
     >/dev/null
