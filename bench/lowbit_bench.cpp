@@ -124,7 +124,8 @@ void dequantized_sgemm(benchmark::State &state, GemmShape s) {
 void register_all() {
     const std::vector<GemmWorkload> shapes = {
         {"llm1x4096x4096", {1, 4096, 4096}},   {"llm1x14336x4096", {1, 14336, 4096}},
-        {"llm1x4096x14336", {1, 4096, 14336}}, {"llm8x4096x4096", {8, 4096, 4096}},
+        {"llm1x4096x14336", {1, 4096, 14336}}, {"llm8x4096x4096", {8, 4096, 4096}}, {"llm16x4096x4096", {16, 4096, 4096}},
+        {"llm32x4096x4096", {32, 4096, 4096}},
         {"llm128x4096x4096", {128, 4096, 4096}}, {"gemm1024", {1024, 1024, 1024}}};
     for (const GemmWorkload &g : shapes) {
         for (const Width &w : kWidths) {
