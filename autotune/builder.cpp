@@ -84,10 +84,12 @@ BuildResult build_candidate(const Catalog &catalog, const BuildRequest &r, doubl
     return result;
 }
 
+int compile_jobs(int jobs) { return jobs > 0 ? jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
 std::vector<BuildResult> build_all(const Catalog &catalog, const std::vector<BuildRequest> &requests, int jobs,
                                    double limit_s, BuildSlots *slots) {
     std::vector<BuildResult> results(requests.size());
-    if (jobs <= 0) jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    jobs = compile_jobs(jobs);
     std::atomic<size_t> next{0};
     auto worker = [&] {
         for (size_t i; (i = next++) < requests.size();) {

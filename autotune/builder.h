@@ -39,6 +39,9 @@ struct BuildResult {
 
 BuildResult build_candidate(const Catalog &catalog, const BuildRequest &request, double limit_s);
 
+// How many compiles run at once for a --jobs value (0: one per hardware thread).
+int compile_jobs(int jobs);
+
 // A count of compiles allowed at once, shared by callers of build_all on several threads.
 class BuildSlots {
 public:

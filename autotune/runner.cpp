@@ -48,13 +48,6 @@ private:
     RunnerOptions o_;
 };
 
-// Single-quotes a word for the remote shell.
-std::string shell_quote(const std::string &word) {
-    std::string out = "'";
-    for (char ch : word) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    return out + "'";
-}
-
 class CommandRunner : public Runner {
 public:
     explicit CommandRunner(RunnerOptions o) : o_(std::move(o)), prefix_(split_words(o_.prefix)) {

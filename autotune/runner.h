@@ -77,6 +77,11 @@ std::unique_ptr<Runner> make_host_runner(const RunnerOptions &options);
 std::unique_ptr<Runner> make_command_runner(const RunnerOptions &options);
 std::unique_ptr<Runner> make_model_runner(const RunnerOptions &options);
 std::unique_ptr<Runner> make_slurm_runner(const RunnerOptions &options);
+// A time limit in whole minutes, as Slurm counts them (at least one).
+int slurm_minutes(double seconds);
+// The prefix that runs a compile step as a Slurm job step on `partition`: one task, one CPU,
+// the step's time limit.
+std::vector<std::string> slurm_build_launcher(const std::string &partition, double limit_s);
 
 // The arguments of `lpgen measure-candidate` for a candidate, and the parsing of its one result
 // line out of a process's output ("failed" when there is none).

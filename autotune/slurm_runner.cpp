@@ -7,6 +7,7 @@
 //   node failure, preempted -> measured again once elsewhere (the failed node excluded); a second
 //                              such failure stops the tuner, nothing recorded
 //   cancelled, no such partition, no controller -> the environment: the tuner stops
+#include <algorithm>
 #include <atomic>
 #include <regex>
 #include <unistd.h>
@@ -18,16 +19,9 @@
 namespace lpgen::tune {
 namespace {
 
-// Single-quotes a word for sh -c.
-std::string quoted(const std::string &word) {
-    std::string out = "'";
-    for (char ch : word) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    return out + "'";
-}
-
 std::string joined(const std::vector<std::string> &words) {
     std::string out;
-    for (const std::string &w : words) out += (out.empty() ? "" : " ") + quoted(w);
+    for (const std::string &w : words) out += (out.empty() ? "" : " ") + shell_quote(w);
     return out;
 }
 
@@ -85,9 +79,6 @@ public:
     int capacity() const override { return o_.slots; }
 
 private:
-    // Minutes, as Slurm counts job time limits (at least one).
-    std::string time_limit() const { return std::to_string(std::max(1, int((o_.limit_s + 59) / 60))); }
-
     // One job. Lost: Slurm lost it through no fault of the candidate (a failed node, which joins
     // `excluded`, or preemption).
     struct Attempt {
@@ -97,7 +88,8 @@ private:
     Attempt attempt(const Candidate &c, std::string &excluded) {
         const std::string job_name = "lpgen-measure-" + std::to_string(getpid()) + "-" + std::to_string(++jobs_);
         std::vector<std::string> allocation = {"--partition=" + o_.partition, "--nodes=1", "--ntasks=1", "--exclusive",
-                                               "--time=" + time_limit(), "--job-name=" + job_name};
+                                               "--time=" + std::to_string(slurm_minutes(o_.limit_s)),
+                                               "--job-name=" + job_name};
         if (!excluded.empty()) allocation.push_back("--exclude=" + excluded);
         std::vector<std::string> argv;
         if (o_.copy == "shared") {
@@ -108,10 +100,10 @@ private:
         } else {
             // An allocation whose script copies both files to the node's /tmp, measures, removes them.
             const std::string at = "/tmp/lpgen-$SLURM_JOB_ID";
-            std::string script = "sbcast -f " + quoted(o_.measurer) + " " + at + "-lpgen || exit 125; ";
+            std::string script = "sbcast -f " + shell_quote(o_.measurer) + " " + at + "-lpgen || exit 125; ";
             std::string library;
             if (!c.shared_object.empty()) {
-                script += "sbcast -f " + quoted(c.shared_object) + " " + at + "-candidate.so || exit 125; ";
+                script += "sbcast -f " + shell_quote(c.shared_object) + " " + at + "-candidate.so || exit 125; ";
                 library = "@LIBRARY@";
             }
             std::string measure = joined(measuring_command("@MEASURER@", c, library, o_));
@@ -130,7 +122,7 @@ private:
         }
         // Slurm enforces the limit (whole minutes, checked every 30 s, then a kill wait); this
         // process waits long enough for it to say so.
-        const ProcessResult p = run_captured(argv, std::stoi(time_limit()) * 60.0 + 120);
+        const ProcessResult p = run_captured(argv, slurm_minutes(o_.limit_s) * 60.0 + 120);
         if (p.timed_out) {  // Slurm did not end it: cancel what may still run there
             run_captured({"scancel", "--name=" + job_name}, 30);
             return {{"timeout", 0, 0, 0, p.describe() + " (Slurm did not end the job at its time limit)"}};
@@ -141,7 +133,8 @@ private:
         const std::string said = tail_of(p.output, 600);
         switch (outcome.kind) {
         case SlurmOutcome::time_limit:
-            return {{"timeout", 0, 0, 0, "Slurm ended the job at its time limit (" + time_limit() + " min): " + said}};
+            return {{"timeout", 0, 0, 0, "Slurm ended the job at its time limit (" +
+                                        std::to_string(slurm_minutes(o_.limit_s)) + " min): " + said}};
         case SlurmOutcome::node_failure:
             excluded += (excluded.empty() ? "" : ",") + outcome.node;
             return {{"failed", 0, 0, 0, "node " + outcome.node + " failed"}, true};
@@ -167,6 +160,13 @@ private:
 };
 
 }  // namespace
+
+int slurm_minutes(double seconds) { return std::max(1, int((seconds + 59) / 60)); }
+
+std::vector<std::string> slurm_build_launcher(const std::string &partition, double limit_s) {
+    return {"srun", "--partition=" + partition, "--nodes=1", "--ntasks=1", "--cpus-per-task=1",
+            "--time=" + std::to_string(slurm_minutes(limit_s)), "--job-name=lpgen-build", "--quiet", "--"};
+}
 
 std::unique_ptr<Runner> make_slurm_runner(const RunnerOptions &options) { return std::make_unique<SlurmRunner>(options); }
 

@@ -87,6 +87,12 @@ std::string executable_dir() {
     return exe.substr(0, exe.rfind('/'));
 }
 
+std::string shell_quote(const std::string &word) {
+    std::string out = "'";
+    for (char ch : word) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    return out + "'";
+}
+
 std::vector<std::string> split_words(const std::string &text) {
     std::istringstream in(text);
     std::vector<std::string> words;

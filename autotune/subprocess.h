@@ -41,4 +41,7 @@ std::string executable_dir();
 // Splits a command prefix such as "qemu-aarch64 -cpu cortex-a53" at spaces (no quoting).
 std::vector<std::string> split_words(const std::string &text);
 
+// A word single-quoted for a POSIX shell (a remote ssh command, sh -c).
+std::string shell_quote(const std::string &word);
+
 }  // namespace lpgen::tune

@@ -124,7 +124,7 @@ TaskResult tune_task(const Task &task, const Catalog &catalog, const SearchSpace
         note({r.knobs, r.verdict, r.detail.empty() ? "recorded earlier" : "recorded earlier: " + r.detail, r.cost(), true});
     }
 
-    const int jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int jobs = compile_jobs(o.jobs);
     for (;;) {
         if (o.deadline && std::chrono::steady_clock::now() >= *o.deadline) break;
         if (o.stop && o.stop->load()) break;  // another task stopped the run

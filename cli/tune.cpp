@@ -13,7 +13,6 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "chart.h"
@@ -74,14 +73,6 @@ RunnerPool make_runner_pool(const TuneCommandOptions &o, const ProfileInfo &prof
     std::vector<std::unique_ptr<Runner>> boards;
     for (const std::string &spec : o.runners) boards.push_back(make_runner(o, spec, profile));
     return RunnerPool(std::move(boards), o.parallel_runs);
-}
-
-// Compiles through srun on --build-partition: one task, one CPU, the build time limit.
-std::vector<std::string> build_launcher(const TuneCommandOptions &o) {
-    if (o.build_partition.empty()) return {};
-    const int minutes = std::max(1, int((o.build_limit_s + 59) / 60));
-    return {"srun", "--partition=" + o.build_partition, "--nodes=1", "--ntasks=1", "--cpus-per-task=1",
-            "--time=" + std::to_string(minutes), "--job-name=lpgen-build", "--quiet", "--"};
 }
 
 std::string format_cost(double cost, bool modeled) {
@@ -226,10 +217,10 @@ int tune(const TuneCommandOptions &o) {
     // Tasks run side by side when several candidates can be measured at once: one task's builds
     // overlap another's measurements, and their compiles share --jobs.
     const bool side_by_side = runners.concurrency() > 1;
-    BuildSlots build_slots(options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    BuildSlots build_slots(compile_jobs(options.jobs));
     std::atomic<bool> stop{false};
     if (side_by_side) options.build_slots = &build_slots, options.stop = &stop;
-    options.build_launcher = build_launcher(o);
+    if (!o.build_partition.empty()) options.build_launcher = slurm_build_launcher(o.build_partition, o.build_limit_s);
     std::mutex print_mutex;
     auto tune_one = [&](size_t t) {
         const PlannedTask &task = tasks[t];
