@@ -35,24 +35,10 @@ void apply_lowbit_gemv_schedule(LowbitGemvFuncs f, const Knobs &knobs, const Tar
         .reorder(dn, dv, dm, rb, dw)
         .vectorize(dn)
         .unroll(dv);
-    const LoopLevel at(f.dot, rb);
-    if (f.lane_sum.defined()) {
-        schedule_lane_sums(f.block_sum, f.lane_sum, f.pair_sum, at, lanes);
-    } else {
-        // Fours of k innermost (vpdpbusd), the block's eight fours unrolled.
-        Var bn = f.block_sum.args()[0], bno("bno");
-        RVar i = f.block_sum.rvars(0)[0], ig("ig"), kk("kk");
-        f.block_sum.compute_at(at).vectorize(bn, lanes);
-        f.block_sum.update()
-            .split(i, ig, kk, 4)
-            .reorder(kk, bn, ig)
-            .split(bn, bno, bn, lanes)
-            .atomic()
-            .vectorize(kk)
-            .vectorize(bn)
-            .unroll(bno)
-            .unroll(ig);
-    }
+    // The block sums as the MX int8 kernels schedule theirs: fours of k innermost (vpdpbusd),
+    // or AVX2's pair sums and ARM's lane sums.
+    MxBlockFuncs sums{f.output, f.dot, f.block_sum, f.pair_sum, f.lane_sum, Halide::Func(), {}};
+    schedule_block_sums(sums, LoopLevel(f.dot, rb), 4, lanes);
     Var ab = f.a_sum.args()[0];
     f.a_sum.compute_root().vectorize(ab, 8, TailStrategy::GuardWithIf);
     (void)target;

@@ -118,6 +118,41 @@ void schedule_pair_sums(Func pair_sum, const LoopLevel &at, int lanes) {
         .unroll(pm);
 }
 
+// Block sums from int16 lane sums (ARM's smlal; x86's narrow pairs16): per block, each lane
+// adds its products (or vpmaddubsw pair sums, computed right where they are added) at one
+// position of the groups of k for the whole tile, groups outermost so that one activation load
+// serves every vector of a row and one weight load every row; then the lanes of each output are
+// added (saddlp/addp; vpmaddwd).
+void schedule_lane_sums(Func block_sum, Func lane_sum, Func pair_sum, const LoopLevel &at, int lanes) {
+    Var bn = block_sum.args()[0], bm = block_sum.args()[2], bno("bno");
+    RVar q = block_sum.rvars(0)[0];
+    block_sum.compute_at(at).vectorize(bn, lanes).unroll(bm);
+    block_sum.update()
+        .reorder(q, bn, bm)
+        .split(bn, bno, bn, lanes)
+        .atomic()
+        .vectorize(q)
+        .vectorize(bn)
+        .unroll(bno)
+        .unroll(bm);
+    Var ln = lane_sum.args()[0], lk = lane_sum.args()[1], lb = lane_sum.args()[2], lm = lane_sum.args()[3];
+    Var lno("lno");
+    RVar g = lane_sum.rvars(0)[0];
+    lane_sum.compute_at(at).reorder_storage(lk, ln, lm, lb);
+    lane_sum.reorder(lk, ln, lm, lb).vectorize(lk).split(ln, lno, ln, lanes).vectorize(ln).unroll(lno).unroll(lm);
+    lane_sum.update()
+        .reorder(lk, ln, lm, lb, g)
+        .vectorize(lk)
+        .split(ln, lno, ln, lanes)
+        .vectorize(ln)
+        .unroll(lno)
+        .unroll(lm)
+        .unroll(g);
+    if (pair_sum.defined()) schedule_pair_sums(pair_sum, LoopLevel(lane_sum, lno), lanes);
+}
+
+}  // namespace
+
 // One block's integer dot products, computed at `at`: lanes along n, `group` products per
 // 32-bit lane (pairs: vpdpwssd/pmaddwd; quads: vpdpbusd), the 32 elements unrolled. With
 // `pair_sum` defined, each group of four is two int16 pair sums (vpmaddubsw) added in pairs
@@ -145,6 +180,8 @@ void schedule_block_sums(const MxBlockFuncs &f, const LoopLevel &at, int group, 
     if (!pair_sum.defined()) return;
     schedule_pair_sums(pair_sum, LoopLevel(block_sum, bno), lanes);
 }
+
+namespace {
 
 // Copies a column tile's weights, and their per-block data, into dense buffers before its rows
 // run (the packed B panel of BLIS-style GEMMs). In the runtime's layout the tile's rows of k lie
@@ -211,39 +248,6 @@ void schedule_block_gemv(MxBlockFuncs f, int group, const Knobs &knobs) {
 }
 
 }  // namespace
-
-// Block sums from int16 lane sums (ARM's smlal; x86's narrow pairs16): per block, each lane
-// adds its products (or vpmaddubsw pair sums, computed right where they are added) at one
-// position of the groups of k for the whole tile, groups outermost so that one activation load
-// serves every vector of a row and one weight load every row; then the lanes of each output are
-// added (saddlp/addp; vpmaddwd).
-void schedule_lane_sums(Func block_sum, Func lane_sum, Func pair_sum, const LoopLevel &at, int lanes) {
-    Var bn = block_sum.args()[0], bm = block_sum.args()[2], bno("bno");
-    RVar q = block_sum.rvars(0)[0];
-    block_sum.compute_at(at).vectorize(bn, lanes).unroll(bm);
-    block_sum.update()
-        .reorder(q, bn, bm)
-        .split(bn, bno, bn, lanes)
-        .atomic()
-        .vectorize(q)
-        .vectorize(bn)
-        .unroll(bno)
-        .unroll(bm);
-    Var ln = lane_sum.args()[0], lk = lane_sum.args()[1], lb = lane_sum.args()[2], lm = lane_sum.args()[3];
-    Var lno("lno");
-    RVar g = lane_sum.rvars(0)[0];
-    lane_sum.compute_at(at).reorder_storage(lk, ln, lm, lb);
-    lane_sum.reorder(lk, ln, lm, lb).vectorize(lk).split(ln, lno, ln, lanes).vectorize(ln).unroll(lno).unroll(lm);
-    lane_sum.update()
-        .reorder(lk, ln, lm, lb, g)
-        .vectorize(lk)
-        .split(ln, lno, ln, lanes)
-        .vectorize(ln)
-        .unroll(lno)
-        .unroll(lm)
-        .unroll(g);
-    if (pair_sum.defined()) schedule_pair_sums(pair_sum, LoopLevel(lane_sum, lno), lanes);
-}
 
 const KnobSpace &mx_gemm_i16_knob_space() { return block_tile_knob_space(); }
 const KnobSpace &mx_gemm_i16_split_knob_space() { return split_block_tile_knob_space(); }

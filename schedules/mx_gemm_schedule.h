@@ -53,11 +53,11 @@ bool mx_split_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
 void apply_mx_gemm_i8_schedule(MxBlockFuncs funcs, const Knobs &knobs, const Halide::Target &target);
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);
 
-// Block sums (n, b, m, ...) from int16 lane sums (n, kk, b, m, ...) (ARM's smlal; x86's narrow
-// vpmaddubsw pairs, `pair_sum` (n, p, m, ...) defined), computed at `at` for every vector of the
-// tile, groups of k outermost; shared with the low-bit GEMV.
-void schedule_lane_sums(Halide::Func block_sum, Halide::Func lane_sum, Halide::Func pair_sum,
-                        const Halide::LoopLevel &at, int lanes);
+// One block's exact integer sums (n, b, m, ...), computed at `at` for a tile of vectors of n (and
+// rows of m): `group` products per 32-bit lane (quads: vpdpbusd), or from `pair_sum` and
+// `lane_sum` where defined (x86's vpmaddubsw pairs, ARM's int16 lane sums). Shared with the
+// low-bit GEMV, whose sums have the same first three dimensions.
+void schedule_block_sums(const MxBlockFuncs &funcs, const Halide::LoopLevel &at, int group, int lanes);
 
 // The same algorithms as GEMVs (a few rows): blocks outermost, then rows, then column tiles,
 // the fp32 sums in memory. For each block the weights are read as rows of k, each a contiguous
