@@ -14,8 +14,9 @@
 //
 // The fields are the unsigned operand and the activations q the signed one, so nothing is
 // subtracted per weight: a block's exact sum is sum(q f) - z sum(q), in int32 (|q| <= 127,
-// f <= 15). It is then scaled as (sum * weight scale) * activation scale and the blocks added
-// in order, as the MX int8 GEMMs do with the same values: results are bit-identical to theirs.
+// f <= 15), summed so over a segment (a group where the activations have one scale per row,
+// else a block). It is then scaled as (sum * weight scale) * activation scale and the segments
+// added in order, as the MX int8 GEMMs do with the same values: results are bit-identical to theirs.
 #include "Halide.h"
 #include "epilogue.h"
 #include "mx_block.h"
@@ -33,11 +34,14 @@ public:
     GeneratorParam<int> bits{"bits", 2};  // of a packed field: 1, 2 or 4
 
     Input<Buffer<int8_t>> a_values{"a_values", 2};   // (k, m): q, K32 per row (0 past k)
-    Input<Buffer<float>> a_scales{"a_scales", 2};    // (block, m)
+    Input<Buffer<float>> a_scales{"a_scales", 2};    // (segment, m)
     Input<Buffer<uint8_t>> w_packed{"w_packed", 4};  // (kk, ni, kp, t)
     Input<Buffer<int8_t>> w_zero{"w_zero", 3};       // (ni, group, t)
     Input<Buffer<float>> w_scales{"w_scales", 3};    // (ni, group, t)
     Input<int> group_blocks{"group_blocks", 1, 1, 4};  // 32-blocks per group
+    // 32-blocks per scaled segment: group_blocks where the activations have one scale per row,
+    // else 1 (lowbit_gemm.cpp); a_scales has one per segment.
+    Input<int> segment_blocks{"segment_blocks", 1, 1, 4};
     Input<Buffer<float>> scale{"scale", 1};          // per output channel n (stride 0: per tensor)
     Input<Buffer<float>> bias{"bias", 1};
     Input<float> clamp_min{"clamp_min"}, clamp_max{"clamp_max"};
@@ -47,48 +51,52 @@ public:
         const int b = bits;
         if (b != 1 && b != 2 && b != 4) throw CompileError("lowbit_gemv: bits must be 1, 2 or 4");
         const int per_byte = 8 / b, quads_per_block = kMxBlock / 4, tile = kLowbitGemvTile;
-        Var n("n"), ni("ni"), m("m"), t("t"), blk("blk"), kk("kk"), kq("kq");
-        Expr blocks = a_scales.dim(0).extent();
+        // sg: a segment of segment_blocks 32-blocks, summed exactly (a reduction's last
+        // dimension runs over its blocks); blk a block's index along k.
+        Var n("n"), ni("ni"), m("m"), t("t"), sg("sg"), blk("blk"), kk("kk"), kq("kq");
+        Expr segments = a_scales.dim(0).extent(), blocks = segments * segment_blocks;
+        auto block_of = [&](const Expr &rj) { return sg * segment_blocks + rj; };
         w_field(kk, ni, kq, t) =
             (w_packed(kk, ni, kq / per_byte, t) >> cast<uint8_t>(b * (kq % per_byte))) & cast<uint8_t>((1 << b) - 1);
-        RDom r(0, kMxBlock, "r");
-        a_sum(blk, m) = 0;
-        a_sum(blk, m) += cast<int32_t>(a_values(blk * kMxBlock + r, m));
+        RDom r(0, kMxBlock, 0, segment_blocks, "r");
+        a_sum(sg, m) = 0;
+        a_sum(sg, m) += cast<int32_t>(a_values(block_of(r.y) * kMxBlock + r.x, m));
         if (get_target().arch == Target::ARM) {
             // As mx_gemm_i8 on ARM: products summed per int16 lane across the block
             // (8 * 127 * 15 < 2^15), then the four lanes in int32.
-            RDom g(0, quads_per_block, "g"), q(0, 4, "q");
+            RDom g(0, quads_per_block, "g"), q(0, 4, 0, segment_blocks, "q");
             Expr k = blk * kMxBlock + 4 * g + kk;
             lane_sum(ni, kk, blk, m, t) = cast<int16_t>(0);
             lane_sum(ni, kk, blk, m, t) += Internal::widening_mul(
                 a_values(k, m), reinterpret<int8_t>(w_field(kk, ni, blk * quads_per_block + g, t)));
-            block_sum(ni, blk, m, t) = 0;
-            block_sum(ni, blk, m, t) += cast<int32_t>(lane_sum(ni, q, blk, m, t));
+            block_sum(ni, sg, m, t) = 0;
+            block_sum(ni, sg, m, t) += cast<int32_t>(lane_sum(ni, q.x, block_of(q.y), m, t));
         } else if (!get_target().has_feature(Target::AVX512_SapphireRapids)) {
             // No vpdpbusd (AVX2): vpmaddubsw pair sums (saturating_add is what it computes:
             // exact, 2 * 15 * 127 < 2^15), each int16 lane adding the block's 8 pairs at one
             // position j of the groups of four (16 * 15 * 127 < 2^15), then one vpmaddwd.
             // Pairs are indexed (j, kq): pair j of the four at kq, so a vector's fields share one shift.
             Var j("j");
-            RDom k2(0, 2, "k2"), g(0, quads_per_block, "g"), q(0, 2, "q");
+            RDom k2(0, 2, "k2"), g(0, quads_per_block, "g"), q(0, 2, 0, segment_blocks, "q");
             pair_sum(ni, j, kq, m, t) = cast<int16_t>(0);
             pair_sum(ni, j, kq, m, t) = Internal::saturating_add(
                 pair_sum(ni, j, kq, m, t),
                 Internal::widening_mul(w_field(2 * j + k2, ni, kq, t), a_values(4 * kq + 2 * j + k2, m)));
             lane_sum(ni, j, blk, m, t) = cast<int16_t>(0);
             lane_sum(ni, j, blk, m, t) += pair_sum(ni, j, blk * quads_per_block + g, m, t);
-            block_sum(ni, blk, m, t) = 0;
-            block_sum(ni, blk, m, t) += Internal::widening_mul(lane_sum(ni, q, blk, m, t), cast<int16_t>(1));
+            block_sum(ni, sg, m, t) = 0;
+            block_sum(ni, sg, m, t) += Internal::widening_mul(lane_sum(ni, q.x, block_of(q.y), m, t), cast<int16_t>(1));
         } else {
-            RDom i(0, kMxBlock, "i");
-            Expr k = blk * kMxBlock + i;
-            block_sum(ni, blk, m, t) = 0;
-            block_sum(ni, blk, m, t) += cast<int32_t>(w_field(k % 4, ni, k / 4, t)) * cast<int32_t>(a_values(k, m));
+            RDom i(0, kMxBlock, 0, segment_blocks, "i");
+            Expr k = block_of(i.y) * kMxBlock + i.x;
+            block_sum(ni, sg, m, t) = 0;
+            block_sum(ni, sg, m, t) += cast<int32_t>(w_field(k % 4, ni, k / 4, t)) * cast<int32_t>(a_values(k, m));
         }
-        Expr group = blk / group_blocks;
-        Expr exact = block_sum(ni, blk, m, t) - cast<int32_t>(w_zero(ni, group, t)) * a_sum(blk, m);
-        block_value(ni, blk, m, t) = strict_float(cast<float>(exact) * w_scales(ni, group, t) * a_scales(blk, m));
-        RDom rb(0, blocks, "rb");
+        // A segment lies inside one group (the runtime's segments are a group or one block).
+        Expr group = sg * segment_blocks / group_blocks;
+        Expr exact = block_sum(ni, sg, m, t) - cast<int32_t>(w_zero(ni, group, t)) * a_sum(sg, m);
+        block_value(ni, sg, m, t) = strict_float(cast<float>(exact) * w_scales(ni, group, t) * a_scales(sg, m));
+        RDom rb(0, segments, "rb");
         dot(ni, m, t) = 0.0f;
         dot(ni, m, t) = strict_float(dot(ni, m, t) + block_value(ni, rb, m, t));  // block order, always
 

@@ -59,18 +59,24 @@ public:
     GeneratorParam<bool> narrow{"narrow", false};
 
     Input<Buffer<uint8_t>> a_values{"a_values", 2};  // (k, m): element * 2^a_shift + 128, K32 per row
-    Input<Buffer<float>> a_scales{"a_scales", 2};    // (block, m): 2^(E8M0 - 127 - a_shift - w_shift), NaN
+    Input<Buffer<float>> a_scales{"a_scales", 2};    // (segment, m): 2^(E8M0 - 127 - a_shift - w_shift), NaN
     Input<Buffer<int8_t>> w_values{"w_values", 3};   // (kk, n, kq): element * 2^w_shift at k = 4 kq + kk
-    Input<Buffer<int32_t>> w_offsets{"w_offsets", 2};  // (n, block): -128 * sum of the block's weights
-    Input<Buffer<float>> w_scales{"w_scales", 2};    // (n, block): 2^(E8M0 - 127), NaN
+    Input<Buffer<int32_t>> w_offsets{"w_offsets", 2};  // (n, segment): -128 * sum of its weights
+    Input<Buffer<float>> w_scales{"w_scales", 2};    // (n, segment): 2^(E8M0 - 127), NaN
+    // 32-blocks per scaled segment: MX calls 1; low-bit weights with per-row activation scales
+    // a group's (lowbit_gemm.cpp), whose sum is then exact over the group and scaled once.
+    Input<int> segment_blocks{"segment_blocks", 1, 1, 4};
     Input<Buffer<float>> scale{"scale", 1};          // per output channel n (stride 0: per tensor)
     Input<Buffer<float>> bias{"bias", 1};
     Input<float> clamp_min{"clamp_min"}, clamp_max{"clamp_max"};
     Output<Buffer<float>> output{"output", 2};       // (n, m)
 
     void generate() {
+        // b: a segment of segment_blocks 32-blocks, whose products are summed exactly (a
+        // reduction's last dimension runs over its blocks); blk a block's index along k.
         Var n("n"), m("m"), b("b");
-        Expr blocks = a_scales.dim(0).extent();
+        Expr segments = a_scales.dim(0).extent(), blocks = segments * segment_blocks;
+        auto block_of = [&](const Expr &rj) { return b * segment_blocks + rj; };
         // Unclamped reads, so every vector of weights is one dense load: row tiles shift inwards
         // or are guarded, and the runtime pads the weights' columns to a whole number of tiles.
         Func a_val = a_values, a_sc = a_scales, w_val = w_values, w_off = w_offsets, w_sc = w_scales;
@@ -80,14 +86,14 @@ public:
             // block's 8 products at one position kk of the groups of four, then the four lanes
             // of an output are added in int32 (saddlp, addp). Wrapping int16 sums are exact
             // where 8 * max|a| * max|w| < 2^15, which the runtime checks; no +128 to take back.
-            Var kk("kk");
-            RDom g(0, kMxBlock / 4, "g"), q(0, 4, "q");
-            Expr k = b * kMxBlock + 4 * g + kk;
+            Var kk("kk"), blk("blk");
+            RDom g(0, kMxBlock / 4, "g"), q(0, 4, 0, segment_blocks, "q");
+            Expr k = blk * kMxBlock + 4 * g + kk;
             Expr a_signed = reinterpret<int8_t>(a_val(k, m) ^ cast<uint8_t>(0x80));
-            lane_sum(n, kk, b, m) = cast<int16_t>(0);
-            lane_sum(n, kk, b, m) += Internal::widening_mul(a_signed, w_val(kk, n, b * kMxBlock / 4 + g));
+            lane_sum(n, kk, blk, m) = cast<int16_t>(0);
+            lane_sum(n, kk, blk, m) += Internal::widening_mul(a_signed, w_val(kk, n, blk * kMxBlock / 4 + g));
             block_sum(n, b, m) = 0;
-            block_sum(n, b, m) += cast<int32_t>(lane_sum(n, q, b, m));
+            block_sum(n, b, m) += cast<int32_t>(lane_sum(n, q.x, block_of(q.y), m));
         } else if (pair_sums()) {
             block_sum(n, b, m) = w_off(n, b);
             Var p("p");
@@ -101,24 +107,25 @@ public:
                 // Each int16 lane adds the block's 8 pair sums at one position j of the groups
                 // of four, then the two lanes of an output are added in int32 (one vpmaddwd per
                 // block, not eight). Exact while 16 * max(a + 128) * max|w| < 2^15: FP4 x FP4.
-                Var j("j");
-                RDom g(0, kMxBlock / 4, "g"), q(0, 2, "q");
-                lane_sum(n, j, b, m) = cast<int16_t>(0);
-                lane_sum(n, j, b, m) += pair_sum(n, b * kMxBlock / 2 + 2 * g + j, m);
-                block_sum(n, b, m) += Internal::widening_mul(lane_sum(n, q, b, m), cast<int16_t>(1));
+                Var j("j"), blk("blk");
+                RDom g(0, kMxBlock / 4, "g"), q(0, 2, 0, segment_blocks, "q");
+                lane_sum(n, j, blk, m) = cast<int16_t>(0);
+                lane_sum(n, j, blk, m) += pair_sum(n, blk * kMxBlock / 2 + 2 * g + j, m);
+                block_sum(n, b, m) += Internal::widening_mul(lane_sum(n, q.x, block_of(q.y), m), cast<int16_t>(1));
             } else {
                 // A widening multiply by one, so the pairs are added by vpmaddwd.
-                RDom i(0, kMxBlock / 2, "i");
-                block_sum(n, b, m) += Internal::widening_mul(pair_sum(n, b * kMxBlock / 2 + i, m), cast<int16_t>(1));
+                RDom i(0, kMxBlock / 2, 0, segment_blocks, "i");
+                Expr pair = block_of(i.y) * kMxBlock / 2 + i.x;
+                block_sum(n, b, m) += Internal::widening_mul(pair_sum(n, pair, m), cast<int16_t>(1));
             }
         } else {
             block_sum(n, b, m) = w_off(n, b);
-            RDom i(0, kMxBlock, "i");
-            Expr ka = b * kMxBlock + i;
+            RDom i(0, kMxBlock, 0, segment_blocks, "i");
+            Expr ka = block_of(i.y) * kMxBlock + i.x;
             block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(w_val(ka % 4, n, ka / 4));
         }
         block_value(n, b, m) = strict_float(cast<float>(block_sum(n, b, m)) * w_sc(n, b) * a_sc(b, m));
-        RDom rb(0, blocks, "rb");
+        RDom rb(0, segments, "rb");
         dot(n, m) = 0.0f;
         dot(n, m) = strict_float(dot(n, m) + block_value(n, rb, m));  // block order, always
 
@@ -139,6 +146,7 @@ public:
             w_values.set_estimates({{0, 4}, {0, n}, {0, k32 / 4}});
             w_offsets.set_estimates({{0, n}, {0, k32 / kMxBlock}});
             w_scales.set_estimates({{0, n}, {0, k32 / kMxBlock}});
+            segment_blocks.set_estimate(1);
             set_epilogue_estimates(scale, bias, clamp_min, clamp_max, output, {{0, n}, {0, m}});
             return;
         }

@@ -46,10 +46,12 @@ using MxGemmI16Fn = int (*)(Buf a_values, Buf a_scales, Buf a_nan, Buf w_values,
                             LPGEN_EPILOGUE_ARGS, Buf output);
 using MxDecodeI8Fn = int (*)(Buf codes, Buf scales, int32_t format, int32_t offset, int32_t shift, Buf values,
                              Buf block_scales);
+// segment_blocks: the 32-blocks summed exactly before one scaling (MX: 1; low-bit: a group's
+// where the activations have one scale per row); scales and offsets are per segment.
 using MxGemmI8Fn = int (*)(Buf a_values, Buf a_scales, Buf w_values, Buf w_offsets, Buf w_scales,
-                           LPGEN_EPILOGUE_ARGS, Buf output);
-using LowbitGemvFn = int (*)(Buf a_values, Buf a_scales, Buf w_packed, Buf w_zero, Buf w_scales, int group_blocks,
-                             LPGEN_EPILOGUE_ARGS, Buf output);
+                           int32_t segment_blocks, LPGEN_EPILOGUE_ARGS, Buf output);
+using LowbitGemvFn = int (*)(Buf a_values, Buf a_scales, Buf w_packed, Buf w_zero, Buf w_scales, int32_t group_blocks,
+                             int32_t segment_blocks, LPGEN_EPILOGUE_ARGS, Buf output);
 
 // A kernel compiled for fixed bit widths; the generic kernels serve every other pair.
 struct SpecializedBitserial {

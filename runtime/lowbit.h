@@ -20,11 +20,13 @@ struct LowbitWeights::Prepared {
     size_t row_bytes = 0;          // of a packed row
     std::vector<uint8_t> packed;   // [rows][row_bytes]: the codes, dense
     // The MX int8 kernels' operands (runtime/mx_weights.h): values in groups of four along k,
-    // `padded_rows` columns; per 32-block -128 * the block's value sum and the group's scale.
+    // `padded_rows` columns, k padded with zeros to whole groups (`blocks` 32-blocks); per
+    // segment -128 * its value sum and the group's scale, with segments of one block (for
+    // activations scaled per 32-block) or of a group (scaled per row).
     int blocks = 0, padded_rows = 0;
     std::vector<int8_t, HugePageAllocator<int8_t>> quads;  // (kk, n, kq)
-    std::vector<int32_t> offsets;                          // (n, block)
-    std::vector<float> block_scales;                       // (n, block)
+    std::vector<int32_t> block_offsets, group_offsets;     // (n, block), (n, group)
+    std::vector<float> block_scales, column_group_scales;  // (n, block), (n, group)
     // The packed GEMV's weights (generators/lowbit_gemv_generator.cpp), in tiles of
     // kLowbitGemvTile columns, each tile's run over K contiguous: fields of `field_bits` (1, 2
     // or 4; 3-bit codes in 4-bit fields), field i of byte (kk, ni, kp, t) the code of column

@@ -1,8 +1,9 @@
 // lowbit_gemm: fp32 activations quantized to int8 in the call, then, for a few rows (decode),
 // the packed low-bit GEMV (generators/lowbit_gemv_generator.cpp), else the MX int8 GEMMs with
-// fp32 group scales in place of E8M0 powers of two (the kernels scale each 32-block's exact sum
-// as (sum * weight scale) * activation scale and add the blocks in order, whatever their
-// scales are). Weights at most 15 in magnitude and activations at most 127 keep every variant
+// fp32 group scales in place of E8M0 powers of two (the kernels scale each segment's exact sum
+// as (sum * weight scale) * activation scale and add the segments in order, whatever their
+// scales are). A segment is a group where the activations have one scale per row (so a group
+// of 128 costs one scaling, not four), else a 32-block. Weights at most 15 in magnitude and activations at most 127 keep every variant
 // exact: vpdpbusd, AVX2's vpmaddubsw pairs (2 * 255 * 15 < 2^15), and ARM's int16 lane sums of
 // 8 products (8 * 127 * 15 < 2^15); on AVX2 the narrow kernel too where 16 * 255 * |w| < 2^15.
 #include <cmath>
@@ -30,14 +31,19 @@ constexpr int kActivationMax = 127;
 int gemv_rows(int field_bits) { return field_bits <= 2 ? 16 : 4; }
 
 // Rows [begin, end) of a[.][k] as the kernel's activations: q + offset (k padded to whole
-// blocks with the value 0) and each block's scale. The GEMMs read q + 128 as uint8, the GEMV q
-// as int8 (offset 0).
-void quantize_rows(const float *a, int k, int blocks, ActivationScaling scaling, int begin, int end, int offset,
-                   uint8_t *values, float *scales) {
-    const int k32 = blocks * kMxBlock, span = scaling == ActivationScaling::PerRow ? k : kMxBlock;
+// blocks with the value 0) and a scale per segment of `segment_blocks` blocks (segments lie
+// inside a scaling span: a row, or one block). The GEMMs read q + 128 as uint8, the GEMV q as
+// int8 (offset 0).
+void quantize_rows(const float *a, int k, int blocks, int segment_blocks, ActivationScaling scaling, int begin,
+                   int end, int offset, uint8_t *values, float *scales) {
+    const int k32 = blocks * kMxBlock, segments = blocks / segment_blocks;
+    const bool per_row = scaling == ActivationScaling::PerRow;
+    const int span = per_row ? k : kMxBlock;
     for (int m = begin; m < end; ++m) {
         const float *row = a + size_t(m) * k;
         uint8_t *q = values + size_t(m) * k32;
+        float *row_scales = scales + size_t(m) * segments;
+        std::fill(row_scales, row_scales + segments, 0.0f);  // the padding's blocks
         for (int start = 0; start < k; start += span) {
             const int stop = std::min(k, start + span);
             float largest = 0;
@@ -48,7 +54,8 @@ void quantize_rows(const float *a, int k, int blocks, ActivationScaling scaling,
                 q[i] = uint8_t(int(std::min<float>(kActivationMax, std::max<float>(-kActivationMax, r))) + offset);
             }
             const float scale = largest / kActivationMax;
-            for (int b = start / kMxBlock; b < (stop + kMxBlock - 1) / kMxBlock; ++b) scales[size_t(m) * blocks + b] = scale;
+            if (per_row) std::fill(row_scales, row_scales + segments, scale);
+            else row_scales[start / kMxBlock / segment_blocks] = scale;
         }
         for (int i = k; i < k32; ++i) q[i] = uint8_t(offset);
     }
@@ -92,9 +99,12 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
     // others' rows written (one read of M x K, against the call's M x N x K).
     check_finite(a, a_needed);
 
-    const int blocks = w.blocks, k32 = blocks * kMxBlock;
+    // One scale per row: each group's products summed exactly, then scaled once; else per block.
+    const int group_blocks = w.format.group / kMxBlock;
+    const int segment_blocks = scaling == ActivationScaling::PerRow ? group_blocks : 1;
+    const int blocks = w.blocks, k32 = blocks * kMxBlock, segments = blocks / segment_blocks;
     std::vector<uint8_t> values(size_t(s.m) * k32);
-    std::vector<float> block_scales(size_t(s.m) * blocks);
+    std::vector<float> segment_scales(size_t(s.m) * segments);
     // The kernels compute at least kMxRowPadding columns: narrower outputs go through a copy.
     const int cols = std::max(s.n, kMxRowPadding);
     std::vector<float> wide_out(cols > s.n ? size_t(s.m) * cols : 0);
@@ -105,15 +115,15 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
     auto scale_view = per_channel_view(&one, 1, cols);
     auto bias_view = dense_view(static_cast<const float *>(bias_values.data()), {cols});
     auto av = dense_view(static_cast<const uint8_t *>(values.data()), {k32, s.m});
-    auto as = dense_view(static_cast<const float *>(block_scales.data()), {blocks, s.m});
+    auto as = dense_view(static_cast<const float *>(segment_scales.data()), {segments, s.m});
     auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
     auto q_view = dense_view(reinterpret_cast<const int8_t *>(values.data()), {k32, s.m});
     auto wf = dense_view(w.fields.data(), {4, kLowbitGemvTile, k32 / 4 / (8 / w.field_bits), w.tiles});
     auto wz = dense_view(w.zeros.data(), {kLowbitGemvTile, w.groups, w.tiles});
     auto wg = dense_view(w.group_scales.data(), {kLowbitGemvTile, w.groups, w.tiles});
-    const int group_blocks = w.format.group / kMxBlock;
-    auto wo = dense_view(w.offsets.data(), {w.padded_rows, blocks});
-    auto ws = dense_view(w.block_scales.data(), {w.padded_rows, blocks});
+    const bool by_group = segment_blocks > 1;
+    auto wo = dense_view((by_group ? w.group_offsets : w.block_offsets).data(), {w.padded_rows, segments});
+    auto ws = dense_view((by_group ? w.column_group_scales : w.block_scales).data(), {w.padded_rows, segments});
     auto out_view = dense_view(target, {cols, s.m});
     const KernelSet &set = kernels();
     const bool gemv = s.m < gemv_rows(w.field_bits);
@@ -126,16 +136,17 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
         auto rows = [&](auto view) { return view.cropped(1, begin, end - begin); };
         if (gemv) {
             run_kernel(packed_gemv, rows(q_view).raw_buffer(), rows(as).raw_buffer(), wf.raw_buffer(), wz.raw_buffer(),
-                       wg.raw_buffer(), group_blocks, scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf,
+                       wg.raw_buffer(), group_blocks, segment_blocks, scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf,
                        o.raw_buffer());
         } else {
             run_kernel(gemm, rows(av).raw_buffer(), rows(as).raw_buffer(), wq.raw_buffer(), wo.raw_buffer(),
-                       ws.raw_buffer(), scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf, o.raw_buffer());
+                       ws.raw_buffer(), segment_blocks, scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf,
+                       o.raw_buffer());
         }
     };
     const Work work{double(s.m) * s.n * k32};
     if (gemv) {  // the columns split between threads, the few rows quantized once
-        quantize_rows(a, s.k, blocks, scaling, 0, s.m, 0, values.data(), block_scales.data());
+        quantize_rows(a, s.k, blocks, segment_blocks, scaling, 0, s.m, 0, values.data(), segment_scales.data());
         // Whole tiles of the weights' layout per thread.
         const int tiles = (cols + kLowbitGemvTile - 1) / kLowbitGemvTile;
         for_each_slice(tiles, slice_count(tiles, 1, work), [&](int first, int last) {
@@ -144,7 +155,8 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
         });
     } else {  // each thread quantizes and multiplies its own rows
         for_each_slice(s.m, slice_count(s.m, 16, work), [&](int begin, int end) {
-            quantize_rows(a, s.k, blocks, scaling, begin, end, kMxI8ActivationOffset, values.data(), block_scales.data());
+            quantize_rows(a, s.k, blocks, segment_blocks, scaling, begin, end, kMxI8ActivationOffset, values.data(),
+                          segment_scales.data());
             run(out_view.cropped(1, begin, end - begin), begin, end);
         });
     }

@@ -125,14 +125,17 @@ LowbitWeights::LowbitWeights(int n, int k, LowbitFormat f, const uint8_t *codes,
     p->rows = n, p->k = k, p->format = f, p->groups = groups;
     p->row_bytes = packed_row_bytes(f, k);
     p->packed.assign(p->row_bytes * n, 0);
-    const int blocks = (k + kMxBlock - 1) / kMxBlock, k32 = blocks * kMxBlock;
+    // Whole groups, so a call whose activations have one scale per row sums each group once.
+    const int blocks = groups * (f.group / kMxBlock), k32 = blocks * kMxBlock;
     LPGEN_REQUIRE(size_t(k32) * n <= size_t(INT_MAX) * 4, "the weights are too large");
     p->blocks = blocks;
     p->padded_rows = mx_padded_columns(n);
     const int padded = p->padded_rows;
     p->quads.assign(size_t(k32) * padded, 0);
-    p->offsets.assign(size_t(blocks) * padded, 0);
+    p->block_offsets.assign(size_t(blocks) * padded, 0);
     p->block_scales.assign(size_t(blocks) * padded, 0.0f);
+    p->group_offsets.assign(size_t(groups) * padded, 0);
+    p->column_group_scales.assign(size_t(groups) * padded, 0.0f);
     p->field_bits = f.kind == LowbitKind::Ternary ? 2 : f.bits == 3 ? 4 : f.bits;
     const int per_byte = 8 / p->field_bits, tile = kLowbitGemvTile, field_rows = k32 / 4 / per_byte;
     static_assert(kMxRowPadding % kLowbitGemvTile == 0, "the padded columns are whole GEMV tiles");
@@ -166,8 +169,10 @@ LowbitWeights::LowbitWeights(int n, int k, LowbitFormat f, const uint8_t *codes,
                 p->fields[field_at(r, kq / per_byte, i % 4)] |= uint8_t(field << (p->field_bits * (kq % per_byte)));
                 sum += v;
             }
-            p->offsets[size_t(b) * padded + r] = -kMxI8ActivationOffset * sum;
+            p->block_offsets[size_t(b) * padded + r] = -kMxI8ActivationOffset * sum;
             p->block_scales[size_t(b) * padded + r] = scales[size_t(r) * groups + g];
+            p->group_offsets[size_t(g) * padded + r] += -kMxI8ActivationOffset * sum;
+            p->column_group_scales[size_t(g) * padded + r] = scales[size_t(r) * groups + g];
         }
     }
     prepared_ = std::move(p);

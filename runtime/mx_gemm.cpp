@@ -163,7 +163,7 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
     const Kernel<MxGemmI8Fn> kernel = tuned_or(*int8_kernel(kernels(), c), c.shape);
     return fill_and_run(c, out, fill, [&](View<float> &o, int begin, int end) {
         return run_kernel(kernel, rows_of(av, begin, end).raw_buffer(), rows_of(as, begin, end).raw_buffer(),
-                          wq.raw_buffer(), wo.raw_buffer(), ws.raw_buffer(), scale.raw_buffer(), bias.raw_buffer(),
+                          wq.raw_buffer(), wo.raw_buffer(), ws.raw_buffer(), 1, scale.raw_buffer(), bias.raw_buffer(),
                           c.e.clamp_min, c.e.clamp_max, o.raw_buffer());
     });
 }

@@ -12,12 +12,12 @@ constexpr int kLowbitGemvTile = 64;
 
 struct LowbitGemvFuncs {
     Halide::Func output;     // (n, m)
-    Halide::Func dot;        // (ni, m, t) one tile's sums, blocks in order
-    Halide::Func block_sum;  // (ni, b, m, t) a block's sum(q * field), int32
+    Halide::Func dot;        // (ni, m, t) one tile's sums, segments in order
+    Halide::Func block_sum;  // (ni, s, m, t) a segment's sum(q * field), int32
     Halide::Func lane_sum;   // ARM and AVX2: (ni, kk, b, m, t) int16 sums of the products (AVX2:
                              // pair sums) at position kk of the block's groups of k
     Halide::Func pair_sum;   // AVX2 only: (ni, j, kq, m, t) vpmaddubsw sums of pair j of the four at kq
-    Halide::Func a_sum;      // (b, m) a block's sum(q)
+    Halide::Func a_sum;      // (s, m) a segment's sum(q)
 };
 
 // Knobs: vec_lanes, tile_vecs (the columns of a tile computed together: a divisor of the

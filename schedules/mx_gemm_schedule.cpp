@@ -125,20 +125,17 @@ void schedule_pair_sums(Func pair_sum, const LoopLevel &at, int lanes) {
 // added (saddlp/addp; vpmaddwd).
 void schedule_lane_sums(Func block_sum, Func lane_sum, Func pair_sum, const LoopLevel &at, int lanes) {
     Var bn = block_sum.args()[0], bm = block_sum.args()[2], bno("bno");
-    RVar q = block_sum.rvars(0)[0];
+    const std::vector<RVar> r = block_sum.rvars(0);  // the lanes, then a segment's blocks if any
     block_sum.compute_at(at).vectorize(bn, lanes).unroll(bm);
-    block_sum.update()
-        .reorder(q, bn, bm)
-        .split(bn, bno, bn, lanes)
-        .atomic()
-        .vectorize(q)
-        .vectorize(bn)
-        .unroll(bno)
-        .unroll(bm);
+    Stage sum = block_sum.update();
+    if (r.size() > 1) sum.reorder(r[0], bn, bm, r[1]);
+    else sum.reorder(r[0], bn, bm);
+    sum.split(bn, bno, bn, lanes).atomic().vectorize(r[0]).vectorize(bn).unroll(bno).unroll(bm);
     Var ln = lane_sum.args()[0], lk = lane_sum.args()[1], lb = lane_sum.args()[2], lm = lane_sum.args()[3];
     Var lno("lno");
     RVar g = lane_sum.rvars(0)[0];
-    lane_sum.compute_at(at).reorder_storage(lk, ln, lm, lb);
+    // One block's lane sums at a time: per block of a segment where the sums have them.
+    lane_sum.compute_at(r.size() > 1 ? LoopLevel(block_sum, r[1]) : at).reorder_storage(lk, ln, lm, lb);
     lane_sum.reorder(lk, ln, lm, lb).vectorize(lk).split(ln, lno, ln, lanes).vectorize(ln).unroll(lno).unroll(lm);
     lane_sum.update()
         .reorder(lk, ln, lm, lb, g)
@@ -164,13 +161,15 @@ void schedule_block_sums(const MxBlockFuncs &f, const LoopLevel &at, int group, 
     if (f.lane_sum.defined()) return schedule_lane_sums(f.block_sum, f.lane_sum, f.pair_sum, at, lanes);
     Func block_sum = f.block_sum, pair_sum = f.pair_sum;
     Var bn = block_sum.args()[0], bb = block_sum.args()[1], bm = block_sum.args()[2], bno("bno");
-    RVar i = block_sum.rvars(0)[0], ig("ig"), kk("kk");
+    const std::vector<RVar> r = block_sum.rvars(0);  // k in a block, then a segment's blocks if any
+    RVar i = r[0], ig("ig"), kk("kk");
     if (pair_sum.defined()) group = 2;  // the block sum adds pairs of pair sums
     block_sum.compute_at(at).vectorize(bn, lanes).unroll(bm);
-    block_sum.update()
-        .split(i, ig, kk, group)
-        .reorder(kk, bn, bm, bb, ig)
-        .split(bn, bno, bn, lanes)
+    Stage sum = block_sum.update();
+    sum.split(i, ig, kk, group);
+    if (r.size() > 1) sum.reorder(kk, bn, bm, bb, ig, r[1]);  // a segment's blocks outermost
+    else sum.reorder(kk, bn, bm, bb, ig);
+    sum.split(bn, bno, bn, lanes)
         .atomic()
         .vectorize(kk)
         .vectorize(bn)

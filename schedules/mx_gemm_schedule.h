@@ -27,7 +27,8 @@ void apply_mx_gemm_schedule(MxGemmFuncs funcs, const Knobs &knobs, const Halide:
 struct MxBlockFuncs {
     Halide::Func output;     // (n, m)
     Halide::Func dot;        // (n, m) blocks combined in block order
-    Halide::Func block_sum;  // (n, b, m) exact int32 block dot products
+    Halide::Func block_sum;  // (n, b, m) exact int32 dot products of a block (int8: of a segment of
+                             // blocks, the reduction's last dimension running over them)
     Halide::Func pair_sum;   // int8 only: (n, p, m) int16 sums of the products at k = 2p, 2p + 1;
                              // undefined where blocks are summed as 4-way or int16 dot products
     Halide::Func lane_sum;   // ARM only: (n, kk, b, m) sums of a block's products at position kk

@@ -7,12 +7,14 @@
 //     max|x|)), -127, 127), s = 0 and q = 0 for an all-zero row or block;
 //   weight values: v = code - zero_point (unsigned, a zero point per group), v = the code's
 //     two's-complement value (signed), v = code - 1 for ternary codes {0, 1, 2} ({-1, 0, +1});
-//   out[m][n] = bias[n] + sum over 32-blocks b of K, in order, of
-//               (float(sum over the block's k of q * v) * group_scale[n][b*32/G]) * s[m][b]
-//   the integer sums exact (at most 32 * 127 * 15 in magnitude), every fp32 operation rounded
-//   once in that order, so results are the same for every kernel, thread count and ISA (ARMv7
-//   flushes subnormal intermediate products to zero). Against the exact product of the
-//   dequantized operands the error is that of 2 roundings per block plus one per addition.
+//   out[m][n] = bias[n] + sum over segments b of K, in order, of
+//               (float(sum over the segment's k of q * v) * group_scale[n][b*S/G]) * s[m][b*S]
+//   where a segment is a group (S = G) when the activations have one scale per row, else a
+//   32-block (S = 32); the integer sums exact (at most 128 * 127 * 15 in magnitude), every fp32
+//   operation rounded once in that order, so results are the same for every kernel, thread
+//   count and ISA (ARMv7 flushes subnormal intermediate products to zero). Against the exact
+//   product of the dequantized operands the error is that of 2 roundings per segment plus one
+//   per addition.
 // Bad arguments throw lpgen::Error and write nothing.
 #pragma once
 

@@ -53,11 +53,13 @@ std::vector<float> lowbit_gemm(const LowbitOperands &o) {
     for (int m = 0; m < o.m; ++m) {
         for (int n = 0; n < o.n; ++n) {
             float dot = 0;
-            for (int b = 0; b * kBlock < o.k; ++b) {
+            // Exact over a segment: a group where the activations have one scale per row, else a block.
+            const int segment = o.scaling == ActivationScaling::PerRow ? o.format.group : kBlock;
+            for (int b = 0; b * segment < o.k; ++b) {
                 int64_t sum = 0;
-                for (int k = b * kBlock; k < std::min(o.k, (b + 1) * kBlock); ++k) sum += int64_t(q[size_t(m) * o.k + k]) * lowbit_value(o, n, k);
-                const float w_scale = o.scales[size_t(n) * groups_of(o) + b * kBlock / o.format.group];
-                const float a_scale = s[size_t(m) * o.k + b * kBlock];
+                for (int k = b * segment; k < std::min(o.k, (b + 1) * segment); ++k) sum += int64_t(q[size_t(m) * o.k + k]) * lowbit_value(o, n, k);
+                const float w_scale = o.scales[size_t(n) * groups_of(o) + b * segment / o.format.group];
+                const float a_scale = s[size_t(m) * o.k + b * segment];
                 const float scaled = float(sum) * w_scale;
                 dot += scaled * a_scale;
             }
