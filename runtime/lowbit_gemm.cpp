@@ -3,10 +3,14 @@
 // fp32 group scales in place of E8M0 powers of two (the kernels scale each segment's exact sum
 // as (sum * weight scale) * activation scale and add the segments in order, whatever their
 // scales are). A segment is a group where the activations have one scale per row (so a group
-// of 128 costs one scaling, not four), else a 32-block. Weights at most 15 in magnitude and activations at most 127 keep every variant
-// exact: vpdpbusd, AVX2's vpmaddubsw pairs (2 * 255 * 15 < 2^15), and ARM's int16 lane sums of
-// 8 products (8 * 127 * 15 < 2^15); on AVX2 the narrow kernel too where 16 * 255 * |w| < 2^15.
+// of 128 costs one scaling, not four), else a 32-block. Weights at most 15 in magnitude and
+// activations at most 127 keep every variant exact: vpdpbusd, AVX2's vpmaddubsw pairs
+// (2 * 255 * 15 < 2^15), and ARM's int16 lane sums of 8 products (8 * 127 * 15 < 2^15); on AVX2
+// the narrow kernel too where 16 * 255 * |w| < 2^15.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -30,6 +34,34 @@ constexpr int kActivationMax = 127;
 // keep the GEMV to 15 rows, 4-bit ones (3- and 4-bit codes) to 3, as MX calls do.
 int gemv_rows(int field_bits) { return field_bits <= 2 ? 16 : 4; }
 
+// The largest |x| of finite values, by an integer max over the bits without their sign: for
+// finite floats that order is the order of |x|, and unlike a float max it vectorizes without
+// fast-math. (NaN would compare above Inf; check_finite has refused both before this runs.)
+float largest_magnitude(const float *x, int count) {
+    uint32_t largest = 0;
+    for (int i = 0; i < count; ++i) {
+        uint32_t bits;
+        std::memcpy(&bits, x + i, sizeof bits);
+        largest = std::max(largest, bits & 0x7fffffffu);
+    }
+    float result;
+    std::memcpy(&result, &largest, sizeof result);
+    return result;
+}
+
+// x * inverse rounded to the nearest integer, ties to even (as std::nearbyint in the default
+// rounding mode, which the reference uses), clamped to +-127 and offset. Adding and removing
+// 1.5 * 2^23 rounds any |v| < 2^22 to an integer in the float unit itself, so the loop
+// vectorizes; nearbyint is a libm call per element. Bit-identical to the nearbyint form.
+void quantize_span(const float *x, int count, float inverse, int offset, uint8_t *q) {
+    constexpr float kRounder = 12582912.0f;
+    const float top = float(kActivationMax);
+    for (int i = 0; i < count; ++i) {
+        const float r = (x[i] * inverse + kRounder) - kRounder;
+        q[i] = uint8_t(int(std::min(top, std::max(-top, r))) + offset);
+    }
+}
+
 // Rows [begin, end) of a[.][k] as the kernel's activations: q + offset (k padded to whole
 // blocks with the value 0) and a scale per segment of `segment_blocks` blocks (segments lie
 // inside a scaling span: a row, or one block). The GEMMs read q + 128 as uint8, the GEMV q as
@@ -46,13 +78,9 @@ void quantize_rows(const float *a, int k, int blocks, int segment_blocks, Activa
         std::fill(row_scales, row_scales + segments, 0.0f);  // the padding's blocks
         for (int start = 0; start < k; start += span) {
             const int stop = std::min(k, start + span);
-            float largest = 0;
-            for (int i = start; i < stop; ++i) largest = std::max(largest, std::fabs(row[i]));
+            const float largest = largest_magnitude(row + start, stop - start);
             const float inverse = largest > 0 ? kActivationMax / largest : 0.0f;
-            for (int i = start; i < stop; ++i) {
-                const float r = std::nearbyint(row[i] * inverse);
-                q[i] = uint8_t(int(std::min<float>(kActivationMax, std::max<float>(-kActivationMax, r))) + offset);
-            }
+            quantize_span(row + start, stop - start, inverse, offset, q + start);
             const float scale = largest / kActivationMax;
             if (per_row) std::fill(row_scales, row_scales + segments, scale);
             else row_scales[start / kMxBlock / segment_blocks] = scale;

@@ -3,6 +3,7 @@
 // 7, 64, N = 1, outliers, extreme codes, threads; the packed codes round-trip; bad input is
 // refused and writes nothing.
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "lpgen/lowbit.hpp"
@@ -117,6 +118,19 @@ TEST_P(LowbitGemm, OutliersAndExtremeCodes) {
         expect_exact(s, "signed -8");
         std::fill(s.a.begin(), s.a.end(), 0.0f);  // all-zero rows: scale 0, output the bias
         expect_exact(s, "zero activations");
+    }
+}
+
+// Activations whose quantized values fall exactly halfway between integers must round to even,
+// as the reference's nearbyint does; -0 and subnormals must quantize like any small value.
+TEST_P(LowbitGemm, RoundingTiesSignedZeroAndSubnormals) {
+    for (ActivationScaling scaling : {ActivationScaling::PerRow, ActivationScaling::PerBlock32}) {
+        auto o = random_operands(2, 33, 64, {2, LowbitKind::Signed, 32}, scaling, 11);
+        // Each 32-block holds +-127 (so the scale is exactly 1) and halves from -126.5 to 126.5.
+        for (int i = 0; i < o.m * o.k; ++i) o.a[size_t(i)] = i % 32 == 0 ? 127.0f : float(i % 254 - 126) + 0.5f;
+        expect_exact(o, "ties");
+        o.a[1] = -0.0f, o.a[2] = 1e-40f, o.a[3] = -1e-45f, o.a[40] = std::numeric_limits<float>::denorm_min();
+        expect_exact(o, "signed zero and subnormals");
     }
 }
 
