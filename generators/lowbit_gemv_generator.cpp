@@ -87,10 +87,22 @@ public:
             block_sum(ni, sg, m, t) = 0;
             block_sum(ni, sg, m, t) += Internal::widening_mul(lane_sum(ni, q.x, block_of(q.y), m, t), cast<int16_t>(1));
         } else {
-            RDom i(0, kMxBlock, 0, segment_blocks, "i");
-            Expr k = block_of(i.y) * kMxBlock + i.x;
-            block_sum(ni, sg, m, t) = 0;
-            block_sum(ni, sg, m, t) += cast<int32_t>(w_field(k % 4, ni, k / 4, t)) * cast<int32_t>(a_values(k, m));
+            // vpdpbusd on the fields masked in place, unshifted: field p of a byte read as
+            // f 2^(b p) (at most 255, still an unsigned byte), so a vector of packed bytes costs
+            // one AND per field instead of a shift and an AND. The sums per field position are
+            // exact multiples of 2^(b p) (|q f 2^(b p)| <= 255 * 127, at most 128 per segment),
+            // and shifted back once per segment. One sum per position also gives the dot
+            // products per_byte independent accumulator chains.
+            Var p("p");
+            const int bytes_per_block = quads_per_block / per_byte;
+            RDom i(0, 4, 0, bytes_per_block, 0, segment_blocks, "i");
+            Expr kp = block_of(i.z) * bytes_per_block + i.y, k = 4 * (per_byte * kp + p) + i.x;
+            Expr in_place = w_packed(i.x, ni, kp, t) & cast<uint8_t>(((1 << b) - 1) << (b * p));
+            place_sum(ni, p, sg, m, t) = 0;
+            place_sum(ni, p, sg, m, t) += cast<int32_t>(in_place) * cast<int32_t>(a_values(k, m));
+            Expr sum = place_sum(ni, 0, sg, m, t);
+            for (int f = 1; f < per_byte; ++f) sum += place_sum(ni, f, sg, m, t) >> (b * f);
+            block_sum(ni, sg, m, t) = sum;
         }
         // A segment lies inside one group (the runtime's segments are a group or one block).
         Expr group = sg * segment_blocks / group_blocks;
@@ -111,13 +123,13 @@ public:
     }
 
     void schedule() {
-        LowbitGemvFuncs funcs{output, dot, block_sum, lane_sum, pair_sum, a_sum};
+        LowbitGemvFuncs funcs{output, dot, block_sum, lane_sum, pair_sum, place_sum, a_sum, 8 / int(bits)};
         apply_lowbit_gemv_schedule(funcs, parse_knobs(lowbit_gemv_knob_space(), knobs, get_target()), get_target());
     }
 
 private:
     Func w_field{"w_field"}, a_sum{"a_sum"}, block_sum{"block_sum"}, block_value{"block_value"}, dot{"dot"},
-        lane_sum{"lane_sum"}, pair_sum{"pair_sum"};
+        lane_sum{"lane_sum"}, pair_sum{"pair_sum"}, place_sum{"place_sum"};
 };
 
 }  // namespace

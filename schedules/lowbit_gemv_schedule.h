@@ -17,7 +17,10 @@ struct LowbitGemvFuncs {
     Halide::Func lane_sum;   // ARM and AVX2: (ni, kk, b, m, t) int16 sums of the products (AVX2:
                              // pair sums) at position kk of the block's groups of k
     Halide::Func pair_sum;   // AVX2 only: (ni, j, kq, m, t) vpmaddubsw sums of pair j of the four at kq
+    Halide::Func place_sum;  // VNNI only: (ni, p, s, m, t) a segment's sum(q * field) over the fields at
+                             // position p of their bytes, masked in place (times 2^(bits p))
     Halide::Func a_sum;      // (s, m) a segment's sum(q)
+    int fields_per_byte;     // 8 / bits
 };
 
 // Knobs: vec_lanes, tile_vecs (the columns of a tile computed together: a divisor of the
