@@ -39,6 +39,7 @@ constexpr int kActivationMax = 127;
 #else
 #define LPGEN_X86_CLONES
 #endif
+
 // Fewer rows take the GEMV kernel, which streams the packed fields once per row; more take the
 // GEMM on the int8 copy. Measured on a Xeon (AVX-512 VNNI), 8x4096x4096: 2-bit fields 147 GOPS
 // by GEMV against 78 by GEMM, 4-bit fields 80 against 87; so 2-bit (and 1-bit, ternary) fields
@@ -77,8 +78,8 @@ inline void quantize_span(const float *x, int count, float inverse, int offset, 
 // blocks with the value 0) and a scale per segment of `segment_blocks` blocks (segments lie
 // inside a scaling span: a row, or one block). The GEMMs read q + 128 as uint8, the GEMV q as
 // int8 (offset 0).
-LPGEN_X86_CLONES void quantize_rows(const float *a, int k, int blocks, int segment_blocks, ActivationScaling scaling, int begin,
-                   int end, int offset, uint8_t *values, float *scales) {
+LPGEN_X86_CLONES void quantize_rows(const float *a, int k, int blocks, int segment_blocks, ActivationScaling scaling,
+                                    int begin, int end, int offset, uint8_t *values, float *scales) {
     const int k32 = blocks * kMxBlock, segments = blocks / segment_blocks;
     const bool per_row = scaling == ActivationScaling::PerRow;
     const int span = per_row ? k : kMxBlock;
@@ -188,8 +189,8 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
         auto rows = [&](auto view) { return view.cropped(1, begin, end - begin); };
         if (gemv) {
             run_kernel(packed_gemv, rows(q_view).raw_buffer(), rows(as).raw_buffer(), wf.raw_buffer(), wz.raw_buffer(),
-                       wg.raw_buffer(), group_blocks, segment_blocks, scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf,
-                       o.raw_buffer());
+                       wg.raw_buffer(), group_blocks, segment_blocks, scale_view.raw_buffer(), bias_view.raw_buffer(),
+                       -inf, inf, o.raw_buffer());
         } else {
             run_kernel(gemm, rows(av).raw_buffer(), rows(as).raw_buffer(), wq.raw_buffer(), wo.raw_buffer(),
                        ws.raw_buffer(), segment_blocks, scale_view.raw_buffer(), bias_view.raw_buffer(), -inf, inf,
