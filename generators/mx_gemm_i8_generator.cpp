@@ -64,8 +64,10 @@ public:
     Input<Buffer<int32_t>> w_offsets{"w_offsets", 2};  // (n, segment): -128 * sum of its weights
     Input<Buffer<float>> w_scales{"w_scales", 2};    // (n, segment): 2^(E8M0 - 127), NaN
     // 32-blocks per scaled segment: MX calls 1; low-bit weights with per-row activation scales
-    // a group's (lowbit_gemm.cpp), whose sum is then exact over the group and scaled once.
-    Input<int> segment_blocks{"segment_blocks", 1, 1, 4};
+    // a group's (lowbit_gemm.cpp), whose sum is then exact over the group and scaled once; the
+    // bit-serial int8 path a whole row's (bitserial_int8.cpp). At most 2048 blocks keep every
+    // int32 sum of (a + 128) * w, |w| <= 128, in range.
+    Input<int> segment_blocks{"segment_blocks", 1, 1, 2048};
     Input<Buffer<float>> scale{"scale", 1};          // per output channel n (stride 0: per tensor)
     Input<Buffer<float>> bias{"bias", 1};
     Input<float> clamp_min{"clamp_min"}, clamp_max{"clamp_max"};

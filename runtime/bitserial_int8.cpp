@@ -7,10 +7,15 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "generators/mx_formats.h"
+#include "halide_call.h"
 #include "kernel_table.h"
+#include "mx_weights.h"
+#include "parallel.h"
 #include "validate.h"
+#include "x86_clones.h"
 
 namespace lpgen {
 namespace {
@@ -19,19 +24,30 @@ namespace {
 constexpr uint8_t kUnitScale = 127 + 6;
 constexpr int64_t kExactFp32 = int64_t(1) << 24;
 
-// The measured rule (bench/REPORT.md, "Precision sweep"): the popcount kernels cost about a * w
-// passes over the operands, the int8 one about one; the int8 path wins from this many plane
-// pairs. Measured on x86 (an AVX-512 VNNI Xeon, and its AVX2 variant), single thread, fp32
-// outputs with the activations quantized in the call: GEMM 1024^3 2A2W popcount 385 / 124 GOPS
-// (AVX-512 / AVX2) against int8 244 / 86, 2A3W 172 / 67 against 245 / 88. Convolutions gather
-// their windows first (the MX conv), so there it takes more planes: ResNet-18 C2 8A1W popcount
-// 134 against int8 119, 2A4W 124 / 120, 3A4W 88 / 117, 4A4W 94 / 118. A GEMV streams its
-// weights once, int8 ones being 8 bits a weight where the planes are w: GEMV 1x4096x4096 int8
-// 43 GOPS whatever the widths, popcount 3A3W 49, 4A3W 44, 3A4W 41, 4A4W 31, 8A2W 35. On ARM,
-// where nothing has measured it yet, popcount (the paper's A53 method) stays the default.
-constexpr int kGemmFromPlanePairs = 6;
-constexpr int kGemvFromPlanePairs = 12;
-constexpr int kConvFromPlanePairs = 10;
+// The measured rule: popcount over planes costs about a * w passes over the operands, the int8
+// kernels one (the bit-serial kernels of the specialised widths being faster than the generic
+// ones). Measured with `bench/bitserial_bench` sweep-gemm1024 and sweep-gemv4096 forced to each
+// algorithm (LPGEN_BITSERIAL_ALGORITHM), single thread, on an AMD Zen 4 (its AVX-512 variant,
+// and the AVX2 one forced with LPGEN_ISA), fp32 outputs with the activations packed:
+//  - AVX-512 GEMM 1024^3: int8 600-625 GOPS for every pair (577 at 8A8W); popcount 1A2W 779,
+//    2A2W 812, 3A1W 618, 1A3W 529, 1A4W 399, 4A1W 323. Int8 from 3 plane pairs; the
+//    specialised widths up to 4 (2A2W) keep popcount.
+//  - AVX-512 GEMV 1x4096x4096: int8 110-155 whatever the widths; popcount 2A2W 249, 3A3W 118,
+//    1A2W 120, 4A1W 91, 1A4W 63, 4A4W 34. Int8 from 3 pairs; specialised widths up to 9 keep
+//    popcount.
+//  - AVX2 GEMM: int8 (vpmaddubsw pairs) 258-271, 96-156 with 8-bit weights (the int16 kernel);
+//    popcount 2A1W 320, 1A2W 261, 2A2W 161, 3A1W 189, 1A3W 175. Int8 from 3 pairs.
+//  - AVX2 GEMV: int8 42-75; popcount 1A2W 168, 2A2W 138, 4A1W 118, 3A3W 62, 2A4W 45, 1A8W 32,
+//    4A4W 30, 4A2W 59, 8A1W 64. Int8 from 8 pairs, the specialised 3A3W keeping popcount.
+// Convolutions gather their windows first (the MX conv), so there int8 takes more planes
+// (earlier Xeon measurement, ResNet-18 C2: 8A1W popcount 134 against int8 119, 3A4W 88 / 117).
+// On ARM, where nothing has measured it yet, popcount (the paper's A53 method) stays the default.
+struct AlgorithmRule {
+    int gemm_from, gemv_from, conv_from;  // plane pairs a * w from which int8 serves
+    int specialised_gemm_up_to, specialised_gemv_up_to;  // specialised widths keep popcount so far
+};
+constexpr AlgorithmRule kAvx512Rule{3, 3, 10, 4, 9};
+constexpr AlgorithmRule kAvx2Rule{3, 8, 10, 0, 9};
 
 bool measured_isa() { return std::strncmp(kernels().isa, "x86", 3) == 0; }
 
@@ -61,32 +77,36 @@ Affine affine_of(const Operand &op) {
     return {s, c, s * c + o, max_x};
 }
 
-// x = u' - c of one packed row's k values into out[0, k) (int8 codes); returns their sum. u' is
-// the code's unsigned reading (signed: top bit flipped). x86 and ARM are little-endian, so byte j
-// of lanes[q] is value 8q + j.
-int64_t unpack_row(const uint64_t *row, const Operand &op, int k, uint8_t *out) {
-    const int kw = words_for(k);
-    const uint64_t flip = op.encoding == Encoding::Signed ? 0x0101010101010101ull << (op.bits - 1) : 0;
-    const uint8_t c = static_cast<uint8_t>(affine_of(op).c);
+// One packed row's k values as bytes into out[0, k32): the int8 x = u' - c (`for_kernel` false:
+// the bit pattern of an MXINT8 code), or x + 128 as the int8 GEMM kernels read their
+// activations; the padding past k is x = 0. Returns the row's sum of x. u' is the code's
+// unsigned reading (signed: top bit flipped). x86 and ARM are little-endian, so byte j of
+// lanes[q] is value 8q + j. Each byte is u' (< 2^8) with its top bit flipped or not, so the
+// whole transform is one XOR per 8 values; the sum comes from popcounts of the planes.
+LPGEN_X86_CLONES int64_t unpack_row(const uint64_t *row, const Operand &op, int k, int k32, bool for_kernel,
+                                    uint8_t *out) {
+    const int kw = words_for(k), top = op.bits - 1;
+    const bool eight = op.bits == 8;  // c = 128
+    const uint64_t ones = 0x0101010101010101ull;
+    const uint64_t flip = op.encoding == Encoding::Signed ? ones << top : 0;
+    const uint64_t to_byte = (for_kernel != eight) ? ones << 7 : 0;  // x + 128 - (u' - c) is 128 - c
     const std::array<uint64_t, 256> &table = spread();
-    int64_t sum = 0;
+    int64_t sum_u = 0;
     for (int w = 0; w < kw; ++w) {
+        const int count = std::min(64, k - 64 * w);
+        const uint64_t valid = count == 64 ? ~0ull : (uint64_t(1) << count) - 1;
         uint64_t lanes[8] = {};
         for (int p = 0; p < op.bits; ++p) {
-            const uint64_t word = row[size_t(p) * kw + w];
+            const uint64_t word = row[size_t(p) * kw + w] & valid;
+            const int64_t set = __builtin_popcountll(word);
+            sum_u += (p == top && flip != 0 ? count - set : set) << p;
             for (int j = 0; j < 8; ++j) lanes[j] |= table[(word >> (8 * j)) & 0xff] << p;
         }
-        uint8_t bytes[64];
-        for (int j = 0; j < 8; ++j) lanes[j] ^= flip;
-        std::memcpy(bytes, lanes, sizeof bytes);
-        const int count = std::min(64, k - 64 * w);
-        for (int i = 0; i < count; ++i) {
-            const uint8_t x = uint8_t(bytes[i] - c);  // the int8 x's bit pattern
-            out[64 * w + i] = x;
-            sum += int8_t(x);
-        }
+        for (int j = 0; j < 8; ++j) lanes[j] ^= flip ^ to_byte;
+        std::memcpy(out + 64 * w, lanes, size_t(count));
     }
-    return sum;
+    std::fill(out + k, out + k32, uint8_t(for_kernel ? 0x80 : 0));
+    return sum_u - affine_of(op).c * k;
 }
 
 int round_up_to_block(int k) { return (k + kMxBlock - 1) / kMxBlock * kMxBlock; }
@@ -111,9 +131,11 @@ struct Int8Rows {
 
 Int8Rows unpack_rows(const uint64_t *a, int rows, int k, const Operand &op) {
     const int k32 = round_up_to_block(k), kw = words_for(k);
-    Int8Rows r{std::vector<uint8_t>(size_t(rows) * k32, 0), std::vector<uint8_t>(size_t(rows) * (k32 / kMxBlock), kUnitScale),
+    Int8Rows r{std::vector<uint8_t>(size_t(rows) * k32), std::vector<uint8_t>(size_t(rows) * (k32 / kMxBlock), kUnitScale),
                std::vector<int64_t>(rows)};
-    for (int i = 0; i < rows; ++i) r.sums[i] = unpack_row(a + size_t(i) * op.bits * kw, op, k, r.codes.data() + size_t(i) * k32);
+    for (int i = 0; i < rows; ++i) {
+        r.sums[i] = unpack_row(a + size_t(i) * op.bits * kw, op, k, k32, false, r.codes.data() + size_t(i) * k32);
+    }
     return r;
 }
 
@@ -137,6 +159,90 @@ const char *combine(const GemmShape &s, const uint64_t *a, const Operand &a_op, 
         }
     }
     return name;
+}
+
+// The int8 GEMM kernels straight on the unpacked rows, each row one exactly summed segment
+// (unit scales, no per-block fp32 work), where one of them sums these operands exactly; else
+// null (then mx_gemm chooses, the int16 kernels included). Its largest segment bounds K.
+constexpr int kMaxSegmentBlocks = 2048;
+
+const Kernel<MxGemmI8Fn> *direct_kernel(const KernelSet &set, const GemmShape &s, const Operand &a_op,
+                                        const Int8DotWeights &w) {
+    if (w.row_offsets.empty() || round_up_to_block(s.k) / kMxBlock > kMaxSegmentBlocks) return nullptr;
+    const int64_t a_max = affine_of(a_op).max_x, w_max = affine_of(w.op).max_x;
+    const bool within_bound = mx_i8_kernels_take(set, a_max, w_max);
+    if (s.m < kMxGemvRows) return within_bound ? &set.mx_gemv_i8 : &set.mx_gemv_i8_quads;
+    if (mx_i8_narrow_kernel_takes(set, a_max, w_max)) return &set.mx_gemm_i8_narrow;
+    return within_bound ? &set.mx_gemm_i8 : nullptr;
+}
+
+// The dot products of one output row from the kernel's exact sums `core` (fp32 integers below
+// 2^24 in magnitude), in place: `io` holds them and receives the row's results.
+struct RowTerms {
+    int64_t product_scale, row_term;
+    const int64_t *col_terms;
+};
+
+LPGEN_X86_CLONES void finish_row(float *io, int n, const RowTerms &t, const float *scale, const float *bias,
+                                 float lo, float hi) {
+    for (int j = 0; j < n; ++j) {
+        const int64_t dot = t.product_scale * int64_t(io[j]) + t.row_term + t.col_terms[j];
+        // As fp32_epilogue (generators/epilogue.h): one rounding to fp32, multiply, add, clamp
+        // keeping NaN. This file is compiled with -ffp-contract=off, so no fused multiply-add.
+        const float y = static_cast<float>(dot) * scale[j] + bias[j];
+        io[j] = std::isnan(y) ? y : std::min(std::max(y, lo), hi);
+    }
+}
+
+LPGEN_X86_CLONES void finish_row(float *in, int32_t *out, int n, const RowTerms &t) {
+    for (int j = 0; j < n; ++j) {
+        const int64_t dot = t.product_scale * int64_t(in[j]) + t.row_term + t.col_terms[j];
+        out[j] = static_cast<int32_t>(dot);
+    }
+}
+
+// Each thread's rows: unpacked, multiplied by the kernel into `core(begin, end)` (N wide, at
+// least kMxRowPadding), then `finish(row, core row, row term)`.
+template <typename Core, typename Finish>
+const char *direct_gemm(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, const uint64_t *a, const Operand &a_op,
+                        const Int8DotWeights &w, Core core, Finish finish) {
+    const MxWeights::Prepared &p = w.mx->prepared();
+    const int k32 = p.blocks * kMxBlock, cols = std::max(s.n, kMxRowPadding), kw = words_for(s.k);
+    const Affine fa = affine_of(a_op), fw = affine_of(w.op);
+    const int64_t constant = int64_t(s.k) * fa.offset * fw.offset;
+    const float one = 1.0f, zero = 0.0f, inf = std::numeric_limits<float>::infinity();
+    auto wq = dense_view(p.quads.data(), {4, p.padded_rows, k32 / 4});
+    auto wo = dense_view(w.row_offsets.data(), {p.padded_rows, 1});
+    auto ws = dense_view(w.unit_scales.data(), {p.padded_rows, 1});
+    const Work work{double(s.m) * s.n * k32};
+    for_each_slice(s.m, slice_count(s.m, 16, work), [&](int begin, int end) {
+        const int rows = end - begin;
+        std::vector<uint8_t> values(size_t(rows) * k32);
+        std::vector<int64_t> sums(rows);
+        for (int i = 0; i < rows; ++i) {
+            sums[i] = unpack_row(a + size_t(begin + i) * a_op.bits * kw, a_op, s.k, k32, true,
+                                 values.data() + size_t(i) * k32);
+        }
+        std::vector<float> row_scales(rows, 1.0f);
+        float *sums_out = core(begin, end);
+        run_kernel(kernel, dense_view(static_cast<const uint8_t *>(values.data()), {k32, rows}).raw_buffer(),
+                   dense_view(static_cast<const float *>(row_scales.data()), {1, rows}).raw_buffer(), wq.raw_buffer(),
+                   wo.raw_buffer(), ws.raw_buffer(), p.blocks, per_channel_view(&one, 1, cols).raw_buffer(),
+                   per_channel_view(&zero, 1, cols).raw_buffer(), -inf, inf,
+                   dense_view(sums_out, {cols, rows}).raw_buffer());
+        for (int i = 0; i < rows; ++i) {
+            finish(begin + i, sums_out + size_t(i) * cols, fa.s * fw.offset * sums[i] + constant);
+        }
+    });
+    return kernel.name;
+}
+
+// The weights' per-column term of every dot product: offset_a * s_w * sum(x_w).
+std::vector<int64_t> column_terms(const Operand &a_op, const Int8DotWeights &w) {
+    std::vector<int64_t> t(w.rows);
+    const int64_t f = affine_of(a_op).offset * affine_of(w.op).s;
+    for (int n = 0; n < w.rows; ++n) t[n] = f * w.tap_sums[n];
+    return t;
 }
 
 // The taps [begin, end) of a window along one axis that land inside the image.
@@ -208,29 +314,31 @@ bool int8_dot_exact(int64_t k, const Operand &a, const Operand &w) {
 
 namespace {
 
-bool rule(int64_t rows, int64_t k, const Operand &a, const Operand &w, int from_plane_pairs) {
+bool rule(int64_t rows, int64_t k, const Operand &a, const Operand &w, bool conv) {
     if (!int8_dot_exact(k, a, w)) return false;
     switch (bitserial_algorithm()) {
         case BitserialAlgorithm::Popcount: return false;
         case BitserialAlgorithm::Int8Dot: return true;
-        case BitserialAlgorithm::Auto:
-            if (!measured_isa()) return false;
-            // The specialized widths' GEMVs beat the int8 one (4A4W 65 GOPS against 43).
-            if (rows == 1) return a.bits * w.bits >= kGemvFromPlanePairs && !has_specialized_widths(kernels(), a.bits, w.bits);
-            return a.bits * w.bits >= from_plane_pairs;
+        case BitserialAlgorithm::Auto: break;
     }
-    return false;
+    if (!measured_isa()) return false;
+    const AlgorithmRule &r = std::strcmp(kernels().isa, "x86_avx512") == 0 ? kAvx512Rule : kAvx2Rule;
+    const int pairs = a.bits * w.bits;
+    if (conv) return pairs >= r.conv_from;
+    const bool gemv = rows == 1;
+    const bool specialised = has_specialized_widths(kernels(), a.bits, w.bits);
+    if (specialised && pairs <= (gemv ? r.specialised_gemv_up_to : r.specialised_gemm_up_to)) return false;
+    return pairs >= (gemv ? r.gemv_from : r.gemm_from);
 }
 
 }  // namespace
 
 bool use_int8_dot(const GemmShape &s, const Operand &a, const Operand &w) {
-    return rule(s.m, s.k, a, w, kGemmFromPlanePairs);
+    return rule(s.m, s.k, a, w, false);
 }
 
 bool use_int8_dot(const Conv2dShape &s, const Operand &a, const Operand &w) {
-    return rule(int64_t(s.batch) * s.out_height() * s.out_width(), reduction_length(s), a, w,
-                kConvFromPlanePairs);
+    return rule(int64_t(s.batch) * s.out_height() * s.out_width(), reduction_length(s), a, w, true);
 }
 
 std::unique_ptr<Int8DotWeights> prepare_int8_dot(const uint64_t *w, int n, int k, const Operand &w_op) {
@@ -238,6 +346,13 @@ std::unique_ptr<Int8DotWeights> prepare_int8_dot(const uint64_t *w, int n, int k
     auto p = prepared(w, n, 1, k, w_op, rows);
     p->mx = std::make_unique<MxWeights>(n, k, MxFormat::Int8, rows.codes.data(), rows.codes.size(), rows.scales.data(),
                                         rows.scales.size());
+    const MxWeights::Prepared &mx = p->mx->prepared();
+    if (mx.has_int8()) {  // one segment per row: the sum of its blocks' offsets ((n, block) layout)
+        p->row_offsets.assign(mx.padded_rows, 0);
+        for (int b = 0; b < mx.blocks; ++b)
+            for (int r = 0; r < mx.padded_rows; ++r) p->row_offsets[r] += mx.offsets[size_t(b) * mx.padded_rows + r];
+        p->unit_scales.assign(mx.padded_rows, 1.0f);
+    }
     return p;
 }
 
@@ -266,12 +381,48 @@ const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const
 
 template <typename Shape>
 const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w, int32_t *out) {
+    if constexpr (std::is_same_v<Shape, GemmShape>) {
+        if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
+            const std::vector<int64_t> cols = column_terms(a_op, w);
+            const int64_t product_scale = affine_of(a_op).s * affine_of(w.op).s;
+            const int wide = std::max(s.n, kMxRowPadding);
+            std::vector<float> sums(size_t(s.m) * wide);  // each thread writes its own rows
+            return direct_gemm(
+                tuned_or(*direct, s), s, a, a_op, w, [&](int begin, int) { return sums.data() + size_t(begin) * wide; },
+                [&](int m, float *core, int64_t row_term) {
+                    finish_row(core, out + size_t(m) * s.n, s.n, RowTerms{product_scale, row_term, cols.data()});
+                });
+        }
+    }
     return combine(s, a, a_op, w, [&](size_t i, int, int64_t dot) { out[i] = static_cast<int32_t>(dot); });
 }
 
 template <typename Shape>
 const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
                      const Fp32Epilogue &e, float *out) {
+    if constexpr (std::is_same_v<Shape, GemmShape>) {
+        if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
+            const std::vector<int64_t> cols = column_terms(a_op, w);
+            const int64_t product_scale = affine_of(a_op).s * affine_of(w.op).s;
+            std::vector<float> scale(s.n), bias(s.n, 0.0f);
+            for (int n = 0; n < s.n; ++n) {
+                scale[n] = e.scale[e.scale_count == 1 ? 0 : n];
+                if (e.bias != nullptr) bias[n] = e.bias[e.bias_count == 1 ? 0 : n];
+            }
+            // The kernel writes its sums into the output itself, finished in place; an output
+            // narrower than the kernels' smallest goes through a wider copy.
+            const int wide = std::max(s.n, kMxRowPadding);
+            std::vector<float> narrow(wide > s.n ? size_t(s.m) * wide : 0);
+            float *sums = narrow.empty() ? out : narrow.data();
+            return direct_gemm(
+                tuned_or(*direct, s), s, a, a_op, w, [&](int begin, int) { return sums + size_t(begin) * wide; },
+                [&](int m, float *core, int64_t row_term) {
+                    finish_row(core, s.n, RowTerms{product_scale, row_term, cols.data()}, scale.data(), bias.data(),
+                               e.clamp_min, e.clamp_max);
+                    if (!narrow.empty()) std::copy(core, core + s.n, out + size_t(m) * s.n);
+                });
+        }
+    }
     return combine(s, a, a_op, w, [&](size_t i, int n, int64_t dot) {
         // As fp32_epilogue (generators/epilogue.h): one rounding to fp32, multiply, add, clamp
         // keeping NaN. This file is compiled with -ffp-contract=off, so no fused multiply-add.

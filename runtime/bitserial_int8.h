@@ -34,6 +34,10 @@ struct Int8DotWeights {
     Operand op;
     std::unique_ptr<MxWeights> mx;  // x_w as MXINT8 elements, every block scale 1
     std::vector<int64_t> tap_sums;  // [rows][taps]: sum over the tap's values of x_w
+    // GEMM weights as one segment per row for the int8 kernels (empty for conv2d weights):
+    // -128 * each padded row's sum of x_w, and unit scales.
+    std::vector<int32_t> row_offsets;
+    std::vector<float> unit_scales;
 };
 
 std::unique_ptr<Int8DotWeights> prepare_int8_dot(const uint64_t *w, int n, int k, const Operand &w_op);

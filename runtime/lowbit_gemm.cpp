@@ -23,22 +23,16 @@
 #include "parallel.h"
 #include "tuned_kernels.h"
 #include "validate.h"
+#include "x86_clones.h"
 
 namespace lpgen {
 namespace {
 
 constexpr int kActivationMax = 127;
 
-// The quantization loops below are compiled for AVX-512 and AVX2 beside the baseline, chosen by
-// the CPU at load time (GCC function multiversioning): on SSE2 alone they run 4-6x slower
-// (1024x1024 per row on a Zen 4: 1.15 ms baseline, 0.35 AVX2, 0.2 AVX-512), a tenth of a 2-bit
-// GEMM's time. Every operation in them is exact IEEE arithmetic (the file has no contraction),
-// so every clone gives the same bits.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define LPGEN_X86_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define LPGEN_X86_CLONES
-#endif
+// The quantization loops below are compiled for AVX-512 and AVX2 beside the baseline
+// (x86_clones.h): on SSE2 alone they run 4-6x slower (1024x1024 per row on a Zen 4: 1.15 ms
+// baseline, 0.35 AVX2, 0.2 AVX-512), a tenth of a 2-bit GEMM's time.
 
 // Fewer rows take the GEMV kernel, which streams the packed fields once per row; more take the
 // GEMM on the int8 copy. Measured on a Xeon (AVX-512 VNNI), 8x4096x4096: 2-bit fields 147 GOPS

@@ -24,9 +24,6 @@
 namespace lpgen {
 namespace {
 
-// Fewer rows than this take the int8 GEMV kernel.
-constexpr int kMxGemvRows = 4;
-
 template <typename T>
 std::unique_ptr<T[]> uninitialized(size_t count) {  // every element is written by a kernel
     return std::unique_ptr<T[]>(new T[count]);

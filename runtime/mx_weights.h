@@ -11,6 +11,8 @@ namespace lpgen {
 
 // The widest column tile of the int8 kernel's knob space (16 lanes x 4 vectors).
 constexpr int kMxRowPadding = 64;
+// Fewer rows than this take the int8 GEMV kernels.
+constexpr int kMxGemvRows = 4;
 
 // The int8 and int16 kernels' column count for n weight rows (room for a guarded tile, and an
 // odd number of cache lines per row of k-quads).

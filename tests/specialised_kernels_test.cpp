@@ -241,6 +241,63 @@ TEST_P(SpecialisedKernels, Int8DotAlgorithmMatchesReferenceAndPopcount) {
     lpgen_bs_weights_free(handle);
 }
 
+// The int8 kernels straight on the unpacked rows (one exactly summed segment per row): outputs
+// wide enough to be finished in place, several threads, K of many blocks, extreme codes, per-
+// channel scales and bias; and K past the kernels' largest segment (2048 blocks), which goes
+// through the MX GEMM instead. Against the reference and bit for bit against popcount.
+TEST_P(SpecialisedKernels, Int8DotWholeRowSegmentsOnWideOutputsAndThreads) {
+    std::mt19937 rng(47);
+    const test::ForcedAlgorithm restore(bitserial_algorithm());
+    struct Case {
+        GemmShape s;
+        Operand a, w;
+        bool ones;
+    };
+    const Case cases[] = {
+        {{70, 130, 1000}, {8, Encoding::Signed, 0}, {8, Encoding::Signed, 0}, true},
+        {{70, 130, 1000}, {8, Encoding::Unsigned, 5}, {8, Encoding::Bipolar, 0}, false},
+        {{3, 64, 300}, {3, Encoding::Bipolar, 0}, {5, Encoding::Signed, 0}, false},
+        {{1, 200, 777}, {4, Encoding::Unsigned, 2}, {6, Encoding::Unsigned, 1}, true},
+        {{33, 96, 4100}, {2, Encoding::Signed, 0}, {3, Encoding::Unsigned, -1}, false},
+        {{5, 66, 65600}, {1, Encoding::Unsigned, 0}, {1, Encoding::Bipolar, 0}, false},
+    };
+    std::vector<float> scale(200), bias(200);
+    for (int n = 0; n < 200; ++n) scale[n] = 0.25f * (n % 7) - 0.5f, bias[n] = float(n % 5) - 2.0f;
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        for (const Case &c : cases) {
+            const GemmShape &s = c.s;
+            const auto a = c.ones ? std::vector<uint8_t>(size_t(s.m) * s.k, uint8_t((1 << c.a.bits) - 1))
+                                  : test::random_codes(size_t(s.m) * s.k, c.a.bits, rng);
+            const auto w = c.ones ? std::vector<uint8_t>(size_t(s.n) * s.k, uint8_t((1 << c.w.bits) - 1))
+                                  : test::random_codes(size_t(s.n) * s.k, c.w.bits, rng);
+            const auto ap = ref::pack(a, s.m, s.k, c.a.bits), wp = ref::pack(w, s.n, s.k, c.w.bits);
+            const auto want = ref::gemm(a, w, s, c.a, c.w);
+            const Fp32Epilogue e{scale.data(), size_t(s.n), bias.data(), size_t(s.n), -1e9f, 1e9f};
+            const std::string what = std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) +
+                                     " a" + std::to_string(c.a.bits) + " w" + std::to_string(c.w.bits) + " threads " +
+                                     std::to_string(threads);
+            set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
+            ASSERT_TRUE(use_int8_dot(s, c.a, c.w)) << what;
+            std::vector<int32_t> out(want.size(), -7);
+            const std::string name = bitserial_gemm(s, ap.data(), ap.size(), c.a, wp.data(), wp.size(), c.w,
+                                                    out.data(), out.size());
+            EXPECT_NE(name.find("lpgen_mx_g"), std::string::npos) << name;
+            ASSERT_EQ(out, std::vector<int32_t>(want.begin(), want.end())) << what;
+            std::vector<float> real(want.size(), -7.0f), popcount(want.size());
+            bitserial_gemm(s, ap.data(), ap.size(), c.a, wp.data(), wp.size(), c.w, e, real.data(), real.size());
+            set_bitserial_algorithm(BitserialAlgorithm::Popcount);
+            bitserial_gemm(s, ap.data(), ap.size(), c.a, wp.data(), wp.size(), c.w, e, popcount.data(), popcount.size());
+            const auto expected = ref::fp32_epilogue(want, s.n, e);
+            for (size_t i = 0; i < want.size(); ++i) {
+                ASSERT_TRUE(test::same_bits_or_both_nan(real[i], expected[i])) << what << " at " << i;
+                ASSERT_TRUE(test::same_bits_or_both_nan(real[i], popcount[i])) << what << " at " << i;
+            }
+        }
+    }
+    set_num_threads(1);
+}
+
 // Convolutions through the int8 path: padded taps are x = 0 in the MX window sums, and the
 // corrections count only the taps inside the image, so padding contributes exactly 0 for every
 // encoding and zero point (checked against the reference and bit for bit against popcount).
@@ -298,18 +355,22 @@ TEST_P(SpecialisedKernels, Int8DotConvolutionsMatchReferenceAndPopcount) {
 TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
     const Operand u2{2, Encoding::Unsigned, 0}, u3{3, Encoding::Unsigned, 0}, s4{4, Encoding::Signed, 0},
         u8{8, Encoding::Unsigned, 0}, s8{8, Encoding::Signed, 0};
-    const bool x86 = GetParam().rfind("x86", 0) == 0;
+    const bool x86 = GetParam().rfind("x86", 0) == 0, avx512 = GetParam() == "x86_avx512";
+    const Operand u1{1, Encoding::Unsigned, 0};
     ASSERT_EQ(bitserial_algorithm(), BitserialAlgorithm::Auto);
-    EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 512}, u2, u2));
+    EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 512}, u2, u1));  // 2 plane pairs
+    EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 512}, u1, u3), x86);  // from 3
+    EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 512}, u2, u2), x86 && !avx512);  // AVX-512: specialised 2A2W
     EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 512}, u2, u3), x86);
     EXPECT_EQ(use_int8_dot(GemmShape{2, 64, 512}, s4, s4), x86);
-    EXPECT_FALSE(use_int8_dot(GemmShape{1, 64, 512}, u2, u3));  // a GEMV from 12 plane pairs
-    EXPECT_FALSE(use_int8_dot(GemmShape{1, 64, 512}, s4, s4));  // 4A4W has its own GEMV kernel
+    EXPECT_EQ(use_int8_dot(GemmShape{1, 64, 512}, u2, u3), avx512);  // GEMV: AVX2 from 8 pairs
+    EXPECT_FALSE(use_int8_dot(GemmShape{1, 64, 512}, u3, u3));  // specialised 3A3W keeps its GEMV
+    EXPECT_EQ(use_int8_dot(GemmShape{1, 64, 512}, s4, s4), x86);  // faster than 4A4W's GEMV
     EXPECT_EQ(use_int8_dot(GemmShape{1, 64, 512}, u3, s4), x86);
     EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 1024}, u8, s8), x86);  // 1024 * 128 * 128 = 2^24
     EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8));
     // Convolutions (windows gathered first) from 10 plane pairs; 1x1 ones are GEMMs.
-    const Operand u4{4, Encoding::Unsigned, 0}, u1{1, Encoding::Unsigned, 0};
+    const Operand u4{4, Encoding::Unsigned, 0};
     const Conv2dShape c2{1, 56, 56, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
     EXPECT_FALSE(use_int8_dot(c2, u8, u1));
     EXPECT_EQ(use_int8_dot(c2, u3, u4), x86);
