@@ -36,9 +36,10 @@ int print_ops() {
     for (const SpecializedBitserial &s : k.specialized) std::printf(" %dA%dW", s.abits, s.wbits);
     std::printf(" XNOR\n                           (other configurations: the generic kernel, or a bundle's kernel\n"
                 "                           generated for exactly that configuration)\n"
-                "    algorithms:            popcount over bit-planes, or (x86, from 6 plane pairs in GEMMs, 12 in\n"
-                "                           GEMVs, 10 in convolutions) the int8 dot-product kernels; the results\n"
-                "                           are bit-identical\n");
+                "    algorithms:            popcount over bit-planes, or (x86, from 3 plane pairs in GEMMs, 3 in\n"
+                "                           GEMVs (AVX2: 8), 10 in convolutions; specialised widths keep popcount\n"
+                "                           to 4 in GEMMs on AVX-512, 9 in GEMVs) the int8 dot-product kernels;\n"
+                "                           the results are bit-identical\n");
     std::printf("  mx conv2d, gemm          any pair of fp8_e4m3 fp8_e5m2 fp6_e3m2 fp6_e2m3 fp4_e2m1 int8, blocks of 32\n"
                 "                           with E8M0 scales; fp32 activations quantized in the call (drop-in); fp32 output\n");
     std::printf("  mx quantize, dequantize  each format, bit-exact with OCP MX v1.0\n");

@@ -18,9 +18,10 @@ namespace lpgen::cli {
 namespace {
 
 // The int8 path is measured as an alternative from this many plane pairs on: below it popcount
-// makes at most three AND+POPCNT passes per 64 products, which no int8 dot matches on any ISA
-// lpgen targets (bench/REPORT.md, "Precision sweep": 2A1W GEMM 1024^3 popcount 3x the int8 path).
-constexpr int kInt8AlternativeFromPlanePairs = 4;
+// makes at most two AND+POPCNT passes per 64 products, which no int8 dot matches on any ISA
+// lpgen targets (Zen 4, GEMM 1024^3: 1A2W popcount 779 GOPS, int8 624; AVX2 2A1W 320 / 269);
+// from three the int8 kernels may win (1A3W 529 / 626).
+constexpr int kInt8AlternativeFromPlanePairs = 3;
 
 struct Planned {
     std::string ran;
