@@ -169,11 +169,7 @@ constexpr int kMaxSegmentBlocks = 2048;
 const Kernel<MxGemmI8Fn> *direct_kernel(const KernelSet &set, const GemmShape &s, const Operand &a_op,
                                         const Int8DotWeights &w) {
     if (w.row_offsets.empty() || round_up_to_block(s.k) / kMxBlock > kMaxSegmentBlocks) return nullptr;
-    const int64_t a_max = affine_of(a_op).max_x, w_max = affine_of(w.op).max_x;
-    const bool within_bound = mx_i8_kernels_take(set, a_max, w_max);
-    if (s.m < kMxGemvRows) return within_bound ? &set.mx_gemv_i8 : &set.mx_gemv_i8_quads;
-    if (mx_i8_narrow_kernel_takes(set, a_max, w_max)) return &set.mx_gemm_i8_narrow;
-    return within_bound ? &set.mx_gemm_i8 : nullptr;
+    return mx_i8_kernel_for(set, s.m < kMxGemvRows, affine_of(a_op).max_x, affine_of(w.op).max_x);
 }
 
 // The dot products of one output row from the kernel's exact sums `core` (fp32 integers below
@@ -183,14 +179,18 @@ struct RowTerms {
     const int64_t *col_terms;
 };
 
+// As fp32_epilogue (generators/epilogue.h): one rounding to fp32, multiply, add, clamp keeping
+// NaN. This file is compiled with -ffp-contract=off, so no fused multiply-add.
+inline float epilogue_value(int64_t dot, float scale, float bias, float lo, float hi) {
+    const float y = static_cast<float>(dot) * scale + bias;
+    return std::isnan(y) ? y : std::min(std::max(y, lo), hi);
+}
+
 LPGEN_X86_CLONES void finish_row(float *io, int n, const RowTerms &t, const float *scale, const float *bias,
                                  float lo, float hi) {
     for (int j = 0; j < n; ++j) {
         const int64_t dot = t.product_scale * int64_t(io[j]) + t.row_term + t.col_terms[j];
-        // As fp32_epilogue (generators/epilogue.h): one rounding to fp32, multiply, add, clamp
-        // keeping NaN. This file is compiled with -ffp-contract=off, so no fused multiply-add.
-        const float y = static_cast<float>(dot) * scale[j] + bias[j];
-        io[j] = std::isnan(y) ? y : std::min(std::max(y, lo), hi);
+        io[j] = epilogue_value(dot, scale[j], bias[j], lo, hi);
     }
 }
 
@@ -201,8 +201,16 @@ LPGEN_X86_CLONES void finish_row(float *in, int32_t *out, int n, const RowTerms 
     }
 }
 
+// The weights' per-column term of every dot product: offset_a * s_w * sum(x_w).
+std::vector<int64_t> column_terms(const Operand &a_op, const Int8DotWeights &w) {
+    std::vector<int64_t> t(w.rows);
+    const int64_t f = affine_of(a_op).offset * affine_of(w.op).s;
+    for (int n = 0; n < w.rows; ++n) t[n] = f * w.tap_sums[n];
+    return t;
+}
+
 // Each thread's rows: unpacked, multiplied by the kernel into `core(begin, end)` (N wide, at
-// least kMxRowPadding), then `finish(row, core row, row term)`.
+// least kMxRowPadding), then `finish(row, core row, its RowTerms)`.
 template <typename Core, typename Finish>
 const char *direct_gemm(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, const uint64_t *a, const Operand &a_op,
                         const Int8DotWeights &w, Core core, Finish finish) {
@@ -210,6 +218,7 @@ const char *direct_gemm(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, co
     const int k32 = p.blocks * kMxBlock, cols = std::max(s.n, kMxRowPadding), kw = words_for(s.k);
     const Affine fa = affine_of(a_op), fw = affine_of(w.op);
     const int64_t constant = int64_t(s.k) * fa.offset * fw.offset;
+    const std::vector<int64_t> col_terms = column_terms(a_op, w);
     const float one = 1.0f, zero = 0.0f, inf = std::numeric_limits<float>::infinity();
     auto wq = dense_view(p.quads.data(), {4, p.padded_rows, k32 / 4});
     auto wo = dense_view(w.row_offsets.data(), {p.padded_rows, 1});
@@ -231,18 +240,11 @@ const char *direct_gemm(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, co
                    per_channel_view(&zero, 1, cols).raw_buffer(), -inf, inf,
                    dense_view(sums_out, {cols, rows}).raw_buffer());
         for (int i = 0; i < rows; ++i) {
-            finish(begin + i, sums_out + size_t(i) * cols, fa.s * fw.offset * sums[i] + constant);
+            const RowTerms terms{fa.s * fw.s, fa.s * fw.offset * sums[i] + constant, col_terms.data()};
+            finish(begin + i, sums_out + size_t(i) * cols, terms);
         }
     });
     return kernel.name;
-}
-
-// The weights' per-column term of every dot product: offset_a * s_w * sum(x_w).
-std::vector<int64_t> column_terms(const Operand &a_op, const Int8DotWeights &w) {
-    std::vector<int64_t> t(w.rows);
-    const int64_t f = affine_of(a_op).offset * affine_of(w.op).s;
-    for (int n = 0; n < w.rows; ++n) t[n] = f * w.tap_sums[n];
-    return t;
 }
 
 // The taps [begin, end) of a window along one axis that land inside the image.
@@ -383,15 +385,11 @@ template <typename Shape>
 const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w, int32_t *out) {
     if constexpr (std::is_same_v<Shape, GemmShape>) {
         if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
-            const std::vector<int64_t> cols = column_terms(a_op, w);
-            const int64_t product_scale = affine_of(a_op).s * affine_of(w.op).s;
             const int wide = std::max(s.n, kMxRowPadding);
             std::vector<float> sums(size_t(s.m) * wide);  // each thread writes its own rows
             return direct_gemm(
                 tuned_or(*direct, s), s, a, a_op, w, [&](int begin, int) { return sums.data() + size_t(begin) * wide; },
-                [&](int m, float *core, int64_t row_term) {
-                    finish_row(core, out + size_t(m) * s.n, s.n, RowTerms{product_scale, row_term, cols.data()});
-                });
+                [&](int m, float *core, const RowTerms &terms) { finish_row(core, out + size_t(m) * s.n, s.n, terms); });
         }
     }
     return combine(s, a, a_op, w, [&](size_t i, int, int64_t dot) { out[i] = static_cast<int32_t>(dot); });
@@ -402,8 +400,6 @@ const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, con
                      const Fp32Epilogue &e, float *out) {
     if constexpr (std::is_same_v<Shape, GemmShape>) {
         if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
-            const std::vector<int64_t> cols = column_terms(a_op, w);
-            const int64_t product_scale = affine_of(a_op).s * affine_of(w.op).s;
             std::vector<float> scale(s.n), bias(s.n, 0.0f);
             for (int n = 0; n < s.n; ++n) {
                 scale[n] = e.scale[e.scale_count == 1 ? 0 : n];
@@ -416,20 +412,16 @@ const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, con
             float *sums = narrow.empty() ? out : narrow.data();
             return direct_gemm(
                 tuned_or(*direct, s), s, a, a_op, w, [&](int begin, int) { return sums + size_t(begin) * wide; },
-                [&](int m, float *core, int64_t row_term) {
-                    finish_row(core, s.n, RowTerms{product_scale, row_term, cols.data()}, scale.data(), bias.data(),
-                               e.clamp_min, e.clamp_max);
+                [&](int m, float *core, const RowTerms &terms) {
+                    finish_row(core, s.n, terms, scale.data(), bias.data(), e.clamp_min, e.clamp_max);
                     if (!narrow.empty()) std::copy(core, core + s.n, out + size_t(m) * s.n);
                 });
         }
     }
     return combine(s, a, a_op, w, [&](size_t i, int n, int64_t dot) {
-        // As fp32_epilogue (generators/epilogue.h): one rounding to fp32, multiply, add, clamp
-        // keeping NaN. This file is compiled with -ffp-contract=off, so no fused multiply-add.
         const float scale = e.scale[e.scale_count == 1 ? 0 : n];
         const float bias = e.bias == nullptr ? 0.0f : e.bias[e.bias_count == 1 ? 0 : n];
-        const float y = static_cast<float>(dot) * scale + bias;
-        out[i] = std::isnan(y) ? y : std::min(std::max(y, e.clamp_min), e.clamp_max);
+        out[i] = epilogue_value(dot, scale, bias, e.clamp_min, e.clamp_max);
     });
 }
 

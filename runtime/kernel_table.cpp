@@ -126,4 +126,11 @@ bool mx_i8_narrow_kernel_takes(const KernelSet &set, int64_t a_max, int64_t w_ma
     return mx_i8_kernels_take(set, a_max, w_max);
 }
 
+const Kernel<MxGemmI8Fn> *mx_i8_kernel_for(const KernelSet &set, bool gemv, int64_t a_max, int64_t w_max) {
+    const bool within_bound = mx_i8_kernels_take(set, a_max, w_max);
+    if (gemv) return within_bound ? &set.mx_gemv_i8 : &set.mx_gemv_i8_quads;
+    if (mx_i8_narrow_kernel_takes(set, a_max, w_max)) return &set.mx_gemm_i8_narrow;
+    return within_bound ? &set.mx_gemm_i8 : nullptr;
+}
+
 }  // namespace lpgen

@@ -152,6 +152,12 @@ bool mx_i8_kernels_take(const KernelSet &set, int64_t a_max, int64_t w_max);
 // MXFP4 only); elsewhere it is mx_gemm_i8's algorithm and takes what mx_gemm_i8 takes.
 bool mx_i8_narrow_kernel_takes(const KernelSet &set, int64_t a_max, int64_t w_max);
 
+// The int8 kernel that sums operands of these magnitudes exactly, or null where none of the
+// GEMMs does: the GEMVs (`gemv`: few rows) take every int8 pair (mx_gemv_i8_quads the ones
+// mx_gemv_i8 may not), the GEMMs only those within the variant's bound (the narrow one, the
+// fastest, fewer).
+const Kernel<MxGemmI8Fn> *mx_i8_kernel_for(const KernelSet &set, bool gemv, int64_t a_max, int64_t w_max);
+
 // The variant for this process: the most specialised one the CPU supports, unless
 // select_isa() or the LPGEN_ISA environment variable named another.
 const KernelSet &kernels();

@@ -103,15 +103,9 @@ View<T> rows_of(View<T> view, int begin, int end) {
     return view.cropped(view.dimensions() - 1, begin, end - begin);
 }
 
-// The int8 kernel for the call's rows and formats, or null where none sums them exactly: the
-// GEMVs take every int8 pair (mx_gemv_i8_quads the ones mx_gemv_i8 may not), the GEMMs only
-// those within the variant's bound (the narrow one, the fastest, fewer).
+// The int8 kernel for the call's rows and formats, or null where none sums them exactly.
 const Kernel<MxGemmI8Fn> *int8_kernel(const KernelSet &set, const MxCall &c) {
-    const int64_t a_max = c.at.max_magnitude, w_max = c.wt.max_magnitude;
-    const bool within_bound = mx_i8_kernels_take(set, a_max, w_max);
-    if (c.m < kMxGemvRows) return within_bound ? &set.mx_gemv_i8 : &set.mx_gemv_i8_quads;
-    if (mx_i8_narrow_kernel_takes(set, a_max, w_max)) return &set.mx_gemm_i8_narrow;
-    return within_bound ? &set.mx_gemm_i8 : nullptr;
+    return mx_i8_kernel_for(set, c.m < kMxGemvRows, c.at.max_magnitude, c.wt.max_magnitude);
 }
 
 // Whether the int16 kernels sum these formats' blocks exactly: weights in one int16 plane,
