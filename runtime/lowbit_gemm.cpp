@@ -166,7 +166,12 @@ const char *lowbit_gemm(const GemmShape &s, const float *a, size_t a_count, Acti
     auto wq = dense_view(w.quads.data(), {4, w.padded_rows, k32 / 4});
     auto q_view = dense_view(reinterpret_cast<const int8_t *>(values.data()), {k32, s.m});
     auto wf = dense_view(w.fields.data(), {4, kLowbitGemvTile, k32 / 4 / (8 / w.field_bits), w.tiles});
-    auto wz = dense_view(w.zeros.data(), {kLowbitGemvTile, w.groups, w.tiles});
+    // Uniform zeros: one tile's row for every group and tile.
+    const int zero_group_stride = w.uniform_zero ? 0 : kLowbitGemvTile;
+    const halide_dimension_t zero_dims[] = {{0, kLowbitGemvTile, 1},
+                                            {0, w.groups, zero_group_stride},
+                                            {0, w.tiles, zero_group_stride * w.groups}};
+    View<const int8_t> wz(w.zeros.data(), 3, zero_dims);
     auto wg = dense_view(w.group_scales.data(), {kLowbitGemvTile, w.groups, w.tiles});
     const bool by_group = segment_blocks > 1;
     auto wo = dense_view((by_group ? w.group_offsets : w.block_offsets).data(), {w.padded_rows, segments});

@@ -141,7 +141,8 @@ LowbitWeights::LowbitWeights(int n, int k, LowbitFormat f, const uint8_t *codes,
     static_assert(kMxRowPadding % kLowbitGemvTile == 0, "the padded columns are whole GEMV tiles");
     p->tiles = padded / tile;
     p->fields.assign(size_t(field_rows) * padded * 4, 0);
-    p->zeros.assign(size_t(groups) * padded, 0);
+    p->uniform_zero = f.kind != LowbitKind::Unsigned;
+    p->zeros.assign(p->uniform_zero ? size_t(tile) : size_t(groups) * padded, 0);
     p->group_scales.assign(size_t(groups) * padded, 0.0f);
     // Where column r's data lie in the GEMV's tiles.
     const auto field_at = [&](int r, int kp, int kk) {
@@ -157,7 +158,7 @@ LowbitWeights::LowbitWeights(int n, int k, LowbitFormat f, const uint8_t *codes,
             // The field's zero: signed codes are stored with their top bit flipped.
             const int flip = f.kind == LowbitKind::Signed ? 1 << (f.bits - 1) : 0;
             const int zero = f.kind == LowbitKind::Signed ? flip : f.kind == LowbitKind::Ternary ? 1 : zero_point;
-            p->zeros[group_at(r, g)] = int8_t(zero);
+            p->zeros[p->uniform_zero ? size_t(r % tile) : group_at(r, g)] = int8_t(zero);
             p->group_scales[group_at(r, g)] = scales[size_t(r) * groups + g];
             int32_t sum = 0;
             for (int i = b * kMxBlock; i < (b + 1) * kMxBlock; ++i) {
