@@ -42,6 +42,8 @@ void bandwidth_bound(benchmark::State &state, double gemv_macs, size_t weight_by
 
 // Registers with `register_all`, runs, and prints GOPS and speedups over each of `baselines`.
 // --threads=N (default 1; 0 = all hardware threads) sets lpgen's and the peers' thread counts.
+// Repetitions run interleaved in random order (--benchmark_enable_random_interleaving=false
+// runs each benchmark's repetitions back to back).
 int run_with_ratios(int argc, char **argv, const std::vector<std::string> &baselines, void (*register_all)());
 
 }  // namespace lpgen::bench
