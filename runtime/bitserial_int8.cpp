@@ -201,6 +201,18 @@ LPGEN_X86_CLONES void finish_row(float *in, int32_t *out, int n, const RowTerms 
     }
 }
 
+// The same in place: the row's bytes hold its fp32 sums and receive its int32 results (each
+// 4 bytes read as one type, then written as the other, through memcpy).
+LPGEN_X86_CLONES void finish_row_in_place(unsigned char *io, int n, const RowTerms &t) {
+    const int64_t *__restrict col_terms = t.col_terms;
+    for (int j = 0; j < n; ++j) {
+        float sum;
+        std::memcpy(&sum, io + sizeof(float) * j, sizeof(float));
+        const int32_t dot = static_cast<int32_t>(t.product_scale * int64_t(sum) + t.row_term + col_terms[j]);
+        std::memcpy(io + sizeof(int32_t) * j, &dot, sizeof(int32_t));
+    }
+}
+
 // The weights' per-column term of every dot product: offset_a * s_w * sum(x_w).
 std::vector<int64_t> column_terms(const Operand &a_op, const Int8DotWeights &w) {
     std::vector<int64_t> t(w.rows);
@@ -385,11 +397,18 @@ template <typename Shape>
 const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w, int32_t *out) {
     if constexpr (std::is_same_v<Shape, GemmShape>) {
         if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
+            // The kernel writes its fp32 sums into the output's bytes, finished in place (no
+            // M x N scratch to fault in per call); an output narrower than the kernels'
+            // smallest goes through a wider copy.
             const int wide = std::max(s.n, kMxRowPadding);
-            std::vector<float> sums(size_t(s.m) * wide);  // each thread writes its own rows
+            std::vector<float> narrow(wide > s.n ? size_t(s.m) * wide : 0);
+            float *sums = narrow.empty() ? reinterpret_cast<float *>(out) : narrow.data();
             return direct_gemm(
-                tuned_or(*direct, s), s, a, a_op, w, [&](int begin, int) { return sums.data() + size_t(begin) * wide; },
-                [&](int m, float *core, const RowTerms &terms) { finish_row(core, out + size_t(m) * s.n, s.n, terms); });
+                tuned_or(*direct, s), s, a, a_op, w, [&](int begin, int) { return sums + size_t(begin) * wide; },
+                [&](int m, float *core, const RowTerms &terms) {
+                    if (narrow.empty()) finish_row_in_place(reinterpret_cast<unsigned char *>(core), s.n, terms);
+                    else finish_row(core, out + size_t(m) * s.n, s.n, terms);
+                });
         }
     }
     return combine(s, a, a_op, w, [&](size_t i, int, int64_t dot) { out[i] = static_cast<int32_t>(dot); });
