@@ -7,6 +7,8 @@
 //   int8_dot: unsigned x signed int8 products into int32. AVX-512 VNNI: vpdpbusd, 64 MACs;
 //     AVX2: vpmaddubsw + vpmaddwd (against ones) + vpaddd, 32 MACs (oneDNN's and lpgen's AVX2
 //     int8 loop), operands loaded and broadcast as in lpgen's register tile.
+//   int8_dot_masked (AVX-512 VNNI only): vpdpbusd on weights masked by a vpandd each, the
+//     low-bit GEMV's loop.
 //   fp32_fma: vfmadd231ps, 16 (zmm) or 8 (ymm) MACs.
 // Independent accumulator chains hide latency, so these are throughput ceilings.
 #include <immintrin.h>
@@ -52,6 +54,44 @@ LPGEN_AVX512 double vnni_macs() {
         for (int c = 0; c < kChains; ++c) acc[c] = _mm512_dpbusd_epi32(acc[c], a, b);
     for (int c = 0; c < kChains; ++c) benchmark::DoNotOptimize(acc[c]);
     return 64.0 * kChains * kSteps;
+}
+
+// The low-bit GEMV's loop: each vpdpbusd takes a vector of packed weights masked by its own
+// vpandd (6 weight vectors, two field masks each, 12 sums), to show whether the AND costs a
+// vpdpbusd slot (on a Zen 4 it issues beside it). In assembly: compilers hoist the ANDs of
+// constant operands out of the loop, or copy the sums around it.
+LPGEN_AVX512 double vnni_masked_macs() {
+    alignas(64) static uint8_t weights[6 * 64];
+    for (int i = 0; i < 6 * 64; ++i) weights[i] = uint8_t(i * 37);
+    alignas(64) int32_t sums[16] = {};
+    static const uint32_t kLowField = 0x03030303u, kHighField = 0x0C0C0C0Cu, kActivation = 0xFEFEFEFEu;
+    int n = kSteps;
+#define LPGEN_MASKED_PAIR(w, acc0, acc1)                                                               \
+    "vpandd %%zmm18, %%zmm" #w ", %%zmm20\n\tvpdpbusd %%zmm19, %%zmm20, %%zmm" #acc0 "\n\t"            \
+    "vpandd %%zmm21, %%zmm" #w ", %%zmm22\n\tvpdpbusd %%zmm19, %%zmm22, %%zmm" #acc1 "\n\t"
+    asm volatile(
+        "vmovdqa64 (%[w]), %%zmm12\n\tvmovdqa64 64(%[w]), %%zmm13\n\tvmovdqa64 128(%[w]), %%zmm14\n\t"
+        "vmovdqa64 192(%[w]), %%zmm15\n\tvmovdqa64 256(%[w]), %%zmm16\n\tvmovdqa64 320(%[w]), %%zmm17\n\t"
+        "vpbroadcastd %[m0], %%zmm18\n\tvpbroadcastd %[m1], %%zmm21\n\tvpbroadcastd %[a], %%zmm19\n\t"
+        "vpxord %%zmm0, %%zmm0, %%zmm0\n\tvmovdqa64 %%zmm0, %%zmm1\n\tvmovdqa64 %%zmm0, %%zmm2\n\t"
+        "vmovdqa64 %%zmm0, %%zmm3\n\tvmovdqa64 %%zmm0, %%zmm4\n\tvmovdqa64 %%zmm0, %%zmm5\n\t"
+        "vmovdqa64 %%zmm0, %%zmm6\n\tvmovdqa64 %%zmm0, %%zmm7\n\tvmovdqa64 %%zmm0, %%zmm8\n\t"
+        "vmovdqa64 %%zmm0, %%zmm9\n\tvmovdqa64 %%zmm0, %%zmm10\n\tvmovdqa64 %%zmm0, %%zmm11\n\t"
+        "1:\n\t" LPGEN_MASKED_PAIR(12, 0, 1) LPGEN_MASKED_PAIR(13, 2, 3) LPGEN_MASKED_PAIR(14, 4, 5)
+            LPGEN_MASKED_PAIR(15, 6, 7) LPGEN_MASKED_PAIR(16, 8, 9) LPGEN_MASKED_PAIR(17, 10, 11)
+        "dec %[n]\n\tjnz 1b\n\t"
+        "vpaddd %%zmm1, %%zmm0, %%zmm0\n\tvpaddd %%zmm3, %%zmm2, %%zmm2\n\tvpaddd %%zmm5, %%zmm4, %%zmm4\n\t"
+        "vpaddd %%zmm7, %%zmm6, %%zmm6\n\tvpaddd %%zmm9, %%zmm8, %%zmm8\n\tvpaddd %%zmm11, %%zmm10, %%zmm10\n\t"
+        "vpaddd %%zmm2, %%zmm0, %%zmm0\n\tvpaddd %%zmm6, %%zmm4, %%zmm4\n\tvpaddd %%zmm10, %%zmm8, %%zmm8\n\t"
+        "vpaddd %%zmm4, %%zmm0, %%zmm0\n\tvpaddd %%zmm8, %%zmm0, %%zmm0\n\tvmovdqa64 %%zmm0, (%[out])\n\t"
+        : [n] "+r"(n)
+        : [w] "r"(weights), [out] "r"(sums), [m0] "m"(kLowField), [m1] "m"(kHighField), [a] "m"(kActivation)
+        : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+          "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22",
+          "memory");
+#undef LPGEN_MASKED_PAIR
+    benchmark::DoNotOptimize(sums);
+    return 64.0 * 12 * kSteps;
 }
 
 LPGEN_AVX512 double fma_macs() {
@@ -172,6 +212,10 @@ void register_peaks() {
     });
     add("peak/int8_dot", [](benchmark::State &st) {
         peak(st, {vnni_macs, "vpdpbusd zmm"}, {int8_dot_macs_avx2, "vpmaddubsw+vpmaddwd+vpaddd ymm"});
+    });
+    add("peak/int8_dot_masked", [](benchmark::State &st) {
+        if (!has_avx512_peaks()) return st.SkipWithError("needs AVX-512 VNNI: the AVX2 int8 loop has no masked form");
+        peak(st, {vnni_masked_macs, "vpandd+vpdpbusd zmm"}, {nullptr, ""});
     });
     add("peak/fp32_fma", [](benchmark::State &st) {
         peak(st, {fma_macs, "vfmadd231ps zmm"}, {fma_macs_avx2, "vfmadd231ps ymm"});
