@@ -166,10 +166,23 @@ const char *combine(const GemmShape &s, const uint64_t *a, const Operand &a_op, 
 // null (then mx_gemm chooses, the int16 kernels included). Its largest segment bounds K.
 constexpr int kMaxSegmentBlocks = 2048;
 
-const Kernel<MxGemmI8Fn> *direct_kernel(const KernelSet &set, const GemmShape &s, const Operand &a_op,
+// Rows and columns of the product the kernels compute: a GEMM's, or a convolution's as an
+// implicit GEMM (one row per output pixel, NHWC, one column per output channel).
+int product_rows(const GemmShape &s) { return s.m; }
+int product_rows(const Conv2dShape &s) { return s.batch * s.out_height() * s.out_width(); }
+int product_cols(const GemmShape &s) { return s.n; }
+int product_cols(const Conv2dShape &s) { return s.out_channels; }
+// The GEMM the kernels compute, as the tuner measures it and a bundle registers its kernel.
+GemmShape product_shape(const GemmShape &s) { return s; }
+GemmShape product_shape(const Conv2dShape &s) {
+    return {product_rows(s), s.out_channels, s.kernel_h * s.kernel_w * round_up_to_block(s.channels)};
+}
+
+template <typename Shape>
+const Kernel<MxGemmI8Fn> *direct_kernel(const KernelSet &set, const Shape &s, const Operand &a_op,
                                         const Int8DotWeights &w) {
-    if (w.row_offsets.empty() || round_up_to_block(s.k) / kMxBlock > kMaxSegmentBlocks) return nullptr;
-    return mx_i8_kernel_for(set, s.m < kMxGemvRows, affine_of(a_op).max_x, affine_of(w.op).max_x);
+    if (w.row_offsets.empty() || w.mx->prepared().blocks > kMaxSegmentBlocks) return nullptr;
+    return mx_i8_kernel_for(set, product_rows(s) < kMxGemvRows, affine_of(a_op).max_x, affine_of(w.op).max_x);
 }
 
 // The dot products of one output row from the kernel's exact sums `core` (fp32 integers below
@@ -221,6 +234,23 @@ std::vector<int64_t> column_terms(const Operand &a_op, const Int8DotWeights &w) 
     return t;
 }
 
+// One int8 kernel call over `rows` rows of k32 codes (x + 128, one exactly summed segment per
+// row) against the weights' int8 rows: the exact sums of x_a x_w, `cols` wide, into `sums`.
+void run_whole_rows(const Kernel<MxGemmI8Fn> &kernel, const Int8DotWeights &w, const uint8_t *values, int rows,
+                    int cols, float *sums) {
+    const MxWeights::Prepared &p = w.mx->prepared();
+    const int k32 = p.blocks * kMxBlock;
+    const float one = 1.0f, zero = 0.0f, inf = std::numeric_limits<float>::infinity();
+    const std::vector<float> row_scales(rows, 1.0f);
+    run_kernel(kernel, dense_view(values, {k32, rows}).raw_buffer(),
+               dense_view(row_scales.data(), {1, rows}).raw_buffer(),
+               dense_view(p.quads.data(), {4, p.padded_rows, k32 / 4}).raw_buffer(),
+               dense_view(w.row_offsets.data(), {p.padded_rows, 1}).raw_buffer(),
+               dense_view(w.unit_scales.data(), {p.padded_rows, 1}).raw_buffer(), p.blocks,
+               per_channel_view(&one, 1, cols).raw_buffer(), per_channel_view(&zero, 1, cols).raw_buffer(), -inf, inf,
+               dense_view(sums, {cols, rows}).raw_buffer());
+}
+
 // Each thread's rows: unpacked, multiplied by the kernel into `core(begin, end)` (N wide, at
 // least kMxRowPadding), then `finish(row, core row, its RowTerms)`.
 template <typename Core, typename Finish>
@@ -231,10 +261,6 @@ const char *direct_gemm(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, co
     const Affine fa = affine_of(a_op), fw = affine_of(w.op);
     const int64_t constant = int64_t(s.k) * fa.offset * fw.offset;
     const std::vector<int64_t> col_terms = column_terms(a_op, w);
-    const float one = 1.0f, zero = 0.0f, inf = std::numeric_limits<float>::infinity();
-    auto wq = dense_view(p.quads.data(), {4, p.padded_rows, k32 / 4});
-    auto wo = dense_view(w.row_offsets.data(), {p.padded_rows, 1});
-    auto ws = dense_view(w.unit_scales.data(), {p.padded_rows, 1});
     const Work work{double(s.m) * s.n * k32};
     for_each_slice(s.m, slice_count(s.m, 16, work), [&](int begin, int end) {
         const int rows = end - begin;
@@ -244,13 +270,8 @@ const char *direct_gemm(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, co
             sums[i] = unpack_row(a + size_t(begin + i) * a_op.bits * kw, a_op, s.k, k32, true,
                                  values.data() + size_t(i) * k32);
         }
-        std::vector<float> row_scales(rows, 1.0f);
         float *sums_out = core(begin, end);
-        run_kernel(kernel, dense_view(static_cast<const uint8_t *>(values.data()), {k32, rows}).raw_buffer(),
-                   dense_view(static_cast<const float *>(row_scales.data()), {1, rows}).raw_buffer(), wq.raw_buffer(),
-                   wo.raw_buffer(), ws.raw_buffer(), p.blocks, per_channel_view(&one, 1, cols).raw_buffer(),
-                   per_channel_view(&zero, 1, cols).raw_buffer(), -inf, inf,
-                   dense_view(sums_out, {cols, rows}).raw_buffer());
+        run_whole_rows(kernel, w, values.data(), rows, cols, sums_out);
         for (int i = 0; i < rows; ++i) {
             const RowTerms terms{fa.s * fw.s, fa.s * fw.offset * sums[i] + constant, col_terms.data()};
             finish(begin + i, sums_out + size_t(i) * cols, terms);
@@ -265,6 +286,104 @@ std::pair<int, int> inside_taps(int out, int stride, int pad, int dilation, int 
     while (begin < end && out * stride - pad + begin * dilation < 0) ++begin;
     while (end > begin && out * stride - pad + (end - 1) * dilation >= extent) --end;
     return {begin, end};
+}
+
+// Copies whole 32-byte blocks (an inlined vector copy each, not a memcpy call per tap).
+inline void copy_blocks(uint8_t *dst, const uint8_t *src, int bytes) {
+    for (int i = 0; i < bytes; i += kMxBlock) std::memcpy(dst + i, src + i, kMxBlock);
+}
+
+// A convolution through the same kernels, as an implicit GEMM: every input pixel unpacked once,
+// then each output pixel's window gathered into one row of KH * KW * C32 codes (tap major, as
+// MxWeights::conv2d lays out the weights; taps outside the image hold x = 0), one exactly
+// summed segment per row. The corrections take only the taps inside the image, as combine()
+// below: padding contributes exactly 0. A window with every tap inside shares one weight term
+// per channel; border windows get their own.
+template <typename Core, typename Finish>
+const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s, const uint64_t *a,
+                          const Operand &a_op, const Int8DotWeights &w, Core core, Finish finish) {
+    const int c32 = round_up_to_block(s.channels), kw = words_for(s.channels), taps = s.kernel_h * s.kernel_w;
+    const int k32 = w.mx->prepared().blocks * kMxBlock;  // taps * c32
+    const int pixels = s.batch * s.height * s.width, oh = s.out_height(), ow = s.out_width();
+    const int rows = product_rows(s), oc = s.out_channels, cols = std::max(oc, kMxRowPadding);
+    std::vector<uint8_t> codes(size_t(pixels) * c32);
+    std::vector<int64_t> pixel_sums(pixels);
+    for_each_slice(pixels, slice_count(pixels, 64, Work{double(pixels) * c32 * 8}), [&](int begin, int end) {
+        for (int i = begin; i < end; ++i) {
+            pixel_sums[i] = unpack_row(a + size_t(i) * a_op.bits * kw, a_op, s.channels, c32, true,
+                                       codes.data() + size_t(i) * c32);
+        }
+    });
+    const Affine fa = affine_of(a_op), fw = affine_of(w.op);
+    const int64_t tap_factor = fa.offset * fw.s;
+    auto add_tap_terms = [&](int tap, int64_t *terms) {
+        for (int o = 0; o < oc; ++o) terms[o] += tap_factor * w.tap_sums[size_t(o) * taps + tap];
+    };
+    std::vector<int64_t> inside_terms(oc, 0);
+    for (int tap = 0; tap < taps; ++tap) add_tap_terms(tap, inside_terms.data());
+    // Rows per kernel call: a chunk's gathered windows stay in L2, and the conv weights the
+    // kernel packs per call are small.
+    constexpr int kChunkRows = 256;
+    const Work work{double(rows) * oc * k32};
+    for_each_slice(rows, slice_count(rows, 16, work), [&](int begin, int end) {
+        std::vector<uint8_t> values(size_t(std::min(kChunkRows, end - begin)) * k32);
+        std::vector<int64_t> row_terms, border_terms;
+        std::vector<int> border_of;
+        for (int first = begin; first < end; first += kChunkRows) {
+            const int count = std::min(kChunkRows, end - first);
+            row_terms.assign(count, 0);
+            border_of.assign(count, -1);
+            border_terms.clear();
+            for (int i = 0; i < count; ++i) {
+                const int r = first + i, b = r / (oh * ow), y = r / ow % oh, x = r % ow;
+                const auto [ky0, ky1] = inside_taps(y, s.stride_h, s.pad_top, s.dilation_h, s.kernel_h, s.height);
+                const auto [kx0, kx1] = inside_taps(x, s.stride_w, s.pad_left, s.dilation_w, s.kernel_w, s.width);
+                uint8_t *row = values.data() + size_t(i) * k32;
+                int64_t window_sum = 0;
+                for (int ky = 0; ky < s.kernel_h; ++ky)
+                    for (int kx = 0; kx < s.kernel_w; ++kx) {
+                        uint8_t *tap = row + size_t(ky * s.kernel_w + kx) * c32;
+                        if (ky < ky0 || ky >= ky1 || kx < kx0 || kx >= kx1) {
+                            std::memset(tap, 0x80, size_t(c32));  // x = 0: the tap falls outside
+                            continue;
+                        }
+                        const int iy = y * s.stride_h - s.pad_top + ky * s.dilation_h;
+                        const int ix = x * s.stride_w - s.pad_left + kx * s.dilation_w;
+                        const size_t pixel = (size_t(b) * s.height + iy) * s.width + ix;
+                        copy_blocks(tap, codes.data() + pixel * c32, c32);
+                        window_sum += pixel_sums[pixel];
+                    }
+                const int64_t inside = int64_t(ky1 - ky0) * (kx1 - kx0);
+                row_terms[i] = fa.s * fw.offset * window_sum + inside * s.channels * fa.offset * fw.offset;
+                if (inside == taps) continue;
+                border_of[i] = int(border_terms.size() / oc);
+                border_terms.resize(border_terms.size() + oc, 0);
+                int64_t *terms = border_terms.data() + border_terms.size() - oc;
+                for (int ky = ky0; ky < ky1; ++ky)
+                    for (int kx = kx0; kx < kx1; ++kx) add_tap_terms(ky * s.kernel_w + kx, terms);
+            }
+            float *sums = core(first, first + count);
+            run_whole_rows(kernel, w, values.data(), count, cols, sums);
+            for (int i = 0; i < count; ++i) {
+                const int64_t *col_terms =
+                    border_of[i] < 0 ? inside_terms.data() : border_terms.data() + size_t(border_of[i]) * oc;
+                finish(first + i, sums + size_t(i) * cols, RowTerms{fa.s * fw.s, row_terms[i], col_terms});
+            }
+        }
+    });
+    return kernel.name;
+}
+
+// The direct kernels on either shape.
+template <typename Core, typename Finish>
+const char *run_direct(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, const uint64_t *a, const Operand &a_op,
+                       const Int8DotWeights &w, Core core, Finish finish) {
+    return direct_gemm(kernel, s, a, a_op, w, core, finish);
+}
+template <typename Core, typename Finish>
+const char *run_direct(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s, const uint64_t *a,
+                       const Operand &a_op, const Int8DotWeights &w, Core core, Finish finish) {
+    return direct_conv2d(kernel, s, a, a_op, w, core, finish);
 }
 
 // The same for a convolution: the MX conv sums each window with padded taps as x = 0; the
@@ -355,18 +474,26 @@ bool use_int8_dot(const Conv2dShape &s, const Operand &a, const Operand &w) {
     return rule(int64_t(s.batch) * s.out_height() * s.out_width(), reduction_length(s), a, w, true);
 }
 
+namespace {
+
+// One segment per row for the int8 kernels: the sum of its blocks' offsets ((n, block) layout).
+void add_whole_row_segments(Int8DotWeights &p) {
+    const MxWeights::Prepared &mx = p.mx->prepared();
+    if (!mx.has_int8()) return;
+    p.row_offsets.assign(mx.padded_rows, 0);
+    for (int b = 0; b < mx.blocks; ++b)
+        for (int r = 0; r < mx.padded_rows; ++r) p.row_offsets[r] += mx.offsets[size_t(b) * mx.padded_rows + r];
+    p.unit_scales.assign(mx.padded_rows, 1.0f);
+}
+
+}  // namespace
+
 std::unique_ptr<Int8DotWeights> prepare_int8_dot(const uint64_t *w, int n, int k, const Operand &w_op) {
     Int8Rows rows;
     auto p = prepared(w, n, 1, k, w_op, rows);
     p->mx = std::make_unique<MxWeights>(n, k, MxFormat::Int8, rows.codes.data(), rows.codes.size(), rows.scales.data(),
                                         rows.scales.size());
-    const MxWeights::Prepared &mx = p->mx->prepared();
-    if (mx.has_int8()) {  // one segment per row: the sum of its blocks' offsets ((n, block) layout)
-        p->row_offsets.assign(mx.padded_rows, 0);
-        for (int b = 0; b < mx.blocks; ++b)
-            for (int r = 0; r < mx.padded_rows; ++r) p->row_offsets[r] += mx.offsets[size_t(b) * mx.padded_rows + r];
-        p->unit_scales.assign(mx.padded_rows, 1.0f);
-    }
+    add_whole_row_segments(*p);
     return p;
 }
 
@@ -376,6 +503,7 @@ std::unique_ptr<Int8DotWeights> prepare_int8_dot_conv2d(const uint64_t *w, const
     p->mx = std::make_unique<MxWeights>(MxWeights::conv2d(s.out_channels, s.kernel_h, s.kernel_w, s.channels,
                                                           MxFormat::Int8, rows.codes.data(), rows.codes.size(),
                                                           rows.scales.data(), rows.scales.size()));
+    add_whole_row_segments(*p);
     return p;
 }
 
@@ -395,21 +523,19 @@ const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const
 
 template <typename Shape>
 const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w, int32_t *out) {
-    if constexpr (std::is_same_v<Shape, GemmShape>) {
-        if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
-            // The kernel writes its fp32 sums into the output's bytes, finished in place (no
-            // M x N scratch to fault in per call); an output narrower than the kernels'
-            // smallest goes through a wider copy.
-            const int wide = std::max(s.n, kMxRowPadding);
-            std::vector<float> narrow(wide > s.n ? size_t(s.m) * wide : 0);
-            float *sums = narrow.empty() ? reinterpret_cast<float *>(out) : narrow.data();
-            return direct_gemm(
-                tuned_or(*direct, s), s, a, a_op, w, [&](int begin, int) { return sums + size_t(begin) * wide; },
-                [&](int m, float *core, const RowTerms &terms) {
-                    if (narrow.empty()) finish_row_in_place(reinterpret_cast<unsigned char *>(core), s.n, terms);
-                    else finish_row(core, out + size_t(m) * s.n, s.n, terms);
-                });
-        }
+    if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
+        // The kernel writes its fp32 sums into the output's bytes, finished in place (no
+        // M x N scratch to fault in per call); an output narrower than the kernels' smallest
+        // goes through a wider copy.
+        const int n = product_cols(s), wide = std::max(n, kMxRowPadding);
+        std::vector<float> narrow(wide > n ? size_t(product_rows(s)) * wide : 0);
+        float *sums = narrow.empty() ? reinterpret_cast<float *>(out) : narrow.data();
+        return run_direct(
+            tuned_or(*direct, product_shape(s)), s, a, a_op, w, [&](int begin, int) { return sums + size_t(begin) * wide; },
+            [&](int m, float *core, const RowTerms &terms) {
+                if (narrow.empty()) finish_row_in_place(reinterpret_cast<unsigned char *>(core), n, terms);
+                else finish_row(core, out + size_t(m) * n, n, terms);
+            });
     }
     return combine(s, a, a_op, w, [&](size_t i, int, int64_t dot) { out[i] = static_cast<int32_t>(dot); });
 }
@@ -417,25 +543,23 @@ const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, con
 template <typename Shape>
 const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
                      const Fp32Epilogue &e, float *out) {
-    if constexpr (std::is_same_v<Shape, GemmShape>) {
-        if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
-            std::vector<float> scale(s.n), bias(s.n, 0.0f);
-            for (int n = 0; n < s.n; ++n) {
-                scale[n] = e.scale[e.scale_count == 1 ? 0 : n];
-                if (e.bias != nullptr) bias[n] = e.bias[e.bias_count == 1 ? 0 : n];
-            }
-            // The kernel writes its sums into the output itself, finished in place; an output
-            // narrower than the kernels' smallest goes through a wider copy.
-            const int wide = std::max(s.n, kMxRowPadding);
-            std::vector<float> narrow(wide > s.n ? size_t(s.m) * wide : 0);
-            float *sums = narrow.empty() ? out : narrow.data();
-            return direct_gemm(
-                tuned_or(*direct, s), s, a, a_op, w, [&](int begin, int) { return sums + size_t(begin) * wide; },
-                [&](int m, float *core, const RowTerms &terms) {
-                    finish_row(core, s.n, terms, scale.data(), bias.data(), e.clamp_min, e.clamp_max);
-                    if (!narrow.empty()) std::copy(core, core + s.n, out + size_t(m) * s.n);
-                });
+    if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
+        const int n = product_cols(s), wide = std::max(n, kMxRowPadding);
+        std::vector<float> scale(n), bias(n, 0.0f);
+        for (int j = 0; j < n; ++j) {
+            scale[j] = e.scale[e.scale_count == 1 ? 0 : j];
+            if (e.bias != nullptr) bias[j] = e.bias[e.bias_count == 1 ? 0 : j];
         }
+        // The kernel writes its sums into the output itself, finished in place; an output
+        // narrower than the kernels' smallest goes through a wider copy.
+        std::vector<float> narrow(wide > n ? size_t(product_rows(s)) * wide : 0);
+        float *sums = narrow.empty() ? out : narrow.data();
+        return run_direct(
+            tuned_or(*direct, product_shape(s)), s, a, a_op, w, [&](int begin, int) { return sums + size_t(begin) * wide; },
+            [&](int m, float *core, const RowTerms &terms) {
+                finish_row(core, n, terms, scale.data(), bias.data(), e.clamp_min, e.clamp_max);
+                if (!narrow.empty()) std::copy(core, core + n, out + size_t(m) * n);
+            });
     }
     return combine(s, a, a_op, w, [&](size_t i, int n, int64_t dot) {
         const float scale = e.scale[e.scale_count == 1 ? 0 : n];

@@ -34,7 +34,7 @@ struct Int8DotWeights {
     Operand op;
     std::unique_ptr<MxWeights> mx;  // x_w as MXINT8 elements, every block scale 1
     std::vector<int64_t> tap_sums;  // [rows][taps]: sum over the tap's values of x_w
-    // GEMM weights as one segment per row for the int8 kernels (empty for conv2d weights):
+    // One segment per row for the int8 kernels (a conv2d's rows: every tap's channels):
     // -128 * each padded row's sum of x_w, and unit scales.
     std::vector<int32_t> row_offsets;
     std::vector<float> unit_scales;

@@ -124,6 +124,46 @@ TEST_P(BitserialConv2d, border_classes_on_wide_windows_non_square_kernels_and_sp
     set_min_slice_work(0);
 }
 
+// The int8 algorithm runs a convolution as an implicit GEMM on the int8 kernels (windows
+// gathered into rows, 256 rows per kernel call): more rows than one call takes, border windows
+// of every class in one call, C not a multiple of 32, calls split over threads, both outputs.
+TEST_P(BitserialConv2d, int8_convolutions_run_as_implicit_gemm_on_chunks_borders_and_threads) {
+    std::mt19937 rng(17);
+    const Conv2dShape shapes[] = {
+        conv(1, 23, 19, 45, 70, 3, 1, 1, 1, 1, 1, 1),  // 437 windows: two calls, the second partial
+        conv(2, 17, 13, 33, 9, 5, 2, 2, 3, 1, 4, 2),   // dilation, stride, asymmetric padding, batch 2
+    };
+    const test::ForcedAlgorithm int8(BitserialAlgorithm::Int8Dot);
+    set_min_slice_work(1);
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        for (const Conv2dShape &s : shapes)
+            for (auto [ab, wb] : {std::pair{4, 4}, {8, 3}, {2, 8}})
+                for (Encoding ae : {Encoding::Unsigned, Encoding::Signed})
+                    for (Encoding we : {Encoding::Unsigned, Encoding::Signed}) {
+                        ConvCase c(s, {ab, ae, ae == Encoding::Unsigned ? 1 : 0}, {wb, we, 0}, rng);
+                        std::vector<int32_t> out(c.out_count(), -7);
+                        const std::string kernel =
+                            bitserial_conv2d(s, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(),
+                                             c.w_packed.size(), c.w, out.data(), out.size());
+                        // Every pair here has an int8 kernel on AVX-512; AVX2 (8-bit weights)
+                        // and ARM (products past its int16 lane sums) keep other routes for some.
+                        const bool int8_kernel = std::string(GetParam()) == "x86_avx512";
+                        if (int8_kernel) EXPECT_NE(kernel.find("mx_gemm_i8"), std::string::npos) << kernel;
+                        ASSERT_EQ(out, narrow(c.expected())) << s.height << "x" << s.width << " k" << s.kernel_h
+                                                             << " a" << ab << " w" << wb << " threads " << threads;
+                        std::vector<float> scale(s.out_channels), bias(s.out_channels), real(c.out_count());
+                        for (int o = 0; o < s.out_channels; ++o) scale[o] = 0.25f * (o % 5 + 1), bias[o] = o - 3.0f;
+                        const Fp32Epilogue e{scale.data(), scale.size(), bias.data(), bias.size()};
+                        bitserial_conv2d(s, c.a_packed.data(), c.a_packed.size(), c.a, c.w_packed.data(),
+                                         c.w_packed.size(), c.w, e, real.data(), real.size());
+                        ASSERT_EQ(real, ref::fp32_epilogue(c.expected(), s.out_channels, e));
+                    }
+    }
+    set_num_threads(1);
+    set_min_slice_work(0);
+}
+
 TEST_P(BitserialConv2d, all_bits_set_at_resnet18_largest_reduction) {
     std::mt19937 rng(13);
     // 3x3 x 512 channels = 4608 products per output, the largest reduction in ResNet-18.
