@@ -288,6 +288,31 @@ std::pair<int, int> inside_taps(int out, int stride, int pad, int dilation, int 
     return {begin, end};
 }
 
+// The taps of output pixel (y, x)'s window that land inside the image, [ky0, ky1) x [kx0, kx1).
+struct Window {
+    int ky0, ky1, kx0, kx1;
+    int64_t taps() const { return int64_t(ky1 - ky0) * (kx1 - kx0); }
+};
+
+Window window_at(const Conv2dShape &s, int y, int x) {
+    const auto [ky0, ky1] = inside_taps(y, s.stride_h, s.pad_top, s.dilation_h, s.kernel_h, s.height);
+    const auto [kx0, kx1] = inside_taps(x, s.stride_w, s.pad_left, s.dilation_w, s.kernel_w, s.width);
+    return {ky0, ky1, kx0, kx1};
+}
+
+// The input pixel (NHWC index) that tap (ky, kx) of output pixel (y, x) of image b reads.
+size_t input_pixel(const Conv2dShape &s, int b, int y, int x, int ky, int kx) {
+    const int iy = y * s.stride_h - s.pad_top + ky * s.dilation_h;
+    const int ix = x * s.stride_w - s.pad_left + kx * s.dilation_w;
+    return (size_t(b) * s.height + iy) * s.width + ix;
+}
+
+// A window's terms that do not depend on the output channel: s_a o_w sum(x_a) over its inside
+// taps' pixels plus o_a o_w per inside value (the padding's taps contribute nothing).
+int64_t window_term(const Affine &fa, const Affine &fw, int64_t window_sum, int64_t inside_values) {
+    return fa.s * fw.offset * window_sum + inside_values * fa.offset * fw.offset;
+}
+
 // Copies whole 32-byte blocks (an inlined vector copy each, not a memcpy call per tap).
 inline void copy_blocks(uint8_t *dst, const uint8_t *src, int bytes) {
     for (int i = 0; i < bytes; i += kMxBlock) std::memcpy(dst + i, src + i, kMxBlock);
@@ -336,31 +361,27 @@ const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s
             border_terms.clear();
             for (int i = 0; i < count; ++i) {
                 const int r = first + i, b = r / (oh * ow), y = r / ow % oh, x = r % ow;
-                const auto [ky0, ky1] = inside_taps(y, s.stride_h, s.pad_top, s.dilation_h, s.kernel_h, s.height);
-                const auto [kx0, kx1] = inside_taps(x, s.stride_w, s.pad_left, s.dilation_w, s.kernel_w, s.width);
+                const Window win = window_at(s, y, x);
                 uint8_t *row = values.data() + size_t(i) * k32;
                 int64_t window_sum = 0;
                 for (int ky = 0; ky < s.kernel_h; ++ky)
                     for (int kx = 0; kx < s.kernel_w; ++kx) {
                         uint8_t *tap = row + size_t(ky * s.kernel_w + kx) * c32;
-                        if (ky < ky0 || ky >= ky1 || kx < kx0 || kx >= kx1) {
+                        if (ky < win.ky0 || ky >= win.ky1 || kx < win.kx0 || kx >= win.kx1) {
                             std::memset(tap, 0x80, size_t(c32));  // x = 0: the tap falls outside
                             continue;
                         }
-                        const int iy = y * s.stride_h - s.pad_top + ky * s.dilation_h;
-                        const int ix = x * s.stride_w - s.pad_left + kx * s.dilation_w;
-                        const size_t pixel = (size_t(b) * s.height + iy) * s.width + ix;
+                        const size_t pixel = input_pixel(s, b, y, x, ky, kx);
                         copy_blocks(tap, codes.data() + pixel * c32, c32);
                         window_sum += pixel_sums[pixel];
                     }
-                const int64_t inside = int64_t(ky1 - ky0) * (kx1 - kx0);
-                row_terms[i] = fa.s * fw.offset * window_sum + inside * s.channels * fa.offset * fw.offset;
-                if (inside == taps) continue;
+                row_terms[i] = window_term(fa, fw, window_sum, win.taps() * s.channels);
+                if (win.taps() == taps) continue;
                 border_of[i] = int(border_terms.size() / oc);
                 border_terms.resize(border_terms.size() + oc, 0);
                 int64_t *terms = border_terms.data() + border_terms.size() - oc;
-                for (int ky = ky0; ky < ky1; ++ky)
-                    for (int kx = kx0; kx < kx1; ++kx) add_tap_terms(ky * s.kernel_w + kx, terms);
+                for (int ky = win.ky0; ky < win.ky1; ++ky)
+                    for (int kx = win.kx0; kx < win.kx1; ++kx) add_tap_terms(ky * s.kernel_w + kx, terms);
             }
             float *sums = core(first, first + count);
             run_whole_rows(kernel, w, values.data(), count, cols, sums);
@@ -403,21 +424,17 @@ const char *combine(const Conv2dShape &s, const uint64_t *a, const Operand &a_op
     size_t i = 0;
     for (int b = 0; b < s.batch; ++b)
         for (int y = 0; y < oh; ++y) {
-            const auto [ky0, ky1] = inside_taps(y, s.stride_h, s.pad_top, s.dilation_h, s.kernel_h, s.height);
             for (int x = 0; x < ow; ++x) {
-                const auto [kx0, kx1] = inside_taps(x, s.stride_w, s.pad_left, s.dilation_w, s.kernel_w, s.width);
+                const Window win = window_at(s, y, x);
                 int64_t window_sum = 0;
                 std::fill(tap_term.begin(), tap_term.end(), 0);
-                for (int ky = ky0; ky < ky1; ++ky)
-                    for (int kx = kx0; kx < kx1; ++kx) {
-                        const int iy = y * s.stride_h - s.pad_top + ky * s.dilation_h;
-                        const int ix = x * s.stride_w - s.pad_left + kx * s.dilation_w;
-                        window_sum += in.sums[(size_t(b) * s.height + iy) * s.width + ix];
+                for (int ky = win.ky0; ky < win.ky1; ++ky)
+                    for (int kx = win.kx0; kx < win.kx1; ++kx) {
+                        window_sum += in.sums[input_pixel(s, b, y, x, ky, kx)];
                         const int tap = ky * s.kernel_w + kx;
                         for (int o = 0; o < oc; ++o) tap_term[o] += w.tap_sums[size_t(o) * w.taps + tap];
                     }
-                const int64_t valid = int64_t(ky1 - ky0) * (kx1 - kx0) * s.channels;
-                const int64_t pixel_term = fa.s * fw.offset * window_sum + valid * fa.offset * fw.offset;
+                const int64_t pixel_term = window_term(fa, fw, window_sum, win.taps() * s.channels);
                 for (int o = 0; o < oc; ++o, ++i) {
                     emit(i, o, fa.s * fw.s * int64_t(core[i]) + pixel_term + fa.offset * fw.s * tap_term[o]);
                 }
