@@ -153,8 +153,14 @@ int generate(const GenerateOptions &o) {
     const std::string work = o.out_dir + "/" + name + ".work";
     std::filesystem::create_directories(work, made);  // the kernel table is written there even when nothing was tuned
     if (made) throw Error("lpgen: cannot create " + work + ": " + made.message());
-    std::map<std::tuple<std::string, std::string, std::string>, std::string> functions;  // family, shape, knobs
-    std::vector<BuildRequest> requests;
+    // Each layer x precision: the task (algorithm) whose best record is fastest, or the rule's.
+    struct Choice {
+        const PlannedTask *task;
+        std::optional<Record> best;
+        std::string skipped;
+        int stale = 0;
+    };
+    std::vector<Choice> choices;
     for (size_t first = 0; first < tasks.size();) {
         // One layer x precision: its tasks are the algorithms that can serve it.
         size_t end = first + 1;
@@ -162,45 +168,69 @@ int generate(const GenerateOptions &o) {
                tasks[end].task.base.precision == tasks[first].task.base.precision) {
             ++end;
         }
-        std::optional<Record> best;
-        const PlannedTask *chosen = nullptr;
-        std::string skipped;
+        Choice c{nullptr, std::nullopt, "", 0};
         for (size_t i = first; i < end; ++i) {
-            auto r = best_record(db, tasks[i].task, profile_name, catalog.sources_hash, catalog, spaces, skipped);
-            if (r && (!best || better_record(*r, *best))) best = r, chosen = &tasks[i];
+            auto r = best_record(db, tasks[i].task, profile_name, catalog.sources_hash, catalog, spaces, c.skipped);
+            if (r && (!c.best || better_record(*r, *c.best))) c.best = r, c.task = &tasks[i];
         }
-        // Untuned: the task of the algorithm the runtime's rule takes (its default kernel's family).
-        const bool rule_takes_int8 = tasks[first].default_family.rfind("mx_", 0) == 0;
-        const PlannedTask &p = chosen ? *chosen : tasks[end - 1 > first && rule_takes_int8 ? end - 1 : first];
+        if (!c.best) {
+            // Untuned: the task of the algorithm the runtime's rule takes (its default kernel's family).
+            const bool rule_takes_int8 = tasks[first].default_family.rfind("mx_", 0) == 0;
+            c.task = &tasks[end - 1 > first && rule_takes_int8 ? end - 1 : first];
+            for (size_t i = first; i < end; ++i) {
+                const Candidate &b = tasks[i].task.base;
+                c.stale += db.stale_count(b.family, b.shape, b.precision, profile_name, catalog.sources_hash);
+            }
+        }
+        choices.push_back(c);
+        first = end;
+    }
+    // The registry holds one kernel per (family, shape): where several precisions' calls land on
+    // the same one (two bit-serial precisions taking the int8 path of one layer run the same MX
+    // kernel on the same GEMM), the fastest of their records serves them all.
+    std::map<std::pair<std::string, std::string>, const Choice *> serving;
+    for (const Choice &c : choices) {
+        if (!c.best) continue;
+        const Choice *&s = serving[{c.task->task.base.family, c.task->task.base.shape}];
+        if (s == nullptr || better_record(*c.best, *s->best)) s = &c;
+    }
+
+    std::map<std::tuple<std::string, std::string, std::string>, std::string> functions;  // family, shape, knobs
+    std::vector<BuildRequest> requests;
+    for (const Choice &c : choices) {
+        const PlannedTask &p = *c.task;
         const Task &t = p.task;
         ManifestEntry e{t.layer_name, t.base.layer_json, t.base.precision, t.base.family, t.base.shape, "", "", "", "", ""};
         e.default_family = p.default_family;
-        if (best) {
-            auto key = std::make_tuple(t.base.family, t.base.shape, best->knobs);
+        if (c.best) {
+            const Choice &s = *serving.at({t.base.family, t.base.shape});
+            const Record &best = *s.best;
+            auto key = std::make_tuple(t.base.family, t.base.shape, best.knobs);
             auto it = functions.find(key);
             if (it == functions.end()) {
-                const std::string function = name + "_" + identifier(t.layer_name + "_" + t.base.precision + "_" + t.base.family);
+                const Task &owner = s.task->task;
+                const std::string function =
+                    name + "_" + identifier(owner.layer_name + "_" + owner.base.precision + "_" + owner.base.family);
                 it = functions.emplace(key, function).first;
-                requests.push_back({t.base.family, profile_name, best->knobs, function, work});
+                requests.push_back({t.base.family, profile_name, best.knobs, function, work});
             }
             e.function = it->second;
-            e.knobs = best->knobs;
+            e.knobs = best.knobs;
             e.specialised = specialisation_of(t.base.family);
-            e.source = describe_record(*best);
+            e.source = describe_record(best);
+            if (&s != &c) {
+                e.source += "; shared with " + s.task->task.layer_name + " " + s.task->task.base.precision +
+                            ", whose record for this kernel family and shape is faster";
+            }
             if (!p.algorithm.empty()) {  // the faster algorithm, registered so the rule cannot override it
                 e.algorithm = p.algorithm, e.choice_family = p.choice_family, e.choice_shape = p.choice_shape;
             }
         } else {
-            int stale = 0;
-            for (size_t i = first; i < end; ++i) {
-                const Candidate &c = tasks[i].task.base;
-                stale += db.stale_count(c.family, c.shape, c.precision, profile_name, catalog.sources_hash);
-            }
-            e.source = "default: no valid record" + (stale ? " (" + std::to_string(stale) + " stale ones ignored)" : std::string());
-            if (!skipped.empty()) e.source += "; " + skipped;
+            e.source = "default: no valid record" +
+                       (c.stale ? " (" + std::to_string(c.stale) + " stale ones ignored)" : std::string());
+            if (!c.skipped.empty()) e.source += "; " + c.skipped;
         }
         m.entries.push_back(e);
-        first = end;
     }
 
     const std::vector<BuildResult> built = build_all(catalog, requests, o.jobs, o.build_limit_s);

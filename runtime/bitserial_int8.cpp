@@ -111,6 +111,31 @@ LPGEN_X86_CLONES int64_t unpack_row(const uint64_t *row, const Operand &op, int 
 
 int round_up_to_block(int k) { return (k + kMxBlock - 1) / kMxBlock * kMxBlock; }
 
+// Activations split into digits: where K * max|x_a| * max|x_w| passes 2^24 (8-bit activations
+// and weights past K = 1024), each code u' is written as `count` digits of `bits` bits,
+// u' = sum_j 2^(bits j) d_j, and the kernels sum each digit's row exactly (K * (2^bits - 1) *
+// max|x_w| <= 2^24); sum(x_a x_w) = sum_j 2^(bits j) sum(d_j x_w) - c_a sum(x_w), the last term
+// folded into the column terms. One digit is x_a itself, as before.
+struct Digits {
+    int count = 1, bits = 8;
+    int64_t max() const { return (int64_t(1) << bits) - 1; }
+};
+
+// The digit rows of one packed row for the kernels (d_j + 128 each, row j at out + j * k32;
+// the padding past k is digit 0), from its x + 128 bytes: u' is the byte for 8-bit operands
+// (c = 128), the byte less 128 otherwise. Returns the row's sum of x_a, as unpack_row.
+int64_t unpack_row_digits(const uint64_t *row, const Operand &op, int k, int k32, const Digits &d, uint8_t *out) {
+    const int64_t sum = unpack_row(row, op, k, k32, true, out);
+    if (d.count == 1) return sum;
+    const uint8_t to_code = op.bits == 8 ? 0 : 0x80, mask = uint8_t(d.max());
+    for (int j = d.count - 1; j >= 0; --j) {  // digit 0 last: it overwrites the codes it reads
+        uint8_t *digit = out + size_t(j) * k32;
+        for (int i = 0; i < k; ++i) digit[i] = uint8_t(0x80 | (((out[i] ^ to_code) >> (d.bits * j)) & mask));
+        std::fill(digit + k, digit + k32, uint8_t(0x80));
+    }
+    return sum;
+}
+
 BitserialAlgorithm from_environment() {
     const char *forced = std::getenv("LPGEN_BITSERIAL_ALGORITHM");
     if (forced == nullptr) return BitserialAlgorithm::Auto;
@@ -178,11 +203,35 @@ GemmShape product_shape(const Conv2dShape &s) {
     return {product_rows(s), s.out_channels, s.kernel_h * s.kernel_w * round_up_to_block(s.channels)};
 }
 
+// The kernel that sums rows of these activations (or of their digits) against these weights.
+template <typename Shape>
+const Kernel<MxGemmI8Fn> *kernel_for_rows(const KernelSet &set, const Shape &s, const Operand &a_op,
+                                          const Operand &w_op, const Digits &d) {
+    const int64_t a_max = d.count == 1 ? affine_of(a_op).max_x : d.max();
+    return mx_i8_kernel_for(set, int64_t(product_rows(s)) * d.count < kMxGemvRows, a_max, affine_of(w_op).max_x);
+}
+
+// The digits the activations take so that every sum a kernel makes is exact in fp32: one where
+// x_a itself keeps them so; count 0 where no split does. Only the direct kernels read digit
+// rows, so a split needs one of them for these operands.
+template <typename Shape>
+Digits activation_digits(const Shape &s, const Operand &a, const Operand &w) {
+    const int64_t k = reduction_length(s), w_max = affine_of(w).max_x;
+    if (k * affine_of(a).max_x * w_max <= kExactFp32) return {1, a.bits};
+    if (!mx_int8_weights_supported() || product_shape(s).k / kMxBlock > kMaxSegmentBlocks) return {0, 0};
+    for (int count = 2; count <= a.bits; ++count) {
+        const Digits d{count, (a.bits + count - 1) / count};
+        if (k * d.max() * w_max > kExactFp32) continue;
+        return kernel_for_rows(kernels(), s, a, w, d) != nullptr ? d : Digits{0, 0};
+    }
+    return {0, 0};
+}
+
 template <typename Shape>
 const Kernel<MxGemmI8Fn> *direct_kernel(const KernelSet &set, const Shape &s, const Operand &a_op,
-                                        const Int8DotWeights &w) {
+                                        const Int8DotWeights &w, const Digits &d) {
     if (w.row_offsets.empty() || w.mx->prepared().blocks > kMaxSegmentBlocks) return nullptr;
-    return mx_i8_kernel_for(set, product_rows(s) < kMxGemvRows, affine_of(a_op).max_x, affine_of(w.op).max_x);
+    return kernel_for_rows(set, s, a_op, w.op, d);
 }
 
 // The dot products of one output row from the kernel's exact sums `core` (fp32 integers below
@@ -190,7 +239,18 @@ const Kernel<MxGemmI8Fn> *direct_kernel(const KernelSet &set, const Shape &s, co
 struct RowTerms {
     int64_t product_scale, row_term;
     const int64_t *col_terms;
+    // The sums of a row split into digits: `digits` rows of them, `digit_stride` floats apart,
+    // digit j weighing 2^(digit_bits j).
+    int digits = 1, digit_bits = 8;
+    size_t digit_stride = 0;
 };
+
+// Output j's exact sum from its digits' rows (each an fp32 integer below 2^24 in magnitude).
+inline int64_t digit_sum(const float *core, int j, const RowTerms &t) {
+    int64_t v = 0;
+    for (int d = t.digits - 1; d >= 0; --d) v = v * (int64_t(1) << t.digit_bits) + int64_t(core[size_t(d) * t.digit_stride + j]);
+    return v;
+}
 
 // As fp32_epilogue (generators/epilogue.h): one rounding to fp32, multiply, add, clamp keeping
 // NaN. This file is compiled with -ffp-contract=off, so no fused multiply-add.
@@ -199,17 +259,25 @@ inline float epilogue_value(int64_t dot, float scale, float bias, float lo, floa
     return std::isnan(y) ? y : std::min(std::max(y, lo), hi);
 }
 
-LPGEN_X86_CLONES void finish_row(float *io, int n, const RowTerms &t, const float *scale, const float *bias,
-                                 float lo, float hi) {
+// `in` and `out` may be the same row where the sums are not split in digits.
+LPGEN_X86_CLONES void finish_row(const float *in, float *out, int n, const RowTerms &t, const float *scale,
+                                 const float *bias, float lo, float hi) {
+    if (t.digits == 1) {
+        for (int j = 0; j < n; ++j) {
+            const int64_t dot = t.product_scale * int64_t(in[j]) + t.row_term + t.col_terms[j];
+            out[j] = epilogue_value(dot, scale[j], bias[j], lo, hi);
+        }
+        return;
+    }
     for (int j = 0; j < n; ++j) {
-        const int64_t dot = t.product_scale * int64_t(io[j]) + t.row_term + t.col_terms[j];
-        io[j] = epilogue_value(dot, scale[j], bias[j], lo, hi);
+        const int64_t dot = t.product_scale * digit_sum(in, j, t) + t.row_term + t.col_terms[j];
+        out[j] = epilogue_value(dot, scale[j], bias[j], lo, hi);
     }
 }
 
-LPGEN_X86_CLONES void finish_row(float *in, int32_t *out, int n, const RowTerms &t) {
+LPGEN_X86_CLONES void finish_row(const float *in, int32_t *out, int n, const RowTerms &t) {
     for (int j = 0; j < n; ++j) {
-        const int64_t dot = t.product_scale * int64_t(in[j]) + t.row_term + t.col_terms[j];
+        const int64_t dot = t.product_scale * digit_sum(in, j, t) + t.row_term + t.col_terms[j];
         out[j] = static_cast<int32_t>(dot);
     }
 }
@@ -226,10 +294,17 @@ LPGEN_X86_CLONES void finish_row_in_place(unsigned char *io, int n, const RowTer
     }
 }
 
-// The weights' per-column term of every dot product: offset_a * s_w * sum(x_w).
-std::vector<int64_t> column_terms(const Operand &a_op, const Int8DotWeights &w) {
+// What multiplies a column's (or a tap's) sum of x_w in its dot products: offset_a * s_w, and
+// for digit sums (which add up to sum(u'_a x_w)) also the c_a that x_a = u'_a - c_a takes off.
+int64_t tap_factor(const Operand &a_op, const Operand &w_op, const Digits &d) {
+    const Affine fa = affine_of(a_op);
+    return (fa.offset - (d.count > 1 ? fa.c * fa.s : 0)) * affine_of(w_op).s;
+}
+
+// The weights' per-column term of every dot product.
+std::vector<int64_t> column_terms(const Operand &a_op, const Int8DotWeights &w, const Digits &d) {
     std::vector<int64_t> t(w.rows);
-    const int64_t f = affine_of(a_op).offset * affine_of(w.op).s;
+    const int64_t f = tap_factor(a_op, w.op, d);
     for (int n = 0; n < w.rows; ++n) t[n] = f * w.tap_sums[n];
     return t;
 }
@@ -255,26 +330,28 @@ void run_whole_rows(const Kernel<MxGemmI8Fn> &kernel, const Int8DotWeights &w, c
 // least kMxRowPadding), then `finish(row, core row, its RowTerms)`.
 template <typename Core, typename Finish>
 const char *direct_gemm(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, const uint64_t *a, const Operand &a_op,
-                        const Int8DotWeights &w, Core core, Finish finish) {
+                        const Int8DotWeights &w, const Digits &d, Core core, Finish finish) {
     const MxWeights::Prepared &p = w.mx->prepared();
     const int k32 = p.blocks * kMxBlock, cols = std::max(s.n, kMxRowPadding), kw = words_for(s.k);
     const Affine fa = affine_of(a_op), fw = affine_of(w.op);
     const int64_t constant = int64_t(s.k) * fa.offset * fw.offset;
-    const std::vector<int64_t> col_terms = column_terms(a_op, w);
-    const Work work{double(s.m) * s.n * k32};
+    const std::vector<int64_t> col_terms = column_terms(a_op, w, d);
+    const Work work{double(s.m) * d.count * s.n * k32};
     for_each_slice(s.m, slice_count(s.m, 16, work), [&](int begin, int end) {
         const int rows = end - begin;
-        std::vector<uint8_t> values(size_t(rows) * k32);
+        const size_t row_bytes = size_t(d.count) * k32;  // a row's digit rows
+        std::vector<uint8_t> values(size_t(rows) * row_bytes);
         std::vector<int64_t> sums(rows);
         for (int i = 0; i < rows; ++i) {
-            sums[i] = unpack_row(a + size_t(begin + i) * a_op.bits * kw, a_op, s.k, k32, true,
-                                 values.data() + size_t(i) * k32);
+            sums[i] = unpack_row_digits(a + size_t(begin + i) * a_op.bits * kw, a_op, s.k, k32, d,
+                                        values.data() + i * row_bytes);
         }
         float *sums_out = core(begin, end);
-        run_whole_rows(kernel, w, values.data(), rows, cols, sums_out);
+        run_whole_rows(kernel, w, values.data(), rows * d.count, cols, sums_out);
         for (int i = 0; i < rows; ++i) {
-            const RowTerms terms{fa.s * fw.s, fa.s * fw.offset * sums[i] + constant, col_terms.data()};
-            finish(begin + i, sums_out + size_t(i) * cols, terms);
+            const RowTerms terms{fa.s * fw.s, fa.s * fw.offset * sums[i] + constant, col_terms.data(), d.count, d.bits,
+                                 size_t(cols)};
+            finish(begin + i, sums_out + size_t(i) * d.count * cols, terms);
         }
     });
     return kernel.name;
@@ -326,32 +403,35 @@ inline void copy_blocks(uint8_t *dst, const uint8_t *src, int bytes) {
 // per channel; border windows get their own.
 template <typename Core, typename Finish>
 const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s, const uint64_t *a,
-                          const Operand &a_op, const Int8DotWeights &w, Core core, Finish finish) {
+                          const Operand &a_op, const Int8DotWeights &w, const Digits &d, Core core, Finish finish) {
     const int c32 = round_up_to_block(s.channels), kw = words_for(s.channels), taps = s.kernel_h * s.kernel_w;
     const int k32 = w.mx->prepared().blocks * kMxBlock;  // taps * c32
     const int pixels = s.batch * s.height * s.width, oh = s.out_height(), ow = s.out_width();
     const int rows = product_rows(s), oc = s.out_channels, cols = std::max(oc, kMxRowPadding);
-    std::vector<uint8_t> codes(size_t(pixels) * c32);
+    // [pixel][digit][c32]: each pixel's digit rows (one: its codes).
+    const size_t pixel_bytes = size_t(d.count) * c32;
+    std::vector<uint8_t> codes(size_t(pixels) * pixel_bytes);
     std::vector<int64_t> pixel_sums(pixels);
-    for_each_slice(pixels, slice_count(pixels, 64, Work{double(pixels) * c32 * 8}), [&](int begin, int end) {
+    for_each_slice(pixels, slice_count(pixels, 64, Work{double(pixels) * pixel_bytes * 8}), [&](int begin, int end) {
         for (int i = begin; i < end; ++i) {
-            pixel_sums[i] = unpack_row(a + size_t(i) * a_op.bits * kw, a_op, s.channels, c32, true,
-                                       codes.data() + size_t(i) * c32);
+            pixel_sums[i] = unpack_row_digits(a + size_t(i) * a_op.bits * kw, a_op, s.channels, c32, d,
+                                              codes.data() + i * pixel_bytes);
         }
     });
     const Affine fa = affine_of(a_op), fw = affine_of(w.op);
-    const int64_t tap_factor = fa.offset * fw.s;
+    const int64_t factor = tap_factor(a_op, w.op, d);
     auto add_tap_terms = [&](int tap, int64_t *terms) {
-        for (int o = 0; o < oc; ++o) terms[o] += tap_factor * w.tap_sums[size_t(o) * taps + tap];
+        for (int o = 0; o < oc; ++o) terms[o] += factor * w.tap_sums[size_t(o) * taps + tap];
     };
     std::vector<int64_t> inside_terms(oc, 0);
     for (int tap = 0; tap < taps; ++tap) add_tap_terms(tap, inside_terms.data());
     // Rows per kernel call: a chunk's gathered windows stay in L2, and the conv weights the
     // kernel packs per call are small.
     constexpr int kChunkRows = 256;
-    const Work work{double(rows) * oc * k32};
+    const Work work{double(rows) * d.count * oc * k32};
+    const size_t row_bytes = size_t(d.count) * k32;  // an output pixel's digit rows
     for_each_slice(rows, slice_count(rows, 16, work), [&](int begin, int end) {
-        std::vector<uint8_t> values(size_t(std::min(kChunkRows, end - begin)) * k32);
+        std::vector<uint8_t> values(size_t(std::min(kChunkRows, end - begin)) * row_bytes);
         std::vector<int64_t> row_terms, border_terms;
         std::vector<int> border_of;
         for (int first = begin; first < end; first += kChunkRows) {
@@ -362,18 +442,19 @@ const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s
             for (int i = 0; i < count; ++i) {
                 const int r = first + i, b = r / (oh * ow), y = r / ow % oh, x = r % ow;
                 const Window win = window_at(s, y, x);
-                uint8_t *row = values.data() + size_t(i) * k32;
+                uint8_t *row = values.data() + i * row_bytes;
                 int64_t window_sum = 0;
                 for (int ky = 0; ky < s.kernel_h; ++ky)
                     for (int kx = 0; kx < s.kernel_w; ++kx) {
                         uint8_t *tap = row + size_t(ky * s.kernel_w + kx) * c32;
-                        if (ky < win.ky0 || ky >= win.ky1 || kx < win.kx0 || kx >= win.kx1) {
-                            std::memset(tap, 0x80, size_t(c32));  // x = 0: the tap falls outside
-                            continue;
+                        const bool outside = ky < win.ky0 || ky >= win.ky1 || kx < win.kx0 || kx >= win.kx1;
+                        const size_t pixel = outside ? 0 : input_pixel(s, b, y, x, ky, kx);
+                        for (int j = 0; j < d.count; ++j) {
+                            // x = 0 (every digit 0) where the tap falls outside
+                            if (outside) std::memset(tap + size_t(j) * k32, 0x80, size_t(c32));
+                            else copy_blocks(tap + size_t(j) * k32, codes.data() + pixel * pixel_bytes + size_t(j) * c32, c32);
                         }
-                        const size_t pixel = input_pixel(s, b, y, x, ky, kx);
-                        copy_blocks(tap, codes.data() + pixel * c32, c32);
-                        window_sum += pixel_sums[pixel];
+                        if (!outside) window_sum += pixel_sums[pixel];
                     }
                 row_terms[i] = window_term(fa, fw, window_sum, win.taps() * s.channels);
                 if (win.taps() == taps) continue;
@@ -384,11 +465,12 @@ const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s
                     for (int kx = win.kx0; kx < win.kx1; ++kx) add_tap_terms(ky * s.kernel_w + kx, terms);
             }
             float *sums = core(first, first + count);
-            run_whole_rows(kernel, w, values.data(), count, cols, sums);
+            run_whole_rows(kernel, w, values.data(), count * d.count, cols, sums);
             for (int i = 0; i < count; ++i) {
                 const int64_t *col_terms =
                     border_of[i] < 0 ? inside_terms.data() : border_terms.data() + size_t(border_of[i]) * oc;
-                finish(first + i, sums + size_t(i) * cols, RowTerms{fa.s * fw.s, row_terms[i], col_terms});
+                finish(first + i, sums + size_t(i) * d.count * cols,
+                       RowTerms{fa.s * fw.s, row_terms[i], col_terms, d.count, d.bits, size_t(cols)});
             }
         }
     });
@@ -398,13 +480,13 @@ const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s
 // The direct kernels on either shape.
 template <typename Core, typename Finish>
 const char *run_direct(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, const uint64_t *a, const Operand &a_op,
-                       const Int8DotWeights &w, Core core, Finish finish) {
-    return direct_gemm(kernel, s, a, a_op, w, core, finish);
+                       const Int8DotWeights &w, const Digits &d, Core core, Finish finish) {
+    return direct_gemm(kernel, s, a, a_op, w, d, core, finish);
 }
 template <typename Core, typename Finish>
 const char *run_direct(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s, const uint64_t *a,
-                       const Operand &a_op, const Int8DotWeights &w, Core core, Finish finish) {
-    return direct_conv2d(kernel, s, a, a_op, w, core, finish);
+                       const Operand &a_op, const Int8DotWeights &w, const Digits &d, Core core, Finish finish) {
+    return direct_conv2d(kernel, s, a, a_op, w, d, core, finish);
 }
 
 // The same for a convolution: the MX conv sums each window with padded taps as x = 0; the
@@ -464,8 +546,9 @@ bool int8_dot_exact(int64_t k, const Operand &a, const Operand &w) {
 
 namespace {
 
-bool rule(int64_t rows, int64_t k, const Operand &a, const Operand &w, bool conv) {
-    if (!int8_dot_exact(k, a, w)) return false;
+// `serves`: the int8 path sums these operands exactly (int8_dot_serves()).
+bool rule(int64_t rows, bool serves, const Operand &a, const Operand &w, bool conv) {
+    if (!serves) return false;
     switch (bitserial_algorithm()) {
         case BitserialAlgorithm::Popcount: return false;
         case BitserialAlgorithm::Int8Dot: return true;
@@ -483,12 +566,19 @@ bool rule(int64_t rows, int64_t k, const Operand &a, const Operand &w, bool conv
 
 }  // namespace
 
+bool int8_dot_serves(const GemmShape &s, const Operand &a, const Operand &w) {
+    return activation_digits(s, a, w).count > 0;
+}
+bool int8_dot_serves(const Conv2dShape &s, const Operand &a, const Operand &w) {
+    return activation_digits(s, a, w).count > 0;
+}
+
 bool use_int8_dot(const GemmShape &s, const Operand &a, const Operand &w) {
-    return rule(s.m, s.k, a, w, false);
+    return rule(s.m, int8_dot_serves(s, a, w), a, w, false);
 }
 
 bool use_int8_dot(const Conv2dShape &s, const Operand &a, const Operand &w) {
-    return rule(int64_t(s.batch) * s.out_height() * s.out_width(), reduction_length(s), a, w, true);
+    return rule(int64_t(s.batch) * s.out_height() * s.out_width(), int8_dot_serves(s, a, w), a, w, true);
 }
 
 namespace {
@@ -538,46 +628,63 @@ const Int8DotWeights &int8_weights(Int8DotCache *cache, const uint64_t *w, const
     return *per_call;
 }
 
+// Where the direct kernels write their fp32 sums: into the output's own bytes, finished there
+// in place (no M x N scratch to fault in per call), unless the output is narrower than the
+// kernels' smallest or the sums come in digit rows; then a scratch of rows x digits x wide.
+class SumRows {
+public:
+    template <typename Shape>
+    SumRows(const Shape &s, const Digits &d, void *out)
+        : n_(product_cols(s)), wide_(std::max(n_, kMxRowPadding)), digits_(d.count) {
+        if (wide_ > n_ || digits_ > 1) scratch_.resize(size_t(product_rows(s)) * digits_ * wide_);
+        base_ = scratch_.empty() ? static_cast<float *>(out) : scratch_.data();
+    }
+    bool in_place() const { return scratch_.empty(); }
+    float *rows_from(int begin) const { return base_ + size_t(begin) * digits_ * wide_; }
+    int n() const { return n_; }
+
+private:
+    int n_, wide_, digits_;
+    std::vector<float> scratch_;
+    float *base_;
+};
+
 template <typename Shape>
 const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w, int32_t *out) {
-    if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
-        // The kernel writes its fp32 sums into the output's bytes, finished in place (no
-        // M x N scratch to fault in per call); an output narrower than the kernels' smallest
-        // goes through a wider copy.
-        const int n = product_cols(s), wide = std::max(n, kMxRowPadding);
-        std::vector<float> narrow(wide > n ? size_t(product_rows(s)) * wide : 0);
-        float *sums = narrow.empty() ? reinterpret_cast<float *>(out) : narrow.data();
+    const Digits d = activation_digits(s, a_op, w.op);
+    if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w, d)) {
+        const SumRows sums(s, d, out);
+        const int n = sums.n();
         return run_direct(
-            tuned_or(*direct, product_shape(s)), s, a, a_op, w, [&](int begin, int) { return sums + size_t(begin) * wide; },
+            tuned_or(*direct, product_shape(s)), s, a, a_op, w, d, [&](int begin, int) { return sums.rows_from(begin); },
             [&](int m, float *core, const RowTerms &terms) {
-                if (narrow.empty()) finish_row_in_place(reinterpret_cast<unsigned char *>(core), n, terms);
+                if (sums.in_place()) finish_row_in_place(reinterpret_cast<unsigned char *>(core), n, terms);
                 else finish_row(core, out + size_t(m) * n, n, terms);
             });
     }
+    LPGEN_REQUIRE(d.count == 1, "internal: digit-split activations need a direct int8 kernel");
     return combine(s, a, a_op, w, [&](size_t i, int, int64_t dot) { out[i] = static_cast<int32_t>(dot); });
 }
 
 template <typename Shape>
 const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, const Int8DotWeights &w,
                      const Fp32Epilogue &e, float *out) {
-    if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w)) {
-        const int n = product_cols(s), wide = std::max(n, kMxRowPadding);
+    const Digits d = activation_digits(s, a_op, w.op);
+    if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w, d)) {
+        const SumRows sums(s, d, out);
+        const int n = sums.n();
         std::vector<float> scale(n), bias(n, 0.0f);
         for (int j = 0; j < n; ++j) {
             scale[j] = e.scale[e.scale_count == 1 ? 0 : j];
             if (e.bias != nullptr) bias[j] = e.bias[e.bias_count == 1 ? 0 : j];
         }
-        // The kernel writes its sums into the output itself, finished in place; an output
-        // narrower than the kernels' smallest goes through a wider copy.
-        std::vector<float> narrow(wide > n ? size_t(product_rows(s)) * wide : 0);
-        float *sums = narrow.empty() ? out : narrow.data();
         return run_direct(
-            tuned_or(*direct, product_shape(s)), s, a, a_op, w, [&](int begin, int) { return sums + size_t(begin) * wide; },
+            tuned_or(*direct, product_shape(s)), s, a, a_op, w, d, [&](int begin, int) { return sums.rows_from(begin); },
             [&](int m, float *core, const RowTerms &terms) {
-                finish_row(core, n, terms, scale.data(), bias.data(), e.clamp_min, e.clamp_max);
-                if (!narrow.empty()) std::copy(core, core + n, out + size_t(m) * n);
+                finish_row(core, out + size_t(m) * n, n, terms, scale.data(), bias.data(), e.clamp_min, e.clamp_max);
             });
     }
+    LPGEN_REQUIRE(d.count == 1, "internal: digit-split activations need a direct int8 kernel");
     return combine(s, a, a_op, w, [&](size_t i, int n, int64_t dot) {
         const float scale = e.scale[e.scale_count == 1 ? 0 : n];
         const float bias = e.bias == nullptr ? 0.0f : e.bias[e.bias_count == 1 ? 0 : n];

@@ -94,8 +94,14 @@ private:
 // The number of products in each output: k, or a conv2d's kernel_h * kernel_w * channels.
 inline int64_t reduction_length(const GemmShape &s) { return s.k; }
 inline int64_t reduction_length(const Conv2dShape &s) { return int64_t(s.kernel_h) * s.kernel_w * s.channels; }
-// Whether the int8 path computes a GEMM of reduction length k exactly for these operands.
+// Whether the int8 kernels' fp32 sums over a reduction of length k are exact for these operands
+// as they are (K * max|x_a| * max|x_w| <= 2^24).
 bool int8_dot_exact(int64_t k, const Operand &a, const Operand &w);
+// Whether the int8 path serves this call exactly: as it is, or with the activations split into
+// digits whose sums are (8-bit activations and weights past K = 1024), where a kernel that sums
+// whole rows takes the digits on this target.
+bool int8_dot_serves(const GemmShape &s, const Operand &a, const Operand &w);
+bool int8_dot_serves(const Conv2dShape &s, const Operand &a, const Operand &w);
 // Whether it serves this call: exact, and either forced or faster by the measured rule.
 bool use_int8_dot(const GemmShape &s, const Operand &a, const Operand &w);
 bool use_int8_dot(const Conv2dShape &s, const Operand &a, const Operand &w);
@@ -113,7 +119,7 @@ bool takes_int8_dot(const char *family, const Shape &s, const Operand &a, const 
     const BitserialAlgorithm registered = find_algorithm(configured_family(family, config), shape_key(s), kernels().isa);
     if (forced) return use_int8_dot(s, a, w);
     switch (registered) {
-        case BitserialAlgorithm::Int8Dot: return cache != nullptr && int8_dot_exact(reduction_length(s), a, w);
+        case BitserialAlgorithm::Int8Dot: return cache != nullptr && int8_dot_serves(s, a, w);
         case BitserialAlgorithm::Popcount: return false;
         case BitserialAlgorithm::Auto: break;
     }

@@ -39,6 +39,12 @@ constexpr bool kVectorUnitKeepsSubnormals = false;
 constexpr bool kVectorUnitKeepsSubnormals = true;
 #endif
 
+}  // namespace
+
+bool mx_int8_weights_supported() { return kVectorUnitKeepsSubnormals; }
+
+namespace {
+
 void prepare_int8(MxWeights::Prepared &p) {
     const MxDecodeTables &table = mx_tables(p.format);
     if (!table.fits_int8 || !kVectorUnitKeepsSubnormals) return;

@@ -17,6 +17,9 @@ constexpr int kMxGemvRows = 4;
 // The int8 and int16 kernels' column count for n weight rows (room for a guarded tile, and an
 // odd number of cache lines per row of k-quads).
 int mx_padded_columns(int n);
+// Whether weights of int8 element values get the int8 fast path's operands (quads) on this
+// build's target: not where the vector unit flushes subnormal scales (ARMv7 NEON).
+bool mx_int8_weights_supported();
 
 struct MxWeights::Prepared {
     MxFormat format;

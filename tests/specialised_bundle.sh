@@ -50,6 +50,13 @@ grep "\"op\":\"$int8_family\"" "$work/both.jsonl" | grep '"precision":"2A2W:sxs"
     sed -e 's/"runner":"host"/"runner":"command:ssh pi@board"/' -e 's/"median_s":[0-9.e+-]*/"median_s":1e-09/' \
     > "$work/board.jsonl"
 [ -s "$work/board.jsonl" ] || { echo "no int8-dot record at 2A2W:sxs"; cat "$work/both.jsonl"; exit 1; }
+# And one (slower than 2A2W's) making int8-dot win at 8A4W too: both calls then land on the same
+# MX kernel and GEMM shape, which the registry holds once, so the bundle must give them one kernel
+# (the faster record's) and verify must see each call run it.
+grep "\"op\":\"$int8_family\"" "$work/both.jsonl" | grep '"precision":"8A4W:uzxs"' | grep '"verdict":"ok"' | head -1 |
+    sed -e 's/"runner":"host"/"runner":"command:ssh pi@board"/' -e 's/"median_s":[0-9.e+-]*/"median_s":2e-09/' \
+    >> "$work/board.jsonl"
+[ "$(wc -l < "$work/board.jsonl")" = 2 ] || { echo "no int8-dot record at 8A4W:uzxs"; cat "$work/both.jsonl"; exit 1; }
 "$lpgen" tune --layers "$work/layers.json" --precisions 8A4W:uzxs,2A2W:sxs --trials 2 --samples 1 \
     --db "$work/both.db" --out "$work/tune_both" --import "$work/board.jsonl"
 "$lpgen" generate --layers "$work/layers.json" --precisions 8A4W:uzxs,2A2W:sxs --db "$work/both.db" --name both \
@@ -59,5 +66,7 @@ grep -q '"algorithm": "int8-dot"' "$work/both/manifest.json" || { echo "2A2W did
 grep -q '"algorithm_family": "bs_conv2d_f32@2A2W:sxs"' "$work/both/manifest.json"
 # Each entry's family is its algorithm's: an MX kernel for int8-dot, the configuration's own for popcount.
 [ "$(grep -c '"algorithm": "' "$work/both/manifest.json")" = 2 ]
+[ "$(grep -c '"algorithm": "int8-dot"' "$work/both/manifest.json")" = 2 ] || { echo "8A4W did not keep int8-dot"; exit 1; }
+grep -q 'shared with L1 2A2W:sxs' "$work/both/manifest.json" || { echo "8A4W does not share 2A2W's kernel"; exit 1; }
 "$lpgen" verify --bundle "$work/both" | tee "$work/verify_both.txt"
 grep -q "2 of 2 entries match" "$work/verify_both.txt"

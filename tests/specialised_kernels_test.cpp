@@ -348,6 +348,103 @@ TEST_P(SpecialisedKernels, Int8DotConvolutionsMatchReferenceAndPopcount) {
                 }
 }
 
+// Past K * max|x_a| * max|x_w| = 2^24 (8-bit activations and weights past K = 1024) the int8
+// kernels' fp32 sums would round, so the activations go in as digits (2 to 4 here) whose sums
+// are exact: GEMV, GEMM and padded, strided convolutions, extreme codes, two threads; against
+// the reference and bit for bit against popcount. Where no kernel sums the digits (AVX2 GEMMs
+// of 8-bit weights: vpmaddubsw would saturate; ARMv7: no int8 weights), popcount serves.
+TEST_P(SpecialisedKernels, Int8DotSplitsActivationsIntoDigitsPastTheFp32Bound) {
+    std::mt19937 rng(48);
+    const test::ForcedAlgorithm restore(bitserial_algorithm());
+    const bool avx2 = GetParam() == "x86_avx2", arm32 = GetParam() == "arm32_a53";
+    const Operand u8{8, Encoding::Unsigned, 0}, s8{8, Encoding::Signed, 0}, u8z{8, Encoding::Unsigned, 5};
+    const Operand u7{7, Encoding::Unsigned, 0}, b8{8, Encoding::Bipolar, 0}, u8w{8, Encoding::Unsigned, 3};
+    struct Case {
+        GemmShape s;
+        Operand a, w;
+        bool extreme;  // activations 255, weights -128: the largest sums
+    };
+    const Case gemms[] = {
+        {{1, 70, 1500}, u8, s8, true},     // GEMV, 2 digits
+        {{2, 130, 4100}, s8, u8w, false},  // 2 digits
+        {{7, 64, 20000}, u8z, s8, false},  // 4 digits of 2 bits
+        {{64, 66, 1100}, u7, b8, false},   // 7-bit activations: 2 digits
+    };
+    std::vector<float> scale(200), bias(200);
+    for (int n = 0; n < 200; ++n) scale[n] = 0.125f * (n % 5) - 0.25f, bias[n] = float(n % 3) - 1.0f;
+    auto check = [&](const std::string &what, const std::vector<int32_t> &want, const std::vector<int32_t> &out,
+                     const std::vector<float> &real, const std::vector<float> &popcount, const std::vector<float> &expected) {
+        ASSERT_EQ(out, want) << what;
+        for (size_t i = 0; i < want.size(); ++i) {
+            ASSERT_TRUE(test::same_bits_or_both_nan(real[i], expected[i])) << what << " at " << i;
+            ASSERT_TRUE(test::same_bits_or_both_nan(real[i], popcount[i])) << what << " at " << i;
+        }
+    };
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        for (const Case &c : gemms) {
+            const GemmShape &s = c.s;
+            const std::string what = std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) +
+                                     " threads " + std::to_string(threads);
+            EXPECT_FALSE(int8_dot_exact(s.k, c.a, c.w)) << what;
+            set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
+            const bool served = !arm32 && (!avx2 || s.m == 1);
+            ASSERT_EQ(use_int8_dot(s, c.a, c.w), served) << what;
+            if (!served) continue;
+            const auto a = c.extreme ? std::vector<uint8_t>(size_t(s.m) * s.k, 0xFF)
+                                     : test::random_codes(size_t(s.m) * s.k, c.a.bits, rng);
+            const auto w = c.extreme ? std::vector<uint8_t>(size_t(s.n) * s.k, 0x80)
+                                     : test::random_codes(size_t(s.n) * s.k, c.w.bits, rng);
+            const auto ap = ref::pack(a, s.m, s.k, c.a.bits), wp = ref::pack(w, s.n, s.k, c.w.bits);
+            const auto ref_sums = ref::gemm(a, w, s, c.a, c.w);
+            const std::vector<int32_t> want(ref_sums.begin(), ref_sums.end());
+            const Fp32Epilogue e{scale.data(), size_t(s.n), bias.data(), size_t(s.n), -1e12f, 1e12f};
+            std::vector<int32_t> out(want.size(), -7);
+            std::vector<float> real(want.size(), -7.0f), popcount(want.size());
+            const std::string name =
+                bitserial_gemm(s, ap.data(), ap.size(), c.a, wp.data(), wp.size(), c.w, out.data(), out.size());
+            EXPECT_NE(name.find("lpgen_mx_g"), std::string::npos) << name;
+            bitserial_gemm(s, ap.data(), ap.size(), c.a, wp.data(), wp.size(), c.w, e, real.data(), real.size());
+            set_bitserial_algorithm(BitserialAlgorithm::Popcount);
+            bitserial_gemm(s, ap.data(), ap.size(), c.a, wp.data(), wp.size(), c.w, e, popcount.data(), popcount.size());
+            check(what, want, out, real, popcount, ref::fp32_epilogue(ref_sums, s.n, e));
+        }
+        const Conv2dShape convs[] = {
+            {1, 5, 7, 130, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},  // K = 1170, padded
+            {2, 6, 5, 120, 33, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1},  // stride 2, asymmetric padding
+        };
+        for (const Conv2dShape &s : convs) {
+            const std::string what = "conv C" + std::to_string(s.channels) + " threads " + std::to_string(threads);
+            set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
+            ASSERT_EQ(use_int8_dot(s, u8z, s8), !arm32 && !avx2) << what;
+            if (arm32 || avx2) continue;
+            const size_t pixels = size_t(s.batch) * s.height * s.width;
+            const size_t taps = size_t(s.out_channels) * s.kernel_h * s.kernel_w;
+            const auto a = test::random_codes(pixels * s.channels, 8, rng);
+            const auto w = test::random_codes(taps * s.channels, 8, rng);
+            const auto ap = ref::pack(a, int(pixels), s.channels, 8), wp = ref::pack(w, int(taps), s.channels, 8);
+            const auto ref_sums = ref::conv2d(a, w, s, u8z, s8);
+            const std::vector<int32_t> want(ref_sums.begin(), ref_sums.end());
+            const Fp32Epilogue e{scale.data(), size_t(s.out_channels), bias.data(), size_t(s.out_channels), -1e12f, 1e12f};
+            std::vector<int32_t> out(want.size(), -7);
+            std::vector<float> real(want.size(), -7.0f), popcount(want.size());
+            const std::string name =
+                bitserial_conv2d(s, ap.data(), ap.size(), u8z, wp.data(), wp.size(), s8, out.data(), out.size());
+            EXPECT_NE(name.find("lpgen_mx_g"), std::string::npos) << name;
+            bitserial_conv2d(s, ap.data(), ap.size(), u8z, wp.data(), wp.size(), s8, e, real.data(), real.size());
+            set_bitserial_algorithm(BitserialAlgorithm::Popcount);
+            bitserial_conv2d(s, ap.data(), ap.size(), u8z, wp.data(), wp.size(), s8, e, popcount.data(), popcount.size());
+            check(what, want, out, real, popcount, ref::fp32_epilogue(ref_sums, s.out_channels, e));
+        }
+    }
+    set_num_threads(1);
+    // No split keeps the sums exact (1-bit digits: K * 1 * 128 > 2^24), or K is past the
+    // kernels' largest segment: popcount.
+    set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
+    EXPECT_FALSE(use_int8_dot(GemmShape{1, 64, 140000}, u8, s8));
+    EXPECT_FALSE(use_int8_dot(GemmShape{1, 64, 70000}, u8, Operand{2, Encoding::Unsigned, 0}));  // 2188 blocks
+}
+
 // The rule when nothing is forced (x86, where it was measured; ARM keeps popcount): GEMMs take
 // int8 from 6 plane pairs at M >= 2, GEMVs from 12 (the packed planes are fewer bytes to
 // stream), convolutions from 10; popcount for fewer, and wherever fp32 could not hold the int8
@@ -368,7 +465,9 @@ TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
     EXPECT_EQ(use_int8_dot(GemmShape{1, 64, 512}, s4, s4), x86);  // faster than 4A4W's GEMV
     EXPECT_EQ(use_int8_dot(GemmShape{1, 64, 512}, u3, s4), x86);
     EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 1024}, u8, s8), x86);  // 1024 * 128 * 128 = 2^24
-    EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8));
+    // Past it the activations go in as digits, where a kernel sums them (not AVX2's pairs).
+    EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8), avx512);
+    EXPECT_EQ(use_int8_dot(GemmShape{1, 64, 1025}, u8, s8), x86);
     // Convolutions (windows gathered first) from 10 plane pairs; 1x1 ones are GEMMs.
     const Operand u4{4, Encoding::Unsigned, 0};
     const Conv2dShape c2{1, 56, 56, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
@@ -378,7 +477,7 @@ TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
     EXPECT_FALSE(int8_dot_exact(74566, Operand{4, Encoding::Bipolar, 0}, s4));
     set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
     EXPECT_TRUE(use_int8_dot(GemmShape{1, 64, 512}, u2, u2));
-    EXPECT_FALSE(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8));
+    EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8), avx512 || GetParam() == "arm64_a53");
     set_bitserial_algorithm(BitserialAlgorithm::Auto);
 }
 
