@@ -1,4 +1,5 @@
 // Entry points of the bit-serial conv2d kernels: validate, wrap, dispatch.
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -67,11 +68,12 @@ std::optional<PointwiseRows> as_gemm(const Conv2dShape &s, const uint64_t *a, si
     const size_t row_words = size_t(bits) * words_for(s.channels);
     rows.subsampled.resize(size_t(rows.shape.m) * row_words);
     uint64_t *dst = rows.subsampled.data();
+    const int oh = s.out_height(), ow = s.out_width();
     for (int n = 0; n < s.batch; ++n)
-        for (int oy = 0; oy < s.out_height(); ++oy)
-            for (int ox = 0; ox < s.out_width(); ++ox, dst += row_words) {
+        for (int oy = 0; oy < oh; ++oy)
+            for (int ox = 0; ox < ow; ++ox) {
                 const size_t pixel = (size_t(n) * s.height + size_t(oy) * s.stride_h) * s.width + size_t(ox) * s.stride_w;
-                std::memcpy(dst, a + pixel * row_words, row_words * sizeof(uint64_t));
+                dst = std::copy_n(a + pixel * row_words, row_words, dst);  // a few words: inlined, not a memcpy call
             }
     rows.a = rows.subsampled.data();
     rows.a_words = rows.subsampled.size();

@@ -1,5 +1,10 @@
 #include "bitserial_int8.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -83,8 +88,8 @@ Affine affine_of(const Operand &op) {
 // unsigned reading (signed: top bit flipped). x86 and ARM are little-endian, so byte j of
 // lanes[q] is value 8q + j. Each byte is u' (< 2^8) with its top bit flipped or not, so the
 // whole transform is one XOR per 8 values; the sum comes from popcounts of the planes.
-LPGEN_X86_CLONES int64_t unpack_row(const uint64_t *row, const Operand &op, int k, int k32, bool for_kernel,
-                                    uint8_t *out) {
+LPGEN_X86_CLONES int64_t unpack_row_portable(const uint64_t *row, const Operand &op, int k, int k32, bool for_kernel,
+                                             uint8_t *out) {
     const int kw = words_for(k), top = op.bits - 1;
     const bool eight = op.bits == 8;  // c = 128
     const uint64_t ones = 0x0101010101010101ull;
@@ -107,6 +112,43 @@ LPGEN_X86_CLONES int64_t unpack_row(const uint64_t *row, const Operand &op, int 
     }
     std::fill(out + k, out + k32, uint8_t(for_kernel ? 0x80 : 0));
     return sum_u - affine_of(op).c * k;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same with AVX-512BW: each plane's 64 bits are a byte mask under which the plane's bit is
+// added, so a word of 64 values takes one masked add per plane (the table takes eight lookups).
+__attribute__((target("avx512f,avx512bw,popcnt"))) int64_t unpack_row_avx512(const uint64_t *row, const Operand &op,
+                                                                           int k, int k32, bool for_kernel,
+                                                                           uint8_t *out) {
+    const int kw = words_for(k), top = op.bits - 1;
+    const bool eight = op.bits == 8;
+    const unsigned flip = op.encoding == Encoding::Signed ? 1u << top : 0;
+    const unsigned to_byte = (for_kernel != eight) ? 0x80 : 0;
+    const __m512i xor_bytes = _mm512_set1_epi8(char(flip ^ to_byte));
+    int64_t sum_u = 0;
+    for (int w = 0; w < kw; ++w) {
+        const int count = std::min(64, k - 64 * w);
+        const uint64_t valid = count == 64 ? ~0ull : (uint64_t(1) << count) - 1;
+        __m512i bytes = _mm512_setzero_si512();
+        for (int p = 0; p < op.bits; ++p) {
+            const uint64_t word = row[size_t(p) * kw + w] & valid;
+            const int64_t set = __builtin_popcountll(word);
+            sum_u += (p == top && flip != 0 ? count - set : set) << p;
+            bytes = _mm512_mask_add_epi8(bytes, __mmask64(word), bytes, _mm512_set1_epi8(char(1u << p)));
+        }
+        _mm512_mask_storeu_epi8(out + 64 * w, __mmask64(valid), _mm512_xor_si512(bytes, xor_bytes));
+    }
+    std::fill(out + k, out + k32, uint8_t(for_kernel ? 0x80 : 0));
+    return sum_u - affine_of(op).c * k;
+}
+#endif
+
+int64_t unpack_row(const uint64_t *row, const Operand &op, int k, int k32, bool for_kernel, uint8_t *out) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    static const bool avx512bw = __builtin_cpu_supports("avx512bw");
+    if (avx512bw) return unpack_row_avx512(row, op, k, k32, for_kernel, out);
+#endif
+    return unpack_row_portable(row, op, k, k32, for_kernel, out);
 }
 
 int round_up_to_block(int k) { return (k + kMxBlock - 1) / kMxBlock * kMxBlock; }
@@ -204,6 +246,9 @@ GemmShape product_shape(const Conv2dShape &s) {
 }
 
 // The kernel that sums rows of these activations (or of their digits) against these weights.
+// A GEMV's digit rows stay on the GEMV kernels: the GEMM kernels, whose column tiles would
+// keep W in cache for the second row, ran 8A8W 1x4096x4096 about 2x slower than the GEMV's
+// two passes over W (Zen 4).
 template <typename Shape>
 const Kernel<MxGemmI8Fn> *kernel_for_rows(const KernelSet &set, const Shape &s, const Operand &a_op,
                                           const Operand &w_op, const Digits &d) {
@@ -390,21 +435,93 @@ int64_t window_term(const Affine &fa, const Affine &fw, int64_t window_sum, int6
     return fa.s * fw.offset * window_sum + inside_values * fa.offset * fw.offset;
 }
 
-// Copies whole 32-byte blocks (an inlined vector copy each, not a memcpy call per tap).
-inline void copy_blocks(uint8_t *dst, const uint8_t *src, int bytes) {
-    for (int i = 0; i < bytes; i += kMxBlock) std::memcpy(dst + i, src + i, kMxBlock);
+// Output pixel (b, y, x)'s window as its kernel rows (digit j's at row + j * k32, tap major),
+// from the unpacked pixels ([pixel][digit][c32]); taps outside the image hold x = 0 (0x80).
+// Where the taps along x are adjacent pixels, a window row's inside taps are one copy. Returns
+// the sum of x_a over the inside taps' pixels.
+LPGEN_X86_CLONES int64_t gather_window(const Conv2dShape &s, const Window &win, int b, int y, int x,
+                                       const uint8_t *codes, const int64_t *pixel_sums, int c32, int digits, int k32,
+                                       uint8_t *row) {
+    const size_t pixel_bytes = size_t(digits) * c32, tap_row_bytes = size_t(s.kernel_w) * c32;
+    const int inside = win.kx1 - win.kx0;
+    int64_t sum = 0;
+    for (int j = 0; j < digits; ++j) {
+        for (int ky = 0; ky < s.kernel_h; ++ky) {
+            uint8_t *taps = row + size_t(j) * k32 + ky * tap_row_bytes;
+            if (ky < win.ky0 || ky >= win.ky1 || inside <= 0) {
+                std::memset(taps, 0x80, tap_row_bytes);
+                continue;
+            }
+            std::memset(taps, 0x80, size_t(win.kx0) * c32);
+            std::memset(taps + size_t(win.kx1) * c32, 0x80, size_t(s.kernel_w - win.kx1) * c32);
+            const size_t first = input_pixel(s, b, y, x, ky, win.kx0);
+            if (digits == 1 && s.dilation_w == 1) {
+                std::memcpy(taps + size_t(win.kx0) * c32, codes + first * c32, size_t(inside) * c32);
+            } else {
+                for (int t = 0; t < inside; ++t) {
+                    std::memcpy(taps + size_t(win.kx0 + t) * c32,
+                                codes + (first + size_t(t) * s.dilation_w) * pixel_bytes + size_t(j) * c32, c32);
+                }
+            }
+            if (j == 0) {
+                for (int t = 0; t < inside; ++t) sum += pixel_sums[first + size_t(t) * s.dilation_w];
+            }
+        }
+    }
+    return sum;
 }
+
+// Every window's per-channel weight term (the weights' sums over its inside taps times
+// tap_factor()), computed once per call: a window's inside taps depend on its output row's
+// range of ky and its column's range of kx, and a layer has few distinct ones (a 3x3 pad-1
+// layer: 3 x 3, the interior's included).
+class WindowTerms {
+public:
+    WindowTerms(const Conv2dShape &s, const Int8DotWeights &w, int64_t factor) : oc_(s.out_channels) {
+        const int taps = s.kernel_h * s.kernel_w;
+        std::vector<std::pair<int, int>> ky_ranges, kx_ranges;
+        auto class_of = [](std::vector<std::pair<int, int>> &ranges, std::pair<int, int> r) {
+            auto it = std::find(ranges.begin(), ranges.end(), r);
+            if (it != ranges.end()) return int(it - ranges.begin());
+            ranges.push_back(r);
+            return int(ranges.size()) - 1;
+        };
+        for (int y = 0; y < s.out_height(); ++y) {
+            y_class_.push_back(class_of(ky_ranges, inside_taps(y, s.stride_h, s.pad_top, s.dilation_h, s.kernel_h, s.height)));
+        }
+        for (int x = 0; x < s.out_width(); ++x) {
+            x_class_.push_back(class_of(kx_ranges, inside_taps(x, s.stride_w, s.pad_left, s.dilation_w, s.kernel_w, s.width)));
+        }
+        x_classes_ = int(kx_ranges.size());
+        terms_.assign(ky_ranges.size() * kx_ranges.size() * oc_, 0);
+        int64_t *t = terms_.data();
+        for (const auto &[ky0, ky1] : ky_ranges)
+            for (const auto &[kx0, kx1] : kx_ranges) {
+                for (int ky = ky0; ky < ky1; ++ky)
+                    for (int kx = kx0; kx < kx1; ++kx) {
+                        const int tap = ky * s.kernel_w + kx;
+                        for (int o = 0; o < oc_; ++o) t[o] += factor * w.tap_sums[size_t(o) * taps + tap];
+                    }
+                t += oc_;
+            }
+    }
+    const int64_t *at(int y, int x) const { return terms_.data() + (size_t(y_class_[y]) * x_classes_ + x_class_[x]) * oc_; }
+
+private:
+    int oc_, x_classes_ = 0;
+    std::vector<int> y_class_, x_class_;
+    std::vector<int64_t> terms_;
+};
 
 // A convolution through the same kernels, as an implicit GEMM: every input pixel unpacked once,
 // then each output pixel's window gathered into one row of KH * KW * C32 codes (tap major, as
 // MxWeights::conv2d lays out the weights; taps outside the image hold x = 0), one exactly
 // summed segment per row. The corrections take only the taps inside the image, as combine()
-// below: padding contributes exactly 0. A window with every tap inside shares one weight term
-// per channel; border windows get their own.
+// below: padding contributes exactly 0.
 template <typename Core, typename Finish>
 const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s, const uint64_t *a,
                           const Operand &a_op, const Int8DotWeights &w, const Digits &d, Core core, Finish finish) {
-    const int c32 = round_up_to_block(s.channels), kw = words_for(s.channels), taps = s.kernel_h * s.kernel_w;
+    const int c32 = round_up_to_block(s.channels), kw = words_for(s.channels);
     const int k32 = w.mx->prepared().blocks * kMxBlock;  // taps * c32
     const int pixels = s.batch * s.height * s.width, oh = s.out_height(), ow = s.out_width();
     const int rows = product_rows(s), oc = s.out_channels, cols = std::max(oc, kMxRowPadding);
@@ -419,12 +536,7 @@ const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s
         }
     });
     const Affine fa = affine_of(a_op), fw = affine_of(w.op);
-    const int64_t factor = tap_factor(a_op, w.op, d);
-    auto add_tap_terms = [&](int tap, int64_t *terms) {
-        for (int o = 0; o < oc; ++o) terms[o] += factor * w.tap_sums[size_t(o) * taps + tap];
-    };
-    std::vector<int64_t> inside_terms(oc, 0);
-    for (int tap = 0; tap < taps; ++tap) add_tap_terms(tap, inside_terms.data());
+    const WindowTerms window_terms(s, w, tap_factor(a_op, w.op, d));
     // Rows per kernel call: a chunk's gathered windows stay in L2, and the conv weights the
     // kernel packs per call are small.
     constexpr int kChunkRows = 256;
@@ -432,45 +544,22 @@ const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s
     const size_t row_bytes = size_t(d.count) * k32;  // an output pixel's digit rows
     for_each_slice(rows, slice_count(rows, 16, work), [&](int begin, int end) {
         std::vector<uint8_t> values(size_t(std::min(kChunkRows, end - begin)) * row_bytes);
-        std::vector<int64_t> row_terms, border_terms;
-        std::vector<int> border_of;
+        std::vector<int64_t> row_terms(kChunkRows);
         for (int first = begin; first < end; first += kChunkRows) {
             const int count = std::min(kChunkRows, end - first);
-            row_terms.assign(count, 0);
-            border_of.assign(count, -1);
-            border_terms.clear();
             for (int i = 0; i < count; ++i) {
                 const int r = first + i, b = r / (oh * ow), y = r / ow % oh, x = r % ow;
                 const Window win = window_at(s, y, x);
-                uint8_t *row = values.data() + i * row_bytes;
-                int64_t window_sum = 0;
-                for (int ky = 0; ky < s.kernel_h; ++ky)
-                    for (int kx = 0; kx < s.kernel_w; ++kx) {
-                        uint8_t *tap = row + size_t(ky * s.kernel_w + kx) * c32;
-                        const bool outside = ky < win.ky0 || ky >= win.ky1 || kx < win.kx0 || kx >= win.kx1;
-                        const size_t pixel = outside ? 0 : input_pixel(s, b, y, x, ky, kx);
-                        for (int j = 0; j < d.count; ++j) {
-                            // x = 0 (every digit 0) where the tap falls outside
-                            if (outside) std::memset(tap + size_t(j) * k32, 0x80, size_t(c32));
-                            else copy_blocks(tap + size_t(j) * k32, codes.data() + pixel * pixel_bytes + size_t(j) * c32, c32);
-                        }
-                        if (!outside) window_sum += pixel_sums[pixel];
-                    }
+                const int64_t window_sum = gather_window(s, win, b, y, x, codes.data(), pixel_sums.data(), c32, d.count,
+                                                         k32, values.data() + i * row_bytes);
                 row_terms[i] = window_term(fa, fw, window_sum, win.taps() * s.channels);
-                if (win.taps() == taps) continue;
-                border_of[i] = int(border_terms.size() / oc);
-                border_terms.resize(border_terms.size() + oc, 0);
-                int64_t *terms = border_terms.data() + border_terms.size() - oc;
-                for (int ky = win.ky0; ky < win.ky1; ++ky)
-                    for (int kx = win.kx0; kx < win.kx1; ++kx) add_tap_terms(ky * s.kernel_w + kx, terms);
             }
             float *sums = core(first, first + count);
             run_whole_rows(kernel, w, values.data(), count * d.count, cols, sums);
             for (int i = 0; i < count; ++i) {
-                const int64_t *col_terms =
-                    border_of[i] < 0 ? inside_terms.data() : border_terms.data() + size_t(border_of[i]) * oc;
+                const int r = first + i, y = r / ow % oh, x = r % ow;
                 finish(first + i, sums + size_t(i) * d.count * cols,
-                       RowTerms{fa.s * fw.s, row_terms[i], col_terms, d.count, d.bits, size_t(cols)});
+                       RowTerms{fa.s * fw.s, row_terms[i], window_terms.at(y, x), d.count, d.bits, size_t(cols)});
             }
         }
     });
