@@ -44,15 +44,19 @@ constexpr int64_t kExactFp32 = int64_t(1) << 24;
 //    popcount 2A1W 320, 1A2W 261, 2A2W 161, 3A1W 189, 1A3W 175. Int8 from 3 pairs.
 //  - AVX2 GEMV: int8 42-75; popcount 1A2W 168, 2A2W 138, 4A1W 118, 3A3W 62, 2A4W 45, 1A8W 32,
 //    4A4W 30, 4A2W 59, 8A1W 64. Int8 from 8 pairs, the specialised 3A3W keeping popcount.
-// Convolutions gather their windows first (the MX conv), so there int8 takes more planes
-// (earlier Xeon measurement, ResNet-18 C2: 8A1W popcount 134 against int8 119, 3A4W 88 / 117).
+//  - Convolutions (the implicit GEMM, ResNet-18 C2 3x3, us; AVX2 forced with LPGEN_ISA on the
+//    same Zen 4): AVX-512 int8 490-570 at every pair but 8A1W 660; popcount 1A1W 76, 2A1W 151,
+//    2A2W 285, 1A2W 376, 3A1W 476, 4A1W 605, 1A3W 613, 2A3W 859, 3A3W 877. Int8 from 4 pairs,
+//    the specialised 2A2W keeping popcount. AVX2 int8 950-1250 (4A4W 1568); popcount 1A1W 373,
+//    2A1W 733, 1A2W 1095, 3A1W 1583, 2A2W 1887. Int8 from 2 pairs but the specialised 2A1W.
 // On ARM, where nothing has measured it yet, popcount (the paper's A53 method) stays the default.
 struct AlgorithmRule {
     int gemm_from, gemv_from, conv_from;  // plane pairs a * w from which int8 serves
-    int specialised_gemm_up_to, specialised_gemv_up_to;  // specialised widths keep popcount so far
+    // specialised widths keep popcount up to this many pairs
+    int specialised_gemm_up_to, specialised_gemv_up_to, specialised_conv_up_to;
 };
-constexpr AlgorithmRule kAvx512Rule{3, 3, 10, 4, 9};
-constexpr AlgorithmRule kAvx2Rule{3, 8, 10, 0, 9};
+constexpr AlgorithmRule kAvx512Rule{3, 3, 4, 4, 9, 4};
+constexpr AlgorithmRule kAvx2Rule{3, 8, 2, 0, 9, 2};
 
 bool measured_isa() { return std::strncmp(kernels().isa, "x86", 3) == 0; }
 
@@ -646,11 +650,11 @@ bool rule(int64_t rows, bool serves, const Operand &a, const Operand &w, bool co
     if (!measured_isa()) return false;
     const AlgorithmRule &r = std::strcmp(kernels().isa, "x86_avx512") == 0 ? kAvx512Rule : kAvx2Rule;
     const int pairs = a.bits * w.bits;
-    if (conv) return pairs >= r.conv_from;
     const bool gemv = rows == 1;
     const bool specialised = has_specialized_widths(kernels(), a.bits, w.bits);
-    if (specialised && pairs <= (gemv ? r.specialised_gemv_up_to : r.specialised_gemm_up_to)) return false;
-    return pairs >= (gemv ? r.gemv_from : r.gemm_from);
+    const int keeps_up_to = conv ? r.specialised_conv_up_to : gemv ? r.specialised_gemv_up_to : r.specialised_gemm_up_to;
+    if (specialised && pairs <= keeps_up_to) return false;
+    return pairs >= (conv ? r.conv_from : gemv ? r.gemv_from : r.gemm_from);
 }
 
 }  // namespace

@@ -448,9 +448,10 @@ TEST_P(SpecialisedKernels, Int8DotSplitsActivationsIntoDigitsPastTheFp32Bound) {
 }
 
 // The rule when nothing is forced (x86, where it was measured; ARM keeps popcount): GEMMs take
-// int8 from 6 plane pairs at M >= 2, GEMVs from 12 (the packed planes are fewer bytes to
-// stream), convolutions from 10; popcount for fewer, and wherever fp32 could not hold the int8
-// path's partial sums exactly (then even a forced int8 path declines).
+// int8 from 3 plane pairs (AVX-512: not the specialised 2A2W), GEMVs from 3 (AVX2: 8; the
+// specialised widths keep their GEMVs), convolutions from 4 (AVX2: 2; the specialised 2A2W,
+// AVX2's 2A1W, keep popcount); popcount for fewer, and wherever the int8 path cannot sum the
+// operands exactly (then even a forced int8 path declines).
 TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
     const Operand u2{2, Encoding::Unsigned, 0}, u3{3, Encoding::Unsigned, 0}, s4{4, Encoding::Signed, 0},
         u8{8, Encoding::Unsigned, 0}, s8{8, Encoding::Signed, 0};
@@ -470,11 +471,18 @@ TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
     // Past it the activations go in as digits, where a kernel sums them (not AVX2's pairs).
     EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8), avx512);
     EXPECT_EQ(use_int8_dot(GemmShape{1, 64, 1025}, u8, s8), x86);
-    // Convolutions (windows gathered first) from 10 plane pairs; 1x1 ones are GEMMs.
+    // Convolutions (an implicit GEMM): AVX-512 from 4 plane pairs, the specialised 2A2W keeping
+    // popcount; AVX2 from 2, the specialised 2A1W keeping it; 1x1 ones are GEMMs.
     const Operand u4{4, Encoding::Unsigned, 0};
     const Conv2dShape c2{1, 56, 56, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
-    EXPECT_FALSE(use_int8_dot(c2, u8, u1));
+    EXPECT_EQ(use_int8_dot(c2, u8, u1), x86);
     EXPECT_EQ(use_int8_dot(c2, u3, u4), x86);
+    EXPECT_EQ(use_int8_dot(c2, u4, u1), x86);
+    EXPECT_EQ(use_int8_dot(c2, u1, u3), x86 && !avx512);
+    EXPECT_EQ(use_int8_dot(c2, u2, u2), x86 && !avx512);
+    EXPECT_EQ(use_int8_dot(c2, u1, Operand{2, Encoding::Unsigned, 0}), x86 && !avx512);
+    EXPECT_FALSE(use_int8_dot(c2, u2, u1));  // specialised 2A1W
+    EXPECT_FALSE(use_int8_dot(c2, u1, u1));
     EXPECT_TRUE(int8_dot_exact(74565, Operand{4, Encoding::Bipolar, 0}, s4));  // 74565 * 15 * 15 < 2^24
     EXPECT_FALSE(int8_dot_exact(74566, Operand{4, Encoding::Bipolar, 0}, s4));
     set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
