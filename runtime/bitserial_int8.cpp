@@ -595,24 +595,18 @@ const char *combine(const Conv2dShape &s, const uint64_t *a, const Operand &a_op
     const char *name = mx_conv2d(s, in.codes.data(), in.codes.size(), in.scales.data(), in.scales.size(),
                                  MxFormat::Int8, *w.mx, Fp32Epilogue{&one, 1}, core.data(), core.size());
     const Affine fa = affine_of(a_op), fw = affine_of(w.op);
-    std::vector<int64_t> tap_term(oc);
+    const WindowTerms window_terms(s, w, tap_factor(a_op, w.op, Digits{}));
     size_t i = 0;
     for (int b = 0; b < s.batch; ++b)
         for (int y = 0; y < oh; ++y) {
             for (int x = 0; x < ow; ++x) {
                 const Window win = window_at(s, y, x);
                 int64_t window_sum = 0;
-                std::fill(tap_term.begin(), tap_term.end(), 0);
                 for (int ky = win.ky0; ky < win.ky1; ++ky)
-                    for (int kx = win.kx0; kx < win.kx1; ++kx) {
-                        window_sum += in.sums[input_pixel(s, b, y, x, ky, kx)];
-                        const int tap = ky * s.kernel_w + kx;
-                        for (int o = 0; o < oc; ++o) tap_term[o] += w.tap_sums[size_t(o) * w.taps + tap];
-                    }
+                    for (int kx = win.kx0; kx < win.kx1; ++kx) window_sum += in.sums[input_pixel(s, b, y, x, ky, kx)];
                 const int64_t pixel_term = window_term(fa, fw, window_sum, win.taps() * s.channels);
-                for (int o = 0; o < oc; ++o, ++i) {
-                    emit(i, o, fa.s * fw.s * int64_t(core[i]) + pixel_term + fa.offset * fw.s * tap_term[o]);
-                }
+                const int64_t *tap_terms = window_terms.at(y, x);
+                for (int o = 0; o < oc; ++o, ++i) emit(i, o, fa.s * fw.s * int64_t(core[i]) + pixel_term + tap_terms[o]);
             }
         }
     return name;

@@ -17,6 +17,22 @@ namespace {
 
 using test::PerIsa;
 
+// Random codes of a conv's activations ([N*H*W][C], abits) and weights ([OC*KH*KW][C], wbits),
+// and their packed planes.
+struct ConvOperands {
+    std::vector<uint8_t> a, w;
+    std::vector<uint64_t> ap, wp;
+};
+
+ConvOperands random_conv_operands(const Conv2dShape &s, int abits, int wbits, std::mt19937 &rng) {
+    const int pixels = s.batch * s.height * s.width, taps = s.out_channels * s.kernel_h * s.kernel_w;
+    ConvOperands o{test::random_codes(size_t(pixels) * s.channels, abits, rng),
+                   test::random_codes(size_t(taps) * s.channels, wbits, rng), {}, {}};
+    o.ap = ref::pack(o.a, pixels, s.channels, abits);
+    o.wp = ref::pack(o.w, taps, s.channels, wbits);
+    return o;
+}
+
 TEST(BitserialConfigNames, EveryConfigurationRoundTripsThroughItsCanonicalName) {
     int count = 0;
     for (int a = 1; a <= 8; ++a)
@@ -106,11 +122,7 @@ TEST_P(SpecialisedKernels, XnorKernelsServeXnorCallsExactly) {
         {2, 4, 4, 1, 2, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2},   // window as large as the padded image, C = 1
     };
     for (const Conv2dShape &s : convs) {
-        const size_t pixels = size_t(s.batch) * s.height * s.width;
-        const size_t taps = size_t(s.out_channels) * s.kernel_h * s.kernel_w;
-        const auto a = test::random_codes(pixels * s.channels, 1, rng);
-        const auto w = test::random_codes(taps * s.channels, 1, rng);
-        const auto ap = ref::pack(a, int(pixels), s.channels, 1), wp = ref::pack(w, int(taps), s.channels, 1);
+        const auto [a, w, ap, wp] = random_conv_operands(s, 1, 1, rng);
         const auto want = ref::conv2d(a, w, s, xnor, xnor);
         std::vector<int32_t> out(want.size());
         const std::string name =
@@ -319,12 +331,7 @@ TEST_P(SpecialisedKernels, Int8DotConvolutionsMatchReferenceAndPopcount) {
             for (Encoding ae : test::kEncodings)
                 for (Encoding we : test::kEncodings) {
                     const Operand a_op{ab, ae, ae == Encoding::Bipolar ? 0 : 2}, w_op{wb, we, we == Encoding::Bipolar ? 0 : -1};
-                    const size_t pixels = size_t(s.batch) * s.height * s.width;
-                    const size_t taps = size_t(s.out_channels) * s.kernel_h * s.kernel_w;
-                    const auto a = test::random_codes(pixels * s.channels, ab, rng);
-                    const auto w = test::random_codes(taps * s.channels, wb, rng);
-                    const auto ap = ref::pack(a, int(pixels), s.channels, ab);
-                    const auto wp = ref::pack(w, int(taps), s.channels, wb);
+                    const auto [a, w, ap, wp] = random_conv_operands(s, ab, wb, rng);
                     const auto want = ref::conv2d(a, w, s, a_op, w_op);
                     const std::string what = std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) + " s" +
                                              std::to_string(s.stride_h) + " " + test::encoding_name(ae) +
@@ -420,11 +427,7 @@ TEST_P(SpecialisedKernels, Int8DotSplitsActivationsIntoDigitsPastTheFp32Bound) {
             set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
             ASSERT_EQ(use_int8_dot(s, u8z, s8), !arm32 && !avx2) << what;
             if (arm32 || avx2) continue;
-            const size_t pixels = size_t(s.batch) * s.height * s.width;
-            const size_t taps = size_t(s.out_channels) * s.kernel_h * s.kernel_w;
-            const auto a = test::random_codes(pixels * s.channels, 8, rng);
-            const auto w = test::random_codes(taps * s.channels, 8, rng);
-            const auto ap = ref::pack(a, int(pixels), s.channels, 8), wp = ref::pack(w, int(taps), s.channels, 8);
+            const auto [a, w, ap, wp] = random_conv_operands(s, 8, 8, rng);
             const auto ref_sums = ref::conv2d(a, w, s, u8z, s8);
             const std::vector<int32_t> want(ref_sums.begin(), ref_sums.end());
             const Fp32Epilogue e{scale.data(), size_t(s.out_channels), bias.data(), size_t(s.out_channels), -1e12f, 1e12f};
