@@ -35,7 +35,8 @@ std::string template_of(const std::string &generator, const std::vector<std::str
     if (generator == "mx_gemm_i8" || generator == "mx_gemm_i16") {
         const bool gemv = std::find(params.begin(), params.end(), "gemv=true") != params.end();
         const bool split = std::find(params.begin(), params.end(), "a_planes=2") != params.end();
-        return gemv ? "mx_gemv" : split ? "mx_gemm_i16_split" : generator;
+        const bool fp8 = std::find(params.begin(), params.end(), "a_planes=3") != params.end();
+        return gemv ? "mx_gemv" : split ? "mx_gemm_i16_split" : fp8 ? "mx_gemm_i16_fp8" : generator;
     }
     if (generator == "mx_gemm") return generator;
     if (generator == "baseline_gemm" || generator == "baseline_conv2d") return generator;

@@ -70,6 +70,7 @@ int main() {
         {"mx_gemm", mx_gemm_knob_space(), mx_gemm_knobs_fit},
         {"mx_gemm_i16", mx_gemm_i16_knob_space(), mx_block_tile_knobs_fit},
         {"mx_gemm_i16_split", mx_gemm_i16_split_knob_space(), mx_split_block_tile_knobs_fit},
+        {"mx_gemm_i16_fp8", mx_gemm_i16_fp8_knob_space(), mx_fp8_block_tile_knobs_fit},
         {"mx_gemm_i8", mx_gemm_i8_knob_space(), mx_block_tile_knobs_fit},
         {"mx_gemv", mx_gemv_knob_space(), nullptr},
         {"lowbit_gemv", lowbit_gemv_knob_space(), nullptr},

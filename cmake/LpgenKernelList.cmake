@@ -91,6 +91,10 @@ set(LPGEN_KERNELS
     # rows), against weights that fit int8 (read as int8: half a GEMV's weight stream).
     "mx_gemm_i16_split mx_gemm_i16 a_planes=2 w_values.type=int8"
     "mx_gemv_i16_split mx_gemm_i16 gemv=true a_planes=2 w_values.type=int8"
+    # Both operands in three int16 planes (lo, hi, lo + hi; Karatsuba): E4M3 against E4M3, E3M2
+    # or any integer format, three plane products a block.
+    "mx_gemm_i16_fp8 mx_gemm_i16 a_planes=3 w_values.type=int16"
+    "mx_gemv_i16_fp8 mx_gemm_i16 gemv=true a_planes=3 w_values.type=int16"
     # Fastest path for FP4, FP6 E2M3 and INT8 pairs: int8 elements, 4-way dot products (VNNI),
     # or on x86 without VNNI pairs (vpmaddubsw), which take no INT8 weights. INT8 weights there
     # take the int16 GEMM, and for a GEMV the 4-way kernel (the same as mx_gemv_i8 elsewhere).

@@ -11,6 +11,14 @@
 // the register tile against the same weights, and the block sum is lo_sum + 4096 hi_sum,
 // exact in int32 for weights up to 128 (the runtime checks the bound); those weights arrive as
 // int8 (w_values.type=int8), widened to int16 as they are loaded.
+//
+// With a_planes=3, both operands arrive in three int16 planes, lo, hi and lo + hi (a format
+// that fits one plane has hi = 0), so E4M3 meets E4M3, E3M2 or any other integer format: each
+// block costs three plane products instead of four (Karatsuba): LL = sum lo lo, HH = sum hi hi,
+// SS = sum (lo + hi)(lo + hi), each exact in int32 (32 * 2104^2 < 2^31), and the block sum
+// LL + 4096 (SS - LL - HH) + 2^24 HH (up to 2^41, E4M3 x E4M3) is formed exactly in fp64 and
+// rounded once to fp32, as the generic kernel rounds its int64 sum. Weight plane p lies at
+// k-pairs [p K/2, (p + 1) K/2).
 #include "Halide.h"
 #include "epilogue.h"
 #include "mx_block.h"
@@ -29,8 +37,9 @@ public:
     GeneratorParam<std::string> knobs{"knobs", ""};
     // GEMV schedule (few rows): blocks outermost, so the weights stream by rows of k.
     GeneratorParam<bool> gemv{"gemv", false};
-    // int16 planes per activation row: 1, or 2 for activations split as lo + 4096 hi.
-    GeneratorParam<int> a_planes{"a_planes", 1, 1, 2};
+    // int16 planes per activation row: 1; 2 for activations split as lo + 4096 hi; 3 for both
+    // operands as lo, hi and lo + hi.
+    GeneratorParam<int> a_planes{"a_planes", 1, 1, 3};
 
     Input<Buffer<int16_t>> a_values{"a_values", 2};  // (k, plane + a_planes m): element * 2^a_shift
     Input<Buffer<uint8_t>> a_scales{"a_scales", 2};  // (block, m)
@@ -51,6 +60,10 @@ public:
         // Unclamped reads, so every vector of weights is one dense load: row tiles shift inwards
         // or are guarded, and the runtime pads the weights' columns to a whole number of tiles.
         Func a_val = a_values, w_val = w_values, w_exp = w_exps;
+        const int planes = a_planes;
+        // The first k-pair of the weight plane that activation plane row m multiplies.
+        Expr plane_pairs = blocks * kMxBlock / 2;
+        auto w_plane = [&](const Expr &m) { return planes == 3 ? (m % 3) * plane_pairs : Expr(0); };
         block_sum(n, b, m) = 0;  // m: a row of activation planes
         if (get_target().arch == Target::ARM) {
             // No 2-way dot product on NEON: each int32 lane adds the block's 16 products at one
@@ -61,16 +74,24 @@ public:
             Expr k = b * kMxBlock + 2 * g + kk;
             lane_sum(n, kk, b, m) = 0;
             lane_sum(n, kk, b, m) +=
-                Internal::widening_mul(a_val(k, m), cast<int16_t>(w_val(kk, n, b * kMxBlock / 2 + g)));
+                Internal::widening_mul(a_val(k, m), cast<int16_t>(w_val(kk, n, w_plane(m) + b * kMxBlock / 2 + g)));
             block_sum(n, b, m) += lane_sum(n, q, b, m);
         } else {
             RDom i(0, kMxBlock, "i");
             Expr ka = b * kMxBlock + i;
-            block_sum(n, b, m) += cast<int32_t>(a_val(ka, m)) * cast<int32_t>(cast<int16_t>(w_val(ka % 2, n, ka / 2)));
+            block_sum(n, b, m) +=
+                cast<int32_t>(a_val(ka, m)) * cast<int32_t>(cast<int16_t>(w_val(ka % 2, n, w_plane(m) + ka / 2)));
         }
-        const int planes = a_planes;
-        Expr block = planes == 1 ? block_sum(n, b, m)
-                                 : block_sum(n, b, 2 * m) + block_sum(n, b, 2 * m + 1) * kMxPlaneUnit;
+        Expr block;
+        if (planes == 1) {
+            block = block_sum(n, b, m);
+        } else if (planes == 2) {
+            block = block_sum(n, b, 2 * m) + block_sum(n, b, 2 * m + 1) * kMxPlaneUnit;
+        } else {
+            Expr ll = block_sum(n, b, 3 * m), hh = block_sum(n, b, 3 * m + 1), ss = block_sum(n, b, 3 * m + 2);
+            Expr unit = cast<double>(kMxPlaneUnit);  // every term an integer below 2^53: exact
+            block = cast<double>(ll) + cast<double>(ss - ll - hh) * unit + cast<double>(hh) * (unit * unit);
+        }
 
         if (get_target().arch == Target::ARM && get_target().bits == 32) {
             // ARMv7 NEON flushes subnormal operands, and the scales reach 2^-142: the exponents
@@ -97,7 +118,7 @@ public:
         a_values.dim(0).set_bounds(0, blocks * kMxBlock);
         w_values.dim(0).set_bounds(0, 2);
         w_values.dim(1).set_stride(2);  // pairs of k are dense: one vector load per tile column
-        w_values.dim(2).set_bounds(0, blocks * kMxBlock / 2);
+        w_values.dim(2).set_bounds(0, (planes == 3 ? 3 : 1) * blocks * kMxBlock / 2);
     }
 
     void schedule() {
@@ -106,7 +127,9 @@ public:
         if (gemv) {
             apply_mx_gemv_i16_schedule(funcs, parse_knobs(mx_gemv_knob_space(), knobs, get_target()), get_target());
         } else {
-            const KnobSpace &space = a_planes == 1 ? mx_gemm_i16_knob_space() : mx_gemm_i16_split_knob_space();
+            const KnobSpace &space = a_planes == 1   ? mx_gemm_i16_knob_space()
+                                     : a_planes == 2 ? mx_gemm_i16_split_knob_space()
+                                                     : mx_gemm_i16_fp8_knob_space();
             apply_mx_gemm_i16_schedule(funcs, parse_knobs(space, knobs, get_target()), get_target());
         }
     }
@@ -117,17 +140,16 @@ private:
     Func a_scale{"a_scale"}, w_scale{"w_scale"};
 };
 
-// Codes -> int16 element values through the runtime's decode table, in one plane or split in
-// two (lo + 4096 hi, for mx_gemm_i16 a_planes=2), and per-block NaN flags.
 // Codes -> element * 2^shift in int16, in one plane or, for E4M3, two (lo + 4096 hi, hi
-// rounded so |lo| <= 2048), and a per-block NaN flag (scale 0xFF or a NaN code). One
+// rounded so |lo| <= 2048), or in three, lo, hi and lo + hi (mx_gemm_i16 a_planes=3; hi = 0
+// for formats that fit one plane), and a per-block NaN flag (scale 0xFF or a NaN code). One
 // specialization per format with an int16 decoding (mx_integer.h).
 class MxDecodeI16 : public Generator<MxDecodeI16> {
 public:
     Input<Buffer<uint8_t>> codes{"codes", 2};    // (byte, row)
     Input<Buffer<uint8_t>> scales{"scales", 2};  // (block, row)
     Input<int32_t> format{"format"};             // MxFormat: any but fp8_e5m2
-    Output<Buffer<int16_t>> values{"values", 3};  // (k, plane, row): the values, or E4M3's lo and hi
+    Output<Buffer<int16_t>> values{"values", 3};  // (k, plane, row): the values, or lo, hi (, lo + hi)
     Output<Buffer<uint8_t>> nan{"nan", 2};        // (block, row)
 
     void generate() {
@@ -140,8 +162,10 @@ public:
             Expr code = packed_code(byte_at, info.bits, k);
             Expr v = integer_element(code, info, info.exp_bits == 4 ? Int(32) : Int(16));
             if (info.exp_bits == 4) {
-                Expr hi = (v + kMxPlaneUnit / 2) >> kMxPlaneBits;
-                v = select(p == 0, v - hi * kMxPlaneUnit, hi);
+                Expr hi = (v + kMxPlaneUnit / 2) >> kMxPlaneBits, lo = v - hi * kMxPlaneUnit;
+                v = select(p == 0, lo, p == 1, hi, lo + hi);
+            } else {
+                v = select(p == 1, cast(v.type(), 0), v);  // lo = v, hi = 0, lo + hi = v
             }
             value = select(format == int(f), cast<int16_t>(v), value);
             if (info.has_inf_nan) {

@@ -46,6 +46,7 @@
             LPGEN_K(mx_gemm_fp32, suffix),                                                             \
             LPGEN_K(mx_decode_i16, suffix), LPGEN_K(mx_gemm_i16, suffix), LPGEN_K(mx_gemv_i16, suffix), \
             LPGEN_K(mx_gemm_i16_split, suffix), LPGEN_K(mx_gemv_i16_split, suffix),                    \
+            LPGEN_K(mx_gemm_i16_fp8, suffix), LPGEN_K(mx_gemv_i16_fp8, suffix),                        \
             LPGEN_K(mx_decode_i8, suffix), LPGEN_K(mx_gemm_i8, suffix), LPGEN_K(mx_gemv_i8, suffix),   \
             LPGEN_K(mx_gemm_i8_narrow, suffix), LPGEN_K(mx_gemv_i8_quads, suffix),                     \
             LPGEN_K(lowbit_gemv_w1, suffix), LPGEN_K(lowbit_gemv_w2, suffix), LPGEN_K(lowbit_gemv_w4, suffix), \

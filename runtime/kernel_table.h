@@ -95,6 +95,7 @@ struct KernelSet {
     Kernel<MxDecodeI16Fn> mx_decode_i16;
     Kernel<MxGemmI16Fn> mx_gemm_i16, mx_gemv_i16;
     Kernel<MxGemmI16Fn> mx_gemm_i16_split, mx_gemv_i16_split;  // activations in two int16 planes
+    Kernel<MxGemmI16Fn> mx_gemm_i16_fp8, mx_gemv_i16_fp8;      // both operands in three (lo, hi, lo + hi)
     Kernel<MxDecodeI8Fn> mx_decode_i8;
     Kernel<MxGemmI8Fn> mx_gemm_i8, mx_gemv_i8;
     Kernel<MxGemmI8Fn> mx_gemm_i8_narrow;  // int16 block sums where the dot product is pairs

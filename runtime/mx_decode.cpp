@@ -15,7 +15,8 @@ View<const uint8_t> code_view(const uint8_t *codes, MxFormat format, int rows, i
 
 void decode_int16(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks, int planes,
                   int16_t *values, uint8_t *nan) {
-    LPGEN_REQUIRE(planes == mx_tables(format).int16_planes,
+    const int own = mx_tables(format).int16_planes;
+    LPGEN_REQUIRE(own > 0 && (planes == own || planes == kMxSumPlanes),
                   std::string("internal: ") + mx_format_name(format) + " does not decode to " +
                       std::to_string(planes) + " int16 planes");
     auto code = code_view(codes, format, rows, blocks);

@@ -1,11 +1,13 @@
 // MX GEMM entry points: validation, then the fastest kernel family the formats allow.
 //   int8  (FP4, FP6 E2M3, INT8 pairs): activations decoded per call to uint8, prepared weights.
-//   int16 (also FP6 E3M2, and FP8 E4M3 activations in two planes): activations decoded per call
-//         to int16, prepared weights.
+//   int16 (also FP6 E3M2; FP8 E4M3 activations in two planes against int8-sized weights; E4M3
+//         against E4M3 or E3M2, either side, with both in three planes): activations decoded
+//         per call to int16, prepared weights.
 //   generic (any pair): activation codes decoded inside the kernel through the tables,
 //                       weights decoded once per handle.
 // All three give the same bits (the block sums are exact, the scaling one correctly rounded
 // product, the blocks added in order).
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstdint>
@@ -108,14 +110,26 @@ const Kernel<MxGemmI8Fn> *int8_kernel(const KernelSet &set, const MxCall &c) {
     return mx_i8_kernel_for(set, c.m < kMxGemvRows, c.at.max_magnitude, c.wt.max_magnitude);
 }
 
-// Whether the int16 kernels sum these formats' blocks exactly: weights in one int16 plane,
-// activations in one or two (lo + 4096 hi, |lo| <= 2048), every int32 partial sum in range.
-// The two-plane kernels read int8 weights (FP4, E2M3, INT8: the only ones within the bound).
-bool int16_path_takes(const MxDecodeTables &a, const MxDecodeTables &w) {
-    if (a.int16_planes == 0 || w.int16_planes != 1) return false;
-    if (a.int16_planes == 2 && !w.fits_int8) return false;
-    const int64_t a_bound = a.int16_planes == 1 ? a.max_magnitude : a.max_magnitude + kMxPlaneUnit / 2;
-    return kMxBlock * a_bound * w.max_magnitude <= INT32_MAX;
+// The largest |lo + hi| of a format's sum plane (kMxSumPlanes): |lo| <= 2048, hi = 0 where
+// the values fit one plane.
+int64_t sum_plane_bound(const MxDecodeTables &t) {
+    return std::min<int64_t>(t.max_magnitude, kMxPlaneUnit / 2) + ((t.max_magnitude + kMxPlaneUnit / 2) >> kMxPlaneBits);
+}
+
+// The int16 kernel that sums these formats' blocks exactly, by its activation planes: 1 (both
+// operands in one plane, every int32 partial sum in range); 2 (activations as lo + 4096 hi,
+// |lo| <= 2048, against weights that fit int8, read as int8); kMxSumPlanes (both as lo, hi and
+// lo + hi: every pair with integer decodings, E4M3 x E4M3 included, each plane product and
+// SS - LL - HH within int32); 0 where none does (E5M2 has no integer decoding).
+int int16_planes_for(const MxDecodeTables &a, const MxDecodeTables &w) {
+    if (a.int16_planes == 0 || w.int16_planes == 0) return 0;
+    if (a.int16_planes == 1 && w.int16_planes == 1 && kMxBlock * a.max_magnitude * w.max_magnitude <= INT32_MAX) {
+        return 1;
+    }
+    const int64_t split_bound = a.max_magnitude + kMxPlaneUnit / 2;
+    if (a.int16_planes == 2 && w.fits_int8 && kMxBlock * split_bound * w.max_magnitude <= INT32_MAX) return 2;
+    if (2 * kMxBlock * sum_plane_bound(a) * sum_plane_bound(w) <= INT32_MAX) return kMxSumPlanes;
+    return 0;
 }
 
 const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
@@ -161,7 +175,7 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
 
 const char *run_int16(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
                       View<float> &out) {
-    const int k32 = c.blocks * kMxBlock, planes = c.at.int16_planes;
+    const int k32 = c.blocks * kMxBlock, planes = int16_planes_for(c.at, c.wt);
     auto values = uninitialized<int16_t>(size_t(c.m) * planes * k32);
     auto nan = uninitialized<uint8_t>(size_t(c.m) * c.blocks);
     const PackedRows in = packed_rows(c);
@@ -198,7 +212,8 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w, View<const float>
     const KernelSet &set = kernels();
     const bool gemv = c.m < kMxGemvRows;
     auto run = [&](const Kernel<MxGemmI16Fn> &fallback, const auto &weights) {
-        auto wp = dense_view(weights.pairs.data(), {2, w.padded_rows, k32 / 2});
+        const int weight_planes = planes == kMxSumPlanes ? kMxSumPlanes : 1;
+        auto wp = dense_view(weights.pairs.data(), {2, w.padded_rows, weight_planes * k32 / 2});
         auto we = dense_view(weights.exps.data(), {w.padded_rows, c.blocks});
         const Kernel<MxGemmI16Fn> kernel = tuned_or(fallback, c.shape);
         return fill_and_run(c, out, fill, [&](View<float> &o, int begin, int end) {
@@ -210,7 +225,8 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w, View<const float>
         });
     };
     if (planes == 1) return run(gemv ? set.mx_gemv_i16 : set.mx_gemm_i16, w.int16_pairs());
-    return run(gemv ? set.mx_gemv_i16_split : set.mx_gemm_i16_split, w.int8_pairs());
+    if (planes == 2) return run(gemv ? set.mx_gemv_i16_split : set.mx_gemm_i16_split, w.int8_pairs());
+    return run(gemv ? set.mx_gemv_i16_fp8 : set.mx_gemm_i16_fp8, w.int16_sum_planes());
 }
 
 // The int8 and int16 GEMM kernels take at least kMxRowPadding columns: narrower outputs run on
@@ -328,7 +344,7 @@ const char *run_mx_gemm(MxPath path, const MxActivations &a, const MxWeights::Pr
              mx_info(a.format).bits,
              GemmShape{m, n, w.k}};
     const bool int8_ok = c.at.fits_int8 && w.has_int8() && int8_kernel(kernels(), c) != nullptr,
-               int16_ok = int16_path_takes(c.at, c.wt);
+               int16_ok = int16_planes_for(c.at, c.wt) != 0;
     if (path == MxPath::Fastest) path = int8_ok ? MxPath::Int8 : int16_ok ? MxPath::Int16 : MxPath::Generic;
     std::vector<uint8_t> window_codes, window_scales;  // the generic kernel decodes codes itself
     if (a.windows && (path == MxPath::Generic || !decodes_pixels(c))) {

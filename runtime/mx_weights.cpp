@@ -138,16 +138,20 @@ MxWeights MxWeights::conv2d(int out_channels, int kernel_h, int kernel_w, int ch
 }
 
 template <typename T>
-void MxWeights::Prepared::fill_pairs(PairWeights<T> &out) const {
+void MxWeights::Prepared::fill_pairs(PairWeights<T> &out, int planes) const {
     const int k32 = blocks * kMxBlock;
-    std::vector<int16_t> values(size_t(k32) * rows);
+    std::vector<int16_t> values(size_t(k32) * planes * rows);
     std::vector<uint8_t> nan(size_t(blocks) * rows);
-    decode_int16(codes.data(), scales.data(), format, rows, blocks, 1, values.data(), nan.data());
-    out.pairs.assign(size_t(k32) * padded_rows, 0);
+    decode_int16(codes.data(), scales.data(), format, rows, blocks, planes, values.data(), nan.data());
+    const size_t plane_size = size_t(k32) * padded_rows;
+    out.pairs.assign(plane_size * planes, 0);
     out.exps.assign(size_t(blocks) * padded_rows, 0);
     for (int n = 0; n < rows; ++n) {
-        for (int k = 0; k < k32; ++k) {
-            out.pairs[grouped_index(k, n, 2, padded_rows)] = static_cast<T>(values[size_t(n) * k32 + k]);
+        for (int p = 0; p < planes; ++p) {
+            const int16_t *plane = values.data() + (size_t(n) * planes + p) * k32;
+            for (int k = 0; k < k32; ++k) {
+                out.pairs[p * plane_size + grouped_index(k, n, 2, padded_rows)] = static_cast<T>(plane[k]);
+            }
         }
         for (int b = 0; b < blocks; ++b) {
             const size_t at = size_t(n) * blocks + b;
@@ -157,13 +161,18 @@ void MxWeights::Prepared::fill_pairs(PairWeights<T> &out) const {
 }
 
 const MxWeights::Prepared::PairWeights<int16_t> &MxWeights::Prepared::int16_pairs() const {
-    std::call_once(int16_once_, [this] { fill_pairs(int16_pairs_); });
+    std::call_once(int16_once_, [this] { fill_pairs(int16_pairs_, 1); });
     return int16_pairs_;
+}
+
+const MxWeights::Prepared::PairWeights<int16_t> &MxWeights::Prepared::int16_sum_planes() const {
+    std::call_once(sum_planes_once_, [this] { fill_pairs(sum_planes_, kMxSumPlanes); });
+    return sum_planes_;
 }
 
 const MxWeights::Prepared::PairWeights<int8_t> &MxWeights::Prepared::int8_pairs() const {
     LPGEN_REQUIRE(mx_tables(format).fits_int8, "internal: int8 weight pairs of a format beyond int8");
-    std::call_once(int8_pairs_once_, [this] { fill_pairs(int8_pairs_); });
+    std::call_once(int8_pairs_once_, [this] { fill_pairs(int8_pairs_, 1); });
     return int8_pairs_;
 }
 

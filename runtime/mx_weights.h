@@ -50,6 +50,9 @@ struct MxWeights::Prepared {
     };
     const PairWeights<int16_t> &int16_pairs() const;
     const PairWeights<int8_t> &int8_pairs() const;
+    // The same in the three planes lo, hi, lo + hi (kMxSumPlanes) of the kernels that take both
+    // operands so: plane p's pairs at kp = p K/2 + (k / 2).
+    const PairWeights<int16_t> &int16_sum_planes() const;
 
     // The generic kernel's weights, decoded on first use: (k, n) with n innermost, each
     // element's value * 2^shift as int32 (empty for E5M2, which has no integer decoding) and
@@ -63,10 +66,10 @@ struct MxWeights::Prepared {
 
 private:
     template <typename T>
-    void fill_pairs(PairWeights<T> &out) const;
+    void fill_pairs(PairWeights<T> &out, int planes) const;
 
-    mutable std::once_flag int16_once_, int8_pairs_once_, generic_once_;
-    mutable PairWeights<int16_t> int16_pairs_;
+    mutable std::once_flag int16_once_, int8_pairs_once_, sum_planes_once_, generic_once_;
+    mutable PairWeights<int16_t> int16_pairs_, sum_planes_;
     mutable PairWeights<int8_t> int8_pairs_;
     mutable Generic generic_;
 };

@@ -53,7 +53,7 @@ bool is_tunable_family(const std::string &family) {
     for (const char *prefix : {"bs_gemm_", "bs_conv2d_"}) {
         if (family.rfind(prefix, 0) == 0) return true;
     }
-    for (const char *mx : {"mx_gemm_i8", "mx_gemm_i8_narrow", "mx_gemv_i8", "mx_gemv_i8_quads", "mx_gemm_i16", "mx_gemv_i16", "mx_gemm_i16_split", "mx_gemv_i16_split", "mx_gemm_exact", "mx_gemm_exact32", "mx_gemm_fp32"}) {
+    for (const char *mx : {"mx_gemm_i8", "mx_gemm_i8_narrow", "mx_gemv_i8", "mx_gemv_i8_quads", "mx_gemm_i16", "mx_gemv_i16", "mx_gemm_i16_split", "mx_gemv_i16_split", "mx_gemm_i16_fp8", "mx_gemv_i16_fp8", "mx_gemm_exact", "mx_gemm_exact32", "mx_gemm_fp32"}) {
         if (family == mx) return true;
     }
     return false;

@@ -99,6 +99,26 @@ const KnobSpace &split_block_tile_knob_space() {
     return space;
 }
 
+// Both operands in three int16 planes (lo, hi, lo + hi): three rows of planes per row of m.
+// AVX2 takes one row (3 x 2 int32 sums and 2 fp32 ones in its 16 registers), ARM two
+// vectors of n (each two vectors of lane sums per plane row).
+const KnobSpace &fp8_block_tile_knob_space() {
+    static const KnobSpace space = [] {
+        KnobSpace s = block_tile_knob_space();
+        for (KnobSpec &spec : s) {
+            //                                 allowed    avx512 avx2 a64 a32
+            if (spec.name == "tile_m") spec = {"tile_m", {1, 2}, {2, 1, 1, 1},
+                                               "rows of m per register tile (three rows of planes each)"};
+            if (spec.name == "tile_vecs") {
+                spec.defaults[static_cast<int>(Profile::Arm64A53)] = 2;
+                spec.defaults[static_cast<int>(Profile::Arm32A53)] = 1;
+            }
+        }
+        return s;
+    }();
+    return space;
+}
+
 // vpmaddubsw pair sums (n, p, m), each computed where it is added (`at`: per vector and row)
 // and kept in a register, k-pairs innermost so the reduction reads whole vectors.
 void schedule_pair_sums(Func pair_sum, const LoopLevel &at, int lanes) {
@@ -250,6 +270,7 @@ void schedule_block_gemv(MxBlockFuncs f, int group, const Knobs &knobs) {
 
 const KnobSpace &mx_gemm_i16_knob_space() { return block_tile_knob_space(); }
 const KnobSpace &mx_gemm_i16_split_knob_space() { return split_block_tile_knob_space(); }
+const KnobSpace &mx_gemm_i16_fp8_knob_space() { return fp8_block_tile_knob_space(); }
 
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs f, const Knobs &knobs, const Target &target) {
     schedule_block_tiles(f.tile, 2, knobs);
@@ -324,6 +345,10 @@ bool mx_block_tile_knobs_fit(const Knobs &k, Profile profile) {
 
 bool mx_split_block_tile_knobs_fit(const Knobs &k, Profile profile) {
     return tile_fits(profile, 2 * k.at("tile_m"), k.at("tile_vecs"), 32 * k.at("vec_lanes"));
+}
+
+bool mx_fp8_block_tile_knobs_fit(const Knobs &k, Profile profile) {
+    return tile_fits(profile, 3 * k.at("tile_m"), k.at("tile_vecs"), 32 * k.at("vec_lanes"));
 }
 
 }  // namespace lpgen

@@ -50,6 +50,9 @@ bool mx_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
 // The int16 kernel with activations in two planes (a_planes=2): tile_m rows of two planes each.
 const KnobSpace &mx_gemm_i16_split_knob_space();
 bool mx_split_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
+// Both operands in three planes (a_planes=3): tile_m rows of three planes each.
+const KnobSpace &mx_gemm_i16_fp8_knob_space();
+bool mx_fp8_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
 
 void apply_mx_gemm_i8_schedule(MxBlockFuncs funcs, const Knobs &knobs, const Halide::Target &target);
 void apply_mx_gemm_i16_schedule(MxGemmI16Funcs funcs, const Knobs &knobs, const Halide::Target &target);

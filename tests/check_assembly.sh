@@ -59,8 +59,8 @@ if [ "$pairs" -eq 0 ] || [ $((widenings * 4)) -gt "$pairs" ]; then
     echo "FAIL: $(basename "$f") has $widenings vpmaddwd for $pairs vpmaddubsw (int16 block sums expected)"
     failures=$((failures + 1))
 fi
-# The int16 kernels (GEMM and GEMV, activations in one plane or two): int16 pair dot products.
-for kernel in mx_gemm_i16 mx_gemv_i16 mx_gemm_i16_split mx_gemv_i16_split; do
+# The int16 kernels (GEMM and GEMV, activations in one, two or three planes): int16 pair dot products.
+for kernel in mx_gemm_i16 mx_gemv_i16 mx_gemm_i16_split mx_gemv_i16_split mx_gemm_i16_fp8 mx_gemv_i16_fp8; do
     expect "$root/x86-64-avx512/lpgen_${kernel}__x86_avx512.s" 'vpdpwssd[[:space:]]+.*zmm' "zmm VPDPWSSD"
     expect "$root/x86-64-avx2/lpgen_${kernel}__x86_avx2.s" 'vpmaddwd[[:space:]]+.*ymm' "ymm vpmaddwd"
 done
@@ -69,7 +69,7 @@ if [ -d "$root/arm64-a53" ]; then
         forbid "$root/arm64-a53/lpgen_${kernel}__arm64_a53.s" '[su]dot[[:space:]]' "ARMv8.2 dot products"
     done
     # The int16 GEMMs: int16 x int16 products accumulated in int32 lanes.
-    for kernel in mx_gemm_i16 mx_gemv_i16 mx_gemm_i16_split mx_gemv_i16_split; do
+    for kernel in mx_gemm_i16 mx_gemv_i16 mx_gemm_i16_split mx_gemv_i16_split mx_gemm_i16_fp8 mx_gemv_i16_fp8; do
         expect "$root/arm64-a53/lpgen_${kernel}__arm64_a53.s" 'smlal2?[[:space:]]+v[0-9]+\.4s' "NEON smlal into int32"
     done
     # The int8 GEMM and GEMV: int8 x int8 products accumulated in int16 lanes, then widened.

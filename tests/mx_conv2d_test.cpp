@@ -88,7 +88,7 @@ TEST_P(MxConv2d, matches_fp64_reference_for_windows_strides_and_padding) {
                                  conv(1, 4, 4, 64, 33, 1, 1, 0), conv(1, 5, 3, 7, 3, 1, 2, 0), dilated, asymmetric})
         for (auto [af, wf] : {std::pair{MxFormat::Fp4E2M1, MxFormat::Fp4E2M1}, {MxFormat::Fp8E4M3, MxFormat::Fp4E2M1},
                               {MxFormat::Fp6E3M2, MxFormat::Fp6E3M2}, {MxFormat::Int8, MxFormat::Int8},
-                              {MxFormat::Fp8E5M2, MxFormat::Fp6E2M3}}) {
+                              {MxFormat::Fp8E5M2, MxFormat::Fp6E2M3}, {MxFormat::Fp8E4M3, MxFormat::Fp8E4M3}}) {
             MxConvCase c(s, af, wf, rng);
             c.expect_close(c.run());
         }
@@ -178,7 +178,8 @@ TEST_P(MxConv2d, windows_of_decoded_pixels_give_the_bits_of_the_gemm_over_gather
     for (const Conv2dShape &s : {conv(1, 9, 8, 64, 70, 3, 2, 1), dilated, tiny, conv(1, 9, 8, 64, 70, 1, 2, 0)})
         for (auto [af, wf] : {std::pair{MxFormat::Fp4E2M1, MxFormat::Fp4E2M1}, {MxFormat::Fp6E2M3, MxFormat::Fp4E2M1},
                               {MxFormat::Int8, MxFormat::Int8}, {MxFormat::Fp6E3M2, MxFormat::Fp4E2M1},
-                              {MxFormat::Fp8E4M3, MxFormat::Fp4E2M1}, {MxFormat::Fp8E5M2, MxFormat::Fp6E2M3}}) {
+                              {MxFormat::Fp8E4M3, MxFormat::Fp4E2M1}, {MxFormat::Fp8E5M2, MxFormat::Fp6E2M3},
+                              {MxFormat::Fp8E4M3, MxFormat::Fp8E4M3}}) {
             MxConvCase c(s, af, wf, rng);
             c.a.scales[1] = 0xFF;                                                  // a NaN block
             std::fill_n(c.a.codes.end() - c.a.codes.size() / c.a.rows, 16, 0xFF);  // all bits set

@@ -92,6 +92,28 @@ TEST_P(MxDecode, int16_decode_gives_every_codes_value_in_its_planes_and_flags_na
     }
 }
 
+// The three planes lo, hi, lo + hi of the kernels that take both operands so: every code's
+// value is lo + 4096 hi, |lo| <= 2048, and the third plane is their sum.
+TEST_P(MxDecode, int16_sum_planes_hold_lo_hi_and_their_sum_for_every_code) {
+    for (MxFormat format : {MxFormat::Fp8E4M3, MxFormat::Fp6E3M2, MxFormat::Fp6E2M3, MxFormat::Fp4E2M1,
+                            MxFormat::Int8}) {
+        const EveryCode c(format);
+        const int k32 = c.blocks * kMxBlock, planes = kMxSumPlanes;
+        std::vector<int16_t> values(size_t(c.rows) * planes * k32, -12345);
+        std::vector<uint8_t> nan(size_t(c.rows) * c.blocks, 7);
+        decode_int16(c.packed.data(), c.scales.data(), format, c.rows, c.blocks, planes, values.data(), nan.data());
+        for (int r = 0; r < c.rows; ++r)
+            for (int k = 0; k < k32; ++k) {
+                const int code = c.codes[size_t(r) * k32 + k];
+                const int16_t lo = values[(size_t(r) * planes) * k32 + k], hi = values[(size_t(r) * planes + 1) * k32 + k];
+                ASSERT_EQ(lo + int64_t(kMxPlaneUnit) * hi, expected_integer(format, code))
+                    << mx_format_name(format) << " code " << code;
+                ASSERT_LE(std::abs(lo), kMxPlaneUnit / 2);
+                ASSERT_EQ(values[(size_t(r) * planes + 2) * k32 + k], lo + hi) << mx_format_name(format) << " code " << code;
+            }
+    }
+}
+
 TEST_P(MxDecode, formats_without_a_decoding_of_the_width_are_refused) {
     const EveryCode c(MxFormat::Fp8E5M2);
     std::vector<uint8_t> values(size_t(c.rows) * c.blocks * kMxBlock);

@@ -148,7 +148,11 @@ TEST_P(MxGemm, int8_int16_and_generic_kernels_give_the_same_bits) {
                                                    {MxFormat::Fp6E3M2, MxFormat::Fp6E3M2},  // no int8 path
                                                    {MxFormat::Fp4E2M1, MxFormat::Fp6E3M2},
                                                    {MxFormat::Fp8E4M3, MxFormat::Fp4E2M1},  // int16 in two planes
-                                                   {MxFormat::Fp8E4M3, MxFormat::Int8}};
+                                                   {MxFormat::Fp8E4M3, MxFormat::Int8},
+                                                   {MxFormat::Fp8E4M3, MxFormat::Fp8E4M3},  // both in three planes
+                                                   {MxFormat::Fp8E4M3, MxFormat::Fp6E3M2},
+                                                   {MxFormat::Fp6E3M2, MxFormat::Fp8E4M3},
+                                                   {MxFormat::Fp4E2M1, MxFormat::Fp8E4M3}};
     for (GemmShape s : {GemmShape{1, 1, 1}, GemmShape{1, 7, 31}, GemmShape{5, 1, 32}, GemmShape{3, 33, 33},
                         GemmShape{4, 48, 64}, GemmShape{9, 53, 200}, GemmShape{13, 100, 96}})
         for (auto [af, wf] : pairs) {
@@ -162,7 +166,7 @@ TEST_P(MxGemm, int8_int16_and_generic_kernels_give_the_same_bits) {
             std::vector<MxPath> paths{MxPath::Int16, MxPath::Generic};
             if (int8_path_takes(af, w, s.m)) paths.push_back(MxPath::Int8);
 #if !defined(__arm__)
-            ASSERT_EQ(wf != MxFormat::Fp6E3M2, w.prepared().has_int8());
+            ASSERT_EQ(mx_tables(wf).fits_int8, w.prepared().has_int8());  // not E3M2 or E4M3
 #endif
             std::vector<std::vector<float>> out;
             for (MxPath path : paths) {
@@ -189,7 +193,10 @@ TEST_P(MxGemm, largest_elements_are_summed_exactly_by_every_path) {
                                                    {MxFormat::Fp8E4M3, MxFormat::Fp6E2M3},
                                                    {MxFormat::Fp6E2M3, MxFormat::Fp6E2M3},
                                                    {MxFormat::Fp4E2M1, MxFormat::Fp4E2M1},
-                                                   {MxFormat::Int8, MxFormat::Int8}};
+                                                   {MxFormat::Int8, MxFormat::Int8},
+                                                   {MxFormat::Fp8E4M3, MxFormat::Fp8E4M3},
+                                                   {MxFormat::Fp8E4M3, MxFormat::Fp6E3M2},
+                                                   {MxFormat::Int8, MxFormat::Fp8E4M3}};
     for (const GemmShape s : {GemmShape{5, 70, 96}, GemmShape{1, 70, 96}})  // the GEMM and the GEMV
     for (auto [af, wf] : pairs)
         for (int pattern = 0; pattern < 3; ++pattern) {
@@ -253,23 +260,38 @@ TEST_P(MxGemm, int8_path_refuses_weights_it_cannot_sum_exactly) {
 // E4M3 activations take the int16 kernels in two planes only where every int32 partial sum
 // stays in range: not against E3M2 weights (32 x 229376 x 448 > 2^31), which the generic kernel
 // sums in fp64.
-TEST_P(MxGemm, int16_path_refuses_formats_whose_block_sums_overflow_int32) {
+// E5M2 has no integer decoding: the int16 path refuses it, writing nothing, and the fastest
+// path (the generic kernel's fp32 block sums) serves it.
+TEST_P(MxGemm, int16_path_refuses_formats_without_an_integer_decoding) {
     std::mt19937 rng(53);
-    MxCase c({2, 64, 64}, MxFormat::Fp8E4M3, MxFormat::Fp6E3M2, rng);
-    for (size_t i = 0; i < c.a.source.size(); ++i) c.a.source[i] = largest_value(MxFormat::Fp8E4M3);
-    for (size_t i = 0; i < c.w.source.size(); ++i) c.w.source[i] = largest_value(MxFormat::Fp6E3M2);
-    c.a.requantize();
-    c.w.requantize();
+    MxCase c({2, 64, 64}, MxFormat::Fp8E5M2, MxFormat::Fp6E3M2, rng);
     const MxWeights w(64, 64, MxFormat::Fp6E3M2, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(),
                       c.w.scales.size());
     std::vector<float> out(2 * 64, -7.0f);
-    EXPECT_THROW(run_mx_gemm(MxPath::Int16, 2, c.a.codes.data(), c.a.scales.data(), MxFormat::Fp8E4M3, w.prepared(),
+    EXPECT_THROW(run_mx_gemm(MxPath::Int16, 2, c.a.codes.data(), c.a.scales.data(), MxFormat::Fp8E5M2, w.prepared(),
                              kIdentity, out.data()),
                  Error);
     EXPECT_EQ(-7.0f, out[0]);
-    run_mx_gemm(MxPath::Fastest, 2, c.a.codes.data(), c.a.scales.data(), MxFormat::Fp8E4M3, w.prepared(), kIdentity,
+    run_mx_gemm(MxPath::Fastest, 2, c.a.codes.data(), c.a.scales.data(), MxFormat::Fp8E5M2, w.prepared(), kIdentity,
                 out.data());
     c.expect_close(out);
+}
+
+// E4M3 against E4M3 or E3M2 (block sums up to 2^41, past int32) takes the int16 kernels with
+// both operands in three planes, GEMM and GEMV.
+TEST_P(MxGemm, fp8_pairs_take_the_three_plane_int16_kernels) {
+    std::mt19937 rng(54);
+    for (auto [af, wf] : {std::pair{MxFormat::Fp8E4M3, MxFormat::Fp8E4M3}, {MxFormat::Fp8E4M3, MxFormat::Fp6E3M2},
+                          {MxFormat::Fp6E3M2, MxFormat::Fp8E4M3}})
+        for (int m : {1, 6}) {
+            MxCase c({m, 64, 96}, af, wf, rng);
+            const MxWeights w(64, 96, wf, c.w.codes.data(), c.w.codes.size(), c.w.scales.data(), c.w.scales.size());
+            std::vector<float> out(size_t(m) * 64, -7.0f);
+            const std::string name = run_mx_gemm(MxPath::Fastest, m, c.a.codes.data(), c.a.scales.data(), af,
+                                                 w.prepared(), kIdentity, out.data());
+            EXPECT_NE(std::string::npos, name.find(m == 1 ? "mx_gemv_i16_fp8" : "mx_gemm_i16_fp8")) << name;
+            c.expect_close(out);
+        }
 }
 
 TEST_P(MxGemm, weights_with_scales_beyond_the_int8_kernel_range_take_another_path) {
