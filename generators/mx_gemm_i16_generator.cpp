@@ -16,8 +16,8 @@
 // that fits one plane has hi = 0), so E4M3 meets E4M3, E3M2 or any other integer format: each
 // block costs three plane products instead of four (Karatsuba): LL = sum lo lo, HH = sum hi hi,
 // SS = sum (lo + hi)(lo + hi), each exact in int32 (32 * 2104^2 < 2^31), and the block sum
-// LL + 4096 (SS - LL - HH) + 2^24 HH (up to 2^41, E4M3 x E4M3) is formed exactly in fp64 and
-// rounded once to fp32, as the generic kernel rounds its int64 sum. Weight plane p lies at
+// LL + 4096 (SS - LL - HH) + 2^24 HH (up to 2^41, E4M3 x E4M3) is rounded once to fp32
+// (karatsuba_block), as the generic kernel rounds its int64 sum. Weight plane p lies at
 // k-pairs [p K/2, (p + 1) K/2).
 #include "Halide.h"
 #include "epilogue.h"
@@ -31,6 +31,19 @@ namespace lpgen {
 namespace {
 
 using namespace Halide;
+
+// The block sum LL + 4096 X + 2^24 HH (X = SS - LL - HH; up to 2^41) rounded once to fp32,
+// in int32 lanes: carried into V 2^24 + U with 0 <= U < 2^24 (X = 4096 Xh + Xl, then
+// Xl 4096 + LL = 2^24 Uh + U), so that float(V) 2^24 (|V| < 2^18) and float(U) are exact and
+// their one fp32 addition is the only rounding. (The same in fp64 cost a third of the kernel
+// on AVX2: converts of half vectors.)
+Expr karatsuba_block(const Expr &ll, const Expr &hh, const Expr &ss) {
+    Expr x = ss - ll - hh;  // |x| < 2^24: the cross products
+    Expr u = ((x & (kMxPlaneUnit - 1)) << kMxPlaneBits) + ll;  // |u| < 2^28
+    Expr v = hh + (x >> kMxPlaneBits) + (u >> 24);
+    Expr low = u & ((1 << 24) - 1);
+    return strict_float(cast<float>(v) * float(1 << 24) + cast<float>(low));
+}
 
 class MxGemmI16 : public Generator<MxGemmI16> {
 public:
@@ -89,8 +102,7 @@ public:
             block = block_sum(n, b, 2 * m) + block_sum(n, b, 2 * m + 1) * kMxPlaneUnit;
         } else {
             Expr ll = block_sum(n, b, 3 * m), hh = block_sum(n, b, 3 * m + 1), ss = block_sum(n, b, 3 * m + 2);
-            Expr unit = cast<double>(kMxPlaneUnit);  // every term an integer below 2^53: exact
-            block = cast<double>(ll) + cast<double>(ss - ll - hh) * unit + cast<double>(hh) * (unit * unit);
+            block = karatsuba_block(ll, hh, ss);
         }
 
         if (get_target().arch == Target::ARM && get_target().bits == 32) {
