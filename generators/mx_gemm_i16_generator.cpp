@@ -12,9 +12,9 @@
 // exact in int32 for weights up to 128 (the runtime checks the bound); those weights arrive as
 // int8 (w_values.type=int8), widened to int16 as they are loaded.
 //
-// With a_planes=3, both operands arrive in three int16 planes, lo, hi and lo + hi (a format
-// that fits one plane has hi = 0), so E4M3 meets E4M3, E3M2 or any other integer format: each
-// block costs three plane products instead of four (Karatsuba): LL = sum lo lo, HH = sum hi hi,
+// With a_planes=3, both operands arrive in two int16 planes, lo and hi (a format that fits one
+// plane has hi = 0), and the kernel forms a third, lo + hi, so E4M3 meets E4M3, E3M2 or any other
+// integer format: each block costs three plane products instead of four (Karatsuba): LL = sum lo lo, HH = sum hi hi,
 // SS = sum (lo + hi)(lo + hi), each exact in int32 (32 * 2104^2 < 2^31), and the block sum
 // LL + 4096 (SS - LL - HH) + 2^24 HH (up to 2^41, E4M3 x E4M3) is rounded once to fp32
 // (karatsuba_block), as the generic kernel rounds its int64 sum. Weight plane p lies at
@@ -50,11 +50,12 @@ public:
     GeneratorParam<std::string> knobs{"knobs", ""};
     // GEMV schedule (few rows): blocks outermost, so the weights stream by rows of k.
     GeneratorParam<bool> gemv{"gemv", false};
-    // int16 planes per activation row: 1; 2 for activations split as lo + 4096 hi; 3 for both
-    // operands as lo, hi and lo + hi.
+    // Activation planes per row of products: 1; 2 for activations split as lo + 4096 hi; 3 for
+    // both operands as lo, hi and lo + hi (two stored, the sum formed in the kernel).
     GeneratorParam<int> a_planes{"a_planes", 1, 1, 3};
 
-    Input<Buffer<int16_t>> a_values{"a_values", 2};  // (k, plane + a_planes m): element * 2^a_shift
+    // (k, plane + stored planes * m): element * 2^a_shift, a_planes planes a row (2 for a_planes=3)
+    Input<Buffer<int16_t>> a_values{"a_values", 2};
     Input<Buffer<uint8_t>> a_scales{"a_scales", 2};  // (block, m)
     Input<Buffer<uint8_t>> a_nan{"a_nan", 2};        // (block, m): 1 where the block is NaN
     // (kk, n, kp): element * 2^w_shift at k = 2 kp + kk; int16, or int8 (set w_values.type) where
@@ -74,9 +75,23 @@ public:
         // or are guarded, and the runtime pads the weights' columns to a whole number of tiles.
         Func a_val = a_values, w_val = w_values, w_exp = w_exps;
         const int planes = a_planes;
-        // The first k-pair of the weight plane that activation plane row m multiplies.
+        // Row r of the products' activation planes: with three, r = 3 m + p, p = 0 (lo) and 1 (hi)
+        // read from the two stored rows of m, p = 2 their sum, added here (a third stored plane
+        // would be a third more bytes to stream). The schedule unrolls r, so p is a constant.
+        auto a_plane = [&](const Expr &k, const Expr &r) -> Expr {
+            if (planes != 3) return a_val(k, r);
+            Expr row = r / 3, p = r % 3;
+            return select(p == 2, a_val(k, 2 * row) + a_val(k, 2 * row + 1), a_val(k, 2 * row + min(p, 1)));
+        };
+        // The weights that plane row r multiplies at (kk, n, kp): lo, hi (stored K/2 pairs
+        // further on) or lo + hi.
         Expr plane_pairs = blocks * kMxBlock / 2;
-        auto w_plane = [&](const Expr &m) { return planes == 3 ? (m % 3) * plane_pairs : Expr(0); };
+        auto w_plane = [&](const Expr &kk, const Expr &n, const Expr &kp, const Expr &r) -> Expr {
+            Expr lo = cast<int16_t>(w_val(kk, n, kp));
+            if (planes != 3) return lo;
+            Expr hi = cast<int16_t>(w_val(kk, n, plane_pairs + kp)), p = r % 3;
+            return select(p == 0, lo, p == 1, hi, lo + hi);
+        };
         block_sum(n, b, m) = 0;  // m: a row of activation planes
         if (get_target().arch == Target::ARM) {
             // No 2-way dot product on NEON: each int32 lane adds the block's 16 products at one
@@ -86,14 +101,12 @@ public:
             RDom g(0, kMxBlock / 2, "g"), q(0, 2, "q");
             Expr k = b * kMxBlock + 2 * g + kk;
             lane_sum(n, kk, b, m) = 0;
-            lane_sum(n, kk, b, m) +=
-                Internal::widening_mul(a_val(k, m), cast<int16_t>(w_val(kk, n, w_plane(m) + b * kMxBlock / 2 + g)));
+            lane_sum(n, kk, b, m) += Internal::widening_mul(a_plane(k, m), w_plane(kk, n, b * kMxBlock / 2 + g, m));
             block_sum(n, b, m) += lane_sum(n, q, b, m);
         } else {
             RDom i(0, kMxBlock, "i");
             Expr ka = b * kMxBlock + i;
-            block_sum(n, b, m) +=
-                cast<int32_t>(a_val(ka, m)) * cast<int32_t>(cast<int16_t>(w_val(ka % 2, n, w_plane(m) + ka / 2)));
+            block_sum(n, b, m) += cast<int32_t>(a_plane(ka, m)) * cast<int32_t>(w_plane(ka % 2, n, ka / 2, m));
         }
         Expr block;
         if (planes == 1) {
@@ -130,7 +143,7 @@ public:
         a_values.dim(0).set_bounds(0, blocks * kMxBlock);
         w_values.dim(0).set_bounds(0, 2);
         w_values.dim(1).set_stride(2);  // pairs of k are dense: one vector load per tile column
-        w_values.dim(2).set_bounds(0, (planes == 3 ? 3 : 1) * blocks * kMxBlock / 2);
+        w_values.dim(2).set_bounds(0, (planes == 3 ? 2 : 1) * blocks * kMxBlock / 2);
     }
 
     void schedule() {
@@ -152,16 +165,16 @@ private:
     Func a_scale{"a_scale"}, w_scale{"w_scale"};
 };
 
-// Codes -> element * 2^shift in int16, in one plane or, for E4M3, two (lo + 4096 hi, hi
-// rounded so |lo| <= 2048), or in three, lo, hi and lo + hi (mx_gemm_i16 a_planes=3; hi = 0
-// for formats that fit one plane), and a per-block NaN flag (scale 0xFF or a NaN code). One
+// Codes -> element * 2^shift in int16, in one plane or two (lo + 4096 hi, hi rounded so
+// |lo| <= 2048; E4M3's own, and for mx_gemm_i16 a_planes=3 every format's, with hi = 0 where
+// the values fit one plane), and a per-block NaN flag (scale 0xFF or a NaN code). One
 // specialization per format with an int16 decoding (mx_integer.h).
 class MxDecodeI16 : public Generator<MxDecodeI16> {
 public:
     Input<Buffer<uint8_t>> codes{"codes", 2};    // (byte, row)
     Input<Buffer<uint8_t>> scales{"scales", 2};  // (block, row)
     Input<int32_t> format{"format"};             // MxFormat: any but fp8_e5m2
-    Output<Buffer<int16_t>> values{"values", 3};  // (k, plane, row): the values, or lo, hi (, lo + hi)
+    Output<Buffer<int16_t>> values{"values", 3};  // (k, plane, row): the values, or lo and hi
     Output<Buffer<uint8_t>> nan{"nan", 2};        // (block, row)
 
     void generate() {
@@ -174,10 +187,10 @@ public:
             Expr code = packed_code(byte_at, info.bits, k);
             Expr v = integer_element(code, info, info.exp_bits == 4 ? Int(32) : Int(16));
             if (info.exp_bits == 4) {
-                Expr hi = (v + kMxPlaneUnit / 2) >> kMxPlaneBits, lo = v - hi * kMxPlaneUnit;
-                v = select(p == 0, lo, p == 1, hi, lo + hi);
+                Expr hi = (v + kMxPlaneUnit / 2) >> kMxPlaneBits;
+                v = select(p == 0, v - hi * kMxPlaneUnit, hi);
             } else {
-                v = select(p == 1, cast(v.type(), 0), v);  // lo = v, hi = 0, lo + hi = v
+                v = select(p == 0, v, cast(v.type(), 0));  // lo = v, hi = 0
             }
             value = select(format == int(f), cast<int16_t>(v), value);
             if (info.has_inf_nan) {

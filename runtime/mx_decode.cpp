@@ -16,7 +16,7 @@ View<const uint8_t> code_view(const uint8_t *codes, MxFormat format, int rows, i
 void decode_int16(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks, int planes,
                   int16_t *values, uint8_t *nan) {
     const int own = mx_tables(format).int16_planes;
-    LPGEN_REQUIRE(own > 0 && (planes == own || planes == kMxSumPlanes),
+    LPGEN_REQUIRE(own > 0 && (planes == own || planes == 2),
                   std::string("internal: ") + mx_format_name(format) + " does not decode to " +
                       std::to_string(planes) + " int16 planes");
     auto code = code_view(codes, format, rows, blocks);

@@ -9,13 +9,10 @@
 
 namespace lpgen {
 
-// The planes lo, hi and lo + hi (v = lo + 4096 hi; hi = 0 where v fits one plane) of the int16
-// kernels that take both operands in three planes.
-constexpr int kMxSumPlanes = 3;
-
-// mx_decode_i16: values (k, plane, row) = element * 2^shift in `planes` int16 planes (the
-// format's own: 1, or 2 for lo + 4096 hi; or kMxSumPlanes for any of them); nan (block, row)
-// = 1 for NaN blocks.
+// mx_decode_i16: values (k, plane, row) = element * 2^shift in `planes` int16 planes: the
+// format's own (1, or 2 for lo + 4096 hi), or 2 for any of them (hi = 0 where the values fit
+// one plane: the kernels that take both operands as lo and hi); nan (block, row) = 1 for NaN
+// blocks.
 void decode_int16(const uint8_t *codes, const uint8_t *scales, MxFormat format, int rows, int blocks, int planes,
                   int16_t *values, uint8_t *nan);
 

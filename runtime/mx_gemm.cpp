@@ -110,17 +110,21 @@ const Kernel<MxGemmI8Fn> *int8_kernel(const KernelSet &set, const MxCall &c) {
     return mx_i8_kernel_for(set, c.m < kMxGemvRows, c.at.max_magnitude, c.wt.max_magnitude);
 }
 
-// The largest |lo + hi| of a format's sum plane (kMxSumPlanes): |lo| <= 2048, hi = 0 where
-// the values fit one plane.
+// The int16 kernels' planes of products per row where both operands come as lo and hi, the
+// kernel adding lo + hi (mx_gemm_i16 a_planes=3): two stored planes a row.
+constexpr int kMxLoHiSum = 3;
+
+// The largest |lo + hi| of a format split as lo + 4096 hi: |lo| <= 2048, hi = 0 where the
+// values fit one plane.
 int64_t sum_plane_bound(const MxDecodeTables &t) {
     return std::min<int64_t>(t.max_magnitude, kMxPlaneUnit / 2) + ((t.max_magnitude + kMxPlaneUnit / 2) >> kMxPlaneBits);
 }
 
 // The int16 kernel that sums these formats' blocks exactly, by its activation planes: 1 (both
 // operands in one plane, every int32 partial sum in range); 2 (activations as lo + 4096 hi,
-// |lo| <= 2048, against weights that fit int8, read as int8); kMxSumPlanes (both as lo, hi and
-// lo + hi: every pair with integer decodings, E4M3 x E4M3 included, each plane product and
-// SS - LL - HH within int32); 0 where none does (E5M2 has no integer decoding).
+// |lo| <= 2048, against weights that fit int8, read as int8); kMxLoHiSum (both as lo and hi,
+// and the kernel's lo + hi: every pair with integer decodings, E4M3 x E4M3 included, each plane
+// product and SS - LL - HH within int32); 0 where none does (E5M2 has no integer decoding).
 int int16_planes_for(const MxDecodeTables &a, const MxDecodeTables &w) {
     if (a.int16_planes == 0 || w.int16_planes == 0) return 0;
     if (a.int16_planes == 1 && w.int16_planes == 1 && kMxBlock * a.max_magnitude * w.max_magnitude <= INT32_MAX) {
@@ -128,7 +132,7 @@ int int16_planes_for(const MxDecodeTables &a, const MxDecodeTables &w) {
     }
     const int64_t split_bound = a.max_magnitude + kMxPlaneUnit / 2;
     if (a.int16_planes == 2 && w.fits_int8 && kMxBlock * split_bound * w.max_magnitude <= INT32_MAX) return 2;
-    if (2 * kMxBlock * sum_plane_bound(a) * sum_plane_bound(w) <= INT32_MAX) return kMxSumPlanes;
+    if (2 * kMxBlock * sum_plane_bound(a) * sum_plane_bound(w) <= INT32_MAX) return kMxLoHiSum;
     return 0;
 }
 
@@ -175,7 +179,8 @@ const char *run_int8(MxCall &c, const MxWeights::Prepared &w, View<const float> 
 
 const char *run_int16(MxCall &c, const MxWeights::Prepared &w, View<const float> &scale, View<const float> &bias,
                       View<float> &out) {
-    const int k32 = c.blocks * kMxBlock, planes = int16_planes_for(c.at, c.wt);
+    const int k32 = c.blocks * kMxBlock, product_planes = int16_planes_for(c.at, c.wt);
+    const int planes = std::min(product_planes, 2);  // stored per row: lo and hi at most
     auto values = uninitialized<int16_t>(size_t(c.m) * planes * k32);
     auto nan = uninitialized<uint8_t>(size_t(c.m) * c.blocks);
     const PackedRows in = packed_rows(c);
@@ -212,7 +217,7 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w, View<const float>
     const KernelSet &set = kernels();
     const bool gemv = c.m < kMxGemvRows;
     auto run = [&](const Kernel<MxGemmI16Fn> &fallback, const auto &weights) {
-        const int weight_planes = planes == kMxSumPlanes ? kMxSumPlanes : 1;
+        const int weight_planes = product_planes == kMxLoHiSum ? 2 : 1;
         auto wp = dense_view(weights.pairs.data(), {2, w.padded_rows, weight_planes * k32 / 2});
         auto we = dense_view(weights.exps.data(), {w.padded_rows, c.blocks});
         const Kernel<MxGemmI16Fn> kernel = tuned_or(fallback, c.shape);
@@ -224,9 +229,9 @@ const char *run_int16(MxCall &c, const MxWeights::Prepared &w, View<const float>
                               c.e.clamp_max, o.raw_buffer());
         });
     };
-    if (planes == 1) return run(gemv ? set.mx_gemv_i16 : set.mx_gemm_i16, w.int16_pairs());
-    if (planes == 2) return run(gemv ? set.mx_gemv_i16_split : set.mx_gemm_i16_split, w.int8_pairs());
-    return run(gemv ? set.mx_gemv_i16_fp8 : set.mx_gemm_i16_fp8, w.int16_sum_planes());
+    if (product_planes == 1) return run(gemv ? set.mx_gemv_i16 : set.mx_gemm_i16, w.int16_pairs());
+    if (product_planes == 2) return run(gemv ? set.mx_gemv_i16_split : set.mx_gemm_i16_split, w.int8_pairs());
+    return run(gemv ? set.mx_gemv_i16_fp8 : set.mx_gemm_i16_fp8, w.int16_lo_hi());
 }
 
 // The int8 and int16 GEMM kernels take at least kMxRowPadding columns: narrower outputs run on

@@ -165,9 +165,9 @@ const MxWeights::Prepared::PairWeights<int16_t> &MxWeights::Prepared::int16_pair
     return int16_pairs_;
 }
 
-const MxWeights::Prepared::PairWeights<int16_t> &MxWeights::Prepared::int16_sum_planes() const {
-    std::call_once(sum_planes_once_, [this] { fill_pairs(sum_planes_, kMxSumPlanes); });
-    return sum_planes_;
+const MxWeights::Prepared::PairWeights<int16_t> &MxWeights::Prepared::int16_lo_hi() const {
+    std::call_once(lo_hi_once_, [this] { fill_pairs(lo_hi_, 2); });
+    return lo_hi_;
 }
 
 const MxWeights::Prepared::PairWeights<int8_t> &MxWeights::Prepared::int8_pairs() const {

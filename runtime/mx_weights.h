@@ -50,9 +50,9 @@ struct MxWeights::Prepared {
     };
     const PairWeights<int16_t> &int16_pairs() const;
     const PairWeights<int8_t> &int8_pairs() const;
-    // The same in the three planes lo, hi, lo + hi (kMxSumPlanes) of the kernels that take both
-    // operands so: plane p's pairs at kp = p K/2 + (k / 2).
-    const PairWeights<int16_t> &int16_sum_planes() const;
+    // The same in two planes, lo and hi (v = lo + 4096 hi, hi = 0 where the values fit one
+    // plane), for the kernels that take both operands so: hi's pairs at kp = K/2 + k/2.
+    const PairWeights<int16_t> &int16_lo_hi() const;
 
     // The generic kernel's weights, decoded on first use: (k, n) with n innermost, each
     // element's value * 2^shift as int32 (empty for E5M2, which has no integer decoding) and
@@ -68,8 +68,8 @@ private:
     template <typename T>
     void fill_pairs(PairWeights<T> &out, int planes) const;
 
-    mutable std::once_flag int16_once_, int8_pairs_once_, sum_planes_once_, generic_once_;
-    mutable PairWeights<int16_t> int16_pairs_, sum_planes_;
+    mutable std::once_flag int16_once_, int8_pairs_once_, lo_hi_once_, generic_once_;
+    mutable PairWeights<int16_t> int16_pairs_, lo_hi_;
     mutable PairWeights<int8_t> int8_pairs_;
     mutable Generic generic_;
 };
