@@ -38,10 +38,13 @@ ids = [tuple(r[k] for k in ("op", "shape", "precision", "profile", "runner", "kn
        for r in map(json.loads, open(sys.argv[1]))]
 print(len(ids) - len(set(ids)))' "$1"
 }
+# Always called in a subshell (with & or in a pipeline): exec makes that subshell the tuner, so
+# $! is the tuner's pid and kill -TERM reaches it (a signalled bash subshell dies and leaves its
+# child running, which then raced the records counted after the kill).
 tune_slurm() {  # tune_slurm PRECISIONS ARGS...
     local precisions=$1
     shift
-    "$lpgen" tune --layers "$work/layers.json" --precisions "$precisions" --trials $trials --samples 40 \
+    exec "$lpgen" tune --layers "$work/layers.json" --precisions "$precisions" --trials $trials --samples 40 \
         --runner slurm:boards --parallel-runs 2 "$@"
 }
 tasks() { grep -c '"best_knobs"' "$1"; }
