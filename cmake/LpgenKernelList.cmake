@@ -91,7 +91,7 @@ set(LPGEN_KERNELS
     # rows), against weights that fit int8 (read as int8: half a GEMV's weight stream).
     "mx_gemm_i16_split mx_gemm_i16 a_planes=2 w_values.type=int8"
     "mx_gemv_i16_split mx_gemm_i16 gemv=true a_planes=2 w_values.type=int8"
-    # Both operands in three int16 planes (lo, hi, lo + hi; Karatsuba): E4M3 against E4M3, E3M2
+    # Both operands as int16 lo and hi, the kernel adding lo + hi (Karatsuba): E4M3 against E4M3, E3M2
     # or any integer format, three plane products a block.
     "mx_gemm_i16_fp8 mx_gemm_i16 a_planes=3 w_values.type=int16"
     "mx_gemv_i16_fp8 mx_gemm_i16 gemv=true a_planes=3 w_values.type=int16"

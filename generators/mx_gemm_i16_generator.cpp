@@ -13,12 +13,12 @@
 // int8 (w_values.type=int8), widened to int16 as they are loaded.
 //
 // With a_planes=3, both operands arrive in two int16 planes, lo and hi (a format that fits one
-// plane has hi = 0), and the kernel forms a third, lo + hi, so E4M3 meets E4M3, E3M2 or any other
-// integer format: each block costs three plane products instead of four (Karatsuba): LL = sum lo lo, HH = sum hi hi,
-// SS = sum (lo + hi)(lo + hi), each exact in int32 (32 * 2104^2 < 2^31), and the block sum
-// LL + 4096 (SS - LL - HH) + 2^24 HH (up to 2^41, E4M3 x E4M3) is rounded once to fp32
-// (karatsuba_block), as the generic kernel rounds its int64 sum. Weight plane p lies at
-// k-pairs [p K/2, (p + 1) K/2).
+// plane has hi = 0), and the kernel forms a third, lo + hi, so E4M3 meets E4M3, E3M2 or any
+// other integer format: each block costs three plane products instead of four (Karatsuba):
+// LL = sum lo lo, HH = sum hi hi, SS = sum (lo + hi)(lo + hi), each exact in int32
+// (32 * 2104^2 < 2^31), and the block sum LL + 4096 (SS - LL - HH) + 2^24 HH (up to 2^41,
+// E4M3 x E4M3) is rounded once to fp32 (karatsuba_block), as the generic kernel rounds its
+// int64 sum. The weights' hi plane lies K/2 k-pairs after lo.
 #include "Halide.h"
 #include "epilogue.h"
 #include "mx_block.h"

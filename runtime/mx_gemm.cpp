@@ -1,8 +1,8 @@
 // MX GEMM entry points: validation, then the fastest kernel family the formats allow.
 //   int8  (FP4, FP6 E2M3, INT8 pairs): activations decoded per call to uint8, prepared weights.
 //   int16 (also FP6 E3M2; FP8 E4M3 activations in two planes against int8-sized weights; E4M3
-//         against E4M3 or E3M2, either side, with both in three planes): activations decoded
-//         per call to int16, prepared weights.
+//         against E4M3 or E3M2, either side, both operands as lo and hi planes): activations
+//         decoded per call to int16, prepared weights.
 //   generic (any pair): activation codes decoded inside the kernel through the tables,
 //                       weights decoded once per handle.
 // All three give the same bits (the block sums are exact, the scaling one correctly rounded

@@ -50,7 +50,8 @@ bool mx_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
 // The int16 kernel with activations in two planes (a_planes=2): tile_m rows of two planes each.
 const KnobSpace &mx_gemm_i16_split_knob_space();
 bool mx_split_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
-// Both operands in three planes (a_planes=3): tile_m rows of three planes each.
+// Both operands as lo and hi, the kernel adding lo + hi (a_planes=3): tile_m rows of three
+// planes of products each.
 const KnobSpace &mx_gemm_i16_fp8_knob_space();
 bool mx_fp8_block_tile_knobs_fit(const Knobs &knobs, Profile profile);
 

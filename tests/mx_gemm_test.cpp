@@ -149,7 +149,7 @@ TEST_P(MxGemm, int8_int16_and_generic_kernels_give_the_same_bits) {
                                                    {MxFormat::Fp4E2M1, MxFormat::Fp6E3M2},
                                                    {MxFormat::Fp8E4M3, MxFormat::Fp4E2M1},  // int16 in two planes
                                                    {MxFormat::Fp8E4M3, MxFormat::Int8},
-                                                   {MxFormat::Fp8E4M3, MxFormat::Fp8E4M3},  // both in three planes
+                                                   {MxFormat::Fp8E4M3, MxFormat::Fp8E4M3},  // both as lo and hi planes
                                                    {MxFormat::Fp8E4M3, MxFormat::Fp6E3M2},
                                                    {MxFormat::Fp6E3M2, MxFormat::Fp8E4M3},
                                                    {MxFormat::Fp4E2M1, MxFormat::Fp8E4M3}};
@@ -278,7 +278,7 @@ TEST_P(MxGemm, int16_path_refuses_formats_without_an_integer_decoding) {
 }
 
 // E4M3 against E4M3 or E3M2 (block sums up to 2^41, past int32) takes the int16 kernels with
-// both operands in three planes, GEMM and GEMV.
+// both operands as lo and hi (three planes of products), GEMM and GEMV.
 TEST_P(MxGemm, fp8_pairs_take_the_three_plane_int16_kernels) {
     std::mt19937 rng(54);
     for (auto [af, wf] : {std::pair{MxFormat::Fp8E4M3, MxFormat::Fp8E4M3}, {MxFormat::Fp8E4M3, MxFormat::Fp6E3M2},
