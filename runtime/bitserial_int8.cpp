@@ -162,22 +162,28 @@ int round_up_to_block(int k) { return (k + kMxBlock - 1) / kMxBlock * kMxBlock; 
 // u' = sum_j 2^(bits j) d_j, and the kernels sum each digit's row exactly (K * (2^bits - 1) *
 // max|x_w| <= 2^24); sum(x_a x_w) = sum_j 2^(bits j) sum(d_j x_w) - c_a sum(x_w), the last term
 // folded into the column terms. One digit is x_a itself, as before.
+// `offset`: what each stored value carries for the kernels, x + 128 (the MX kernels' form), or 0
+// where the values are never negative (below 8 bits, or digits) and the variant's kernels take
+// them so (x86: the segments' offsets are then zeros). Without the +128 vpmaddubsw's pairs stay
+// inside int16 for larger weights: AVX2 sums up to 7-bit activations against 8-bit weights in
+// int8 pairs, and 4-bit ones against 8-bit weights in the narrow kernel.
 struct Digits {
-    int count = 1, bits = 8;
+    int count = 1, bits = 8, offset = kMxI8ActivationOffset;
     int64_t max() const { return (int64_t(1) << bits) - 1; }
 };
 
-// The digit rows of one packed row for the kernels (d_j + 128 each, row j at out + j * k32;
+// The digit rows of one packed row for the kernels (d_j + d.offset each, row j at out + j * k32;
 // the padding past k is digit 0), from its x + 128 bytes: u' is the byte for 8-bit operands
-// (c = 128), the byte less 128 otherwise. Returns the row's sum of x_a, as unpack_row.
+// (c = 128), the byte less 128 otherwise. One digit is x_a + d.offset (x_a = u' below 8 bits).
+// Returns the row's sum of x_a, as unpack_row.
 int64_t unpack_row_digits(const uint64_t *row, const Operand &op, int k, int k32, const Digits &d, uint8_t *out) {
+    if (d.count == 1) return unpack_row(row, op, k, k32, d.offset != 0, out);
     const int64_t sum = unpack_row(row, op, k, k32, true, out);
-    if (d.count == 1) return sum;
-    const uint8_t to_code = op.bits == 8 ? 0 : 0x80, mask = uint8_t(d.max());
+    const uint8_t to_code = op.bits == 8 ? 0 : 0x80, mask = uint8_t(d.max()), offset = uint8_t(d.offset);
     for (int j = d.count - 1; j >= 0; --j) {  // digit 0 last: it overwrites the codes it reads
         uint8_t *digit = out + size_t(j) * k32;
-        for (int i = 0; i < k; ++i) digit[i] = uint8_t(0x80 | (((out[i] ^ to_code) >> (d.bits * j)) & mask));
-        std::fill(digit + k, digit + k32, uint8_t(0x80));
+        for (int i = 0; i < k; ++i) digit[i] = uint8_t(offset | (((out[i] ^ to_code) >> (d.bits * j)) & mask));
+        std::fill(digit + k, digit + k32, offset);
     }
     return sum;
 }
@@ -257,19 +263,25 @@ template <typename Shape>
 const Kernel<MxGemmI8Fn> *kernel_for_rows(const KernelSet &set, const Shape &s, const Operand &a_op,
                                           const Operand &w_op, const Digits &d) {
     const int64_t a_max = d.count == 1 ? affine_of(a_op).max_x : d.max();
-    return mx_i8_kernel_for(set, int64_t(product_rows(s)) * d.count < kMxGemvRows, a_max, affine_of(w_op).max_x);
+    return mx_i8_kernel_for(set, int64_t(product_rows(s)) * d.count < kMxGemvRows, a_max, affine_of(w_op).max_x,
+                            d.offset);
 }
 
 // The digits the activations take so that every sum a kernel makes is exact in fp32: one where
 // x_a itself keeps them so; count 0 where no split does. Only the direct kernels read digit
-// rows, so a split needs one of them for these operands.
+// rows, so a split needs one of them for these operands. Where the values may go without the
+// +128 (x86, below 8 bits or split) they do. (Splitting exact 8-bit activations for AVX2's pairs,
+// which do not take them against 8-bit weights, was measured and not kept: on a Zen 4 running the
+// AVX2 variant, 8A8W GEMM 1024^3 92 GOPS against the int16 kernels' 81, but ResNet-18 C5 27
+// against 39: the digit rows cost more than the second pass saves.)
 template <typename Shape>
 Digits activation_digits(const Shape &s, const Operand &a, const Operand &w) {
     const int64_t k = reduction_length(s), w_max = affine_of(w).max_x;
-    if (k * affine_of(a).max_x * w_max <= kExactFp32) return {1, a.bits};
+    const bool raw = mx_i8_kernels_take_raw_activations(kernels());
+    if (k * affine_of(a).max_x * w_max <= kExactFp32) return {1, a.bits, raw && a.bits < 8 ? 0 : kMxI8ActivationOffset};
     if (!mx_int8_weights_supported() || product_shape(s).k / kMxBlock > kMaxSegmentBlocks) return {0, 0};
     for (int count = 2; count <= a.bits; ++count) {
-        const Digits d{count, (a.bits + count - 1) / count};
+        const Digits d{count, (a.bits + count - 1) / count, raw ? 0 : kMxI8ActivationOffset};
         if (k * d.max() * w_max > kExactFp32) continue;
         return kernel_for_rows(kernels(), s, a, w, d) != nullptr ? d : Digits{0, 0};
     }
@@ -361,7 +373,7 @@ std::vector<int64_t> column_terms(const Operand &a_op, const Int8DotWeights &w, 
 // One int8 kernel call over `rows` rows of k32 codes (x + 128, one exactly summed segment per
 // row) against the weights' int8 rows: the exact sums of x_a x_w, `cols` wide, into `sums`.
 void run_whole_rows(const Kernel<MxGemmI8Fn> &kernel, const Int8DotWeights &w, const uint8_t *values, int rows,
-                    int cols, float *sums) {
+                    int cols, const Digits &d, float *sums) {
     const MxWeights::Prepared &p = w.mx->prepared();
     const int k32 = p.blocks * kMxBlock;
     const float one = 1.0f, zero = 0.0f, inf = std::numeric_limits<float>::infinity();
@@ -369,7 +381,7 @@ void run_whole_rows(const Kernel<MxGemmI8Fn> &kernel, const Int8DotWeights &w, c
     run_kernel(kernel, dense_view(values, {k32, rows}).raw_buffer(),
                dense_view(row_scales.data(), {1, rows}).raw_buffer(),
                dense_view(p.quads.data(), {4, p.padded_rows, k32 / 4}).raw_buffer(),
-               dense_view(w.row_offsets.data(), {p.padded_rows, 1}).raw_buffer(),
+               dense_view((d.offset == 0 ? w.zero_offsets : w.row_offsets).data(), {p.padded_rows, 1}).raw_buffer(),
                dense_view(w.unit_scales.data(), {p.padded_rows, 1}).raw_buffer(), p.blocks,
                per_channel_view(&one, 1, cols).raw_buffer(), per_channel_view(&zero, 1, cols).raw_buffer(), -inf, inf,
                dense_view(sums, {cols, rows}).raw_buffer());
@@ -396,7 +408,7 @@ const char *direct_gemm(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, co
                                         values.data() + i * row_bytes);
         }
         float *sums_out = core(begin, end);
-        run_whole_rows(kernel, w, values.data(), rows * d.count, cols, sums_out);
+        run_whole_rows(kernel, w, values.data(), rows * d.count, cols, d, sums_out);
         for (int i = 0; i < rows; ++i) {
             const RowTerms terms{fa.s * fw.s, fa.s * fw.offset * sums[i] + constant, col_terms.data(), d.count, d.bits,
                                  size_t(cols)};
@@ -440,12 +452,13 @@ int64_t window_term(const Affine &fa, const Affine &fw, int64_t window_sum, int6
 }
 
 // Output pixel (b, y, x)'s window as its kernel rows (digit j's at row + j * k32, tap major),
-// from the unpacked pixels ([pixel][digit][c32]); taps outside the image hold x = 0 (0x80).
+// from the unpacked pixels ([pixel][digit][c32]); taps outside the image hold x = 0 (`zero`,
+// the stored offset).
 // Where the taps along x are adjacent pixels, a window row's inside taps are one copy. Returns
 // the sum of x_a over the inside taps' pixels.
 LPGEN_X86_CLONES int64_t gather_window(const Conv2dShape &s, const Window &win, int b, int y, int x,
                                        const uint8_t *codes, const int64_t *pixel_sums, int c32, int digits, int k32,
-                                       uint8_t *row) {
+                                       uint8_t zero, uint8_t *row) {
     const size_t pixel_bytes = size_t(digits) * c32, tap_row_bytes = size_t(s.kernel_w) * c32;
     const int inside = win.kx1 - win.kx0;
     int64_t sum = 0;
@@ -453,11 +466,11 @@ LPGEN_X86_CLONES int64_t gather_window(const Conv2dShape &s, const Window &win, 
         for (int ky = 0; ky < s.kernel_h; ++ky) {
             uint8_t *taps = row + size_t(j) * k32 + ky * tap_row_bytes;
             if (ky < win.ky0 || ky >= win.ky1 || inside <= 0) {
-                std::memset(taps, 0x80, tap_row_bytes);
+                std::memset(taps, zero, tap_row_bytes);
                 continue;
             }
-            std::memset(taps, 0x80, size_t(win.kx0) * c32);
-            std::memset(taps + size_t(win.kx1) * c32, 0x80, size_t(s.kernel_w - win.kx1) * c32);
+            std::memset(taps, zero, size_t(win.kx0) * c32);
+            std::memset(taps + size_t(win.kx1) * c32, zero, size_t(s.kernel_w - win.kx1) * c32);
             const size_t first = input_pixel(s, b, y, x, ky, win.kx0);
             if (digits == 1 && s.dilation_w == 1) {
                 std::memcpy(taps + size_t(win.kx0) * c32, codes + first * c32, size_t(inside) * c32);
@@ -555,11 +568,11 @@ const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s
                 const int r = first + i, b = r / (oh * ow), y = r / ow % oh, x = r % ow;
                 const Window win = window_at(s, y, x);
                 const int64_t window_sum = gather_window(s, win, b, y, x, codes.data(), pixel_sums.data(), c32, d.count,
-                                                         k32, values.data() + i * row_bytes);
+                                                         k32, uint8_t(d.offset), values.data() + i * row_bytes);
                 row_terms[i] = window_term(fa, fw, window_sum, win.taps() * s.channels);
             }
             float *sums = core(first, first + count);
-            run_whole_rows(kernel, w, values.data(), count * d.count, cols, sums);
+            run_whole_rows(kernel, w, values.data(), count * d.count, cols, d, sums);
             for (int i = 0; i < count; ++i) {
                 const int r = first + i, y = r / ow % oh, x = r % ow;
                 finish(first + i, sums + size_t(i) * d.count * cols,
@@ -675,6 +688,7 @@ void add_whole_row_segments(Int8DotWeights &p) {
     const MxWeights::Prepared &mx = p.mx->prepared();
     if (!mx.has_int8()) return;
     p.row_offsets.assign(mx.padded_rows, 0);
+    p.zero_offsets.assign(mx.padded_rows, 0);
     for (int b = 0; b < mx.blocks; ++b)
         for (int r = 0; r < mx.padded_rows; ++r) p.row_offsets[r] += mx.offsets[size_t(b) * mx.padded_rows + r];
     p.unit_scales.assign(mx.padded_rows, 1.0f);

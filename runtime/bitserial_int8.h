@@ -37,6 +37,7 @@ struct Int8DotWeights {
     // One segment per row for the int8 kernels (a conv2d's rows: every tap's channels):
     // -128 * each padded row's sum of x_w, and unit scales.
     std::vector<int32_t> row_offsets;
+    std::vector<int32_t> zero_offsets;  // the same segments for activations stored without the +128
     std::vector<float> unit_scales;
 };
 

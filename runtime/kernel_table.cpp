@@ -116,21 +116,24 @@ namespace {
 constexpr int64_t kInt16Max = 32767;
 }  // namespace
 
-bool mx_i8_kernels_take(const KernelSet &set, int64_t a_max, int64_t w_max) {
-    if (std::strcmp(set.isa, "x86_avx2") == 0) return 2 * 255 * w_max <= kInt16Max;
-    if (std::strncmp(set.isa, "arm", 3) == 0) return 8 * a_max * w_max <= kInt16Max;
+bool mx_i8_kernels_take(const KernelSet &set, int64_t a_max, int64_t w_max, int a_offset) {
+    if (std::strcmp(set.isa, "x86_avx2") == 0) return 2 * (a_offset == 0 ? a_max : 255) * w_max <= kInt16Max;
+    if (std::strncmp(set.isa, "arm", 3) == 0) return a_offset != 0 && 8 * a_max * w_max <= kInt16Max;
     return true;
 }
 
-bool mx_i8_narrow_kernel_takes(const KernelSet &set, int64_t a_max, int64_t w_max) {
-    if (std::strcmp(set.isa, "x86_avx2") == 0) return 16 * (kMxI8ActivationOffset + a_max) * w_max <= kInt16Max;
-    return mx_i8_kernels_take(set, a_max, w_max);
+bool mx_i8_narrow_kernel_takes(const KernelSet &set, int64_t a_max, int64_t w_max, int a_offset) {
+    if (std::strcmp(set.isa, "x86_avx2") == 0) return 16 * (a_offset + a_max) * w_max <= kInt16Max;
+    return mx_i8_kernels_take(set, a_max, w_max, a_offset);
 }
 
-const Kernel<MxGemmI8Fn> *mx_i8_kernel_for(const KernelSet &set, bool gemv, int64_t a_max, int64_t w_max) {
-    const bool within_bound = mx_i8_kernels_take(set, a_max, w_max);
+bool mx_i8_kernels_take_raw_activations(const KernelSet &set) { return std::strncmp(set.isa, "x86", 3) == 0; }
+
+const Kernel<MxGemmI8Fn> *mx_i8_kernel_for(const KernelSet &set, bool gemv, int64_t a_max, int64_t w_max,
+                                           int a_offset) {
+    const bool within_bound = mx_i8_kernels_take(set, a_max, w_max, a_offset);
     if (gemv) return within_bound ? &set.mx_gemv_i8 : &set.mx_gemv_i8_quads;
-    if (mx_i8_narrow_kernel_takes(set, a_max, w_max)) return &set.mx_gemm_i8_narrow;
+    if (mx_i8_narrow_kernel_takes(set, a_max, w_max, a_offset)) return &set.mx_gemm_i8_narrow;
     return within_bound ? &set.mx_gemm_i8 : nullptr;
 }
 

@@ -7,6 +7,7 @@
 
 #include "HalideRuntime.h"
 #include "lpgen/bitserial.hpp"
+#include "mx_decode.h"
 
 namespace lpgen {
 
@@ -140,24 +141,34 @@ Kernel<Fn> prebuilt_for(const KernelSet &set, Kernel<Fn> SpecializedBitserial::*
 }
 
 // Whether a variant's int8 MX kernels mx_gemm_i8 and mx_gemv_i8 sum every block of these formats
-// exactly, given the largest |element * 2^shift| of the activations and of the weights:
+// exactly, given the largest |element * 2^shift| of the activations and of the weights, the
+// activations stored as element + `a_offset` (kMxI8ActivationOffset, 128: any int8 element; or 0,
+// which only elements that are never negative take, the bit-serial path's x86 rows):
 //   4-way dot products (x86 with VNNI): any int8;
-//   pairs in int16 (vpmaddubsw, x86 without VNNI): 2 * 255 * w_max < 2^15, so weights up to 64
-//     (FP4, E2M3), any activations;
+//   pairs in int16 (vpmaddubsw, x86 without VNNI): 2 * max(activation byte) * w_max < 2^15; with
+//     the +128, 255 bytes and weights up to 64 (FP4, E2M3); without it, 7-bit activations take
+//     8-bit weights (2 * 127 * 128);
 //   int16 lane sums of 8 products (smull/smlal, ARM): 8 * a_max * w_max < 2^15, so every pair
-//     of FP4 and E2M3, and INT8 with FP4.
+//     of FP4 and E2M3, and INT8 with FP4 (these kernels take the +128 back themselves, so ARM
+//     activations always carry it).
 // mx_gemv_i8_quads (4-way everywhere) takes the other GEMVs, the int16 kernels the other GEMMs.
-bool mx_i8_kernels_take(const KernelSet &set, int64_t a_max, int64_t w_max);
+bool mx_i8_kernels_take(const KernelSet &set, int64_t a_max, int64_t w_max, int a_offset = kMxI8ActivationOffset);
 // The same for mx_gemm_i8_narrow: on x86 without VNNI every int16 lane sums a block's 16
-// products of activations stored as a + 128, so 16 * (128 + a_max) * w_max < 2^15 (MXFP4 x
-// MXFP4 only); elsewhere it is mx_gemm_i8's algorithm and takes what mx_gemm_i8 takes.
-bool mx_i8_narrow_kernel_takes(const KernelSet &set, int64_t a_max, int64_t w_max);
+// products, so 16 * (a_offset + a_max) * w_max < 2^15 (with the +128: MXFP4 x MXFP4 only;
+// without it: activations up to 4 bits against 8-bit weights); elsewhere it is mx_gemm_i8's
+// algorithm and takes what mx_gemm_i8 takes.
+bool mx_i8_narrow_kernel_takes(const KernelSet &set, int64_t a_max, int64_t w_max,
+                               int a_offset = kMxI8ActivationOffset);
+// Whether activations may reach this variant's int8 kernels without the +128 (x86: the kernels
+// start each sum at the segment offsets the caller passes, zeros then).
+bool mx_i8_kernels_take_raw_activations(const KernelSet &set);
 
 // The int8 kernel that sums operands of these magnitudes exactly, or null where none of the
 // GEMMs does: the GEMVs (`gemv`: few rows) take every int8 pair (mx_gemv_i8_quads the ones
 // mx_gemv_i8 may not), the GEMMs only those within the variant's bound (the narrow one, the
 // fastest, fewer).
-const Kernel<MxGemmI8Fn> *mx_i8_kernel_for(const KernelSet &set, bool gemv, int64_t a_max, int64_t w_max);
+const Kernel<MxGemmI8Fn> *mx_i8_kernel_for(const KernelSet &set, bool gemv, int64_t a_max, int64_t w_max,
+                                           int a_offset = kMxI8ActivationOffset);
 
 // The variant for this process: the most specialised one the CPU supports, unless
 // select_isa() or the LPGEN_ISA environment variable named another.

@@ -89,6 +89,37 @@ TEST_P(BitserialGemm, all_bits_set_at_large_k_does_not_overflow) {
     }
 }
 
+// On x86 the int8 path stores activations below 8 bits without the +128, so vpmaddubsw's int16
+// pairs stay exact against 8-bit weights: AVX2 takes 1-7-bit activations x 8-bit weights in its
+// int8 kernels (up to 4 bits the narrow one, 16 products per int16 lane) instead of the int16
+// ones. The largest products both ways (activations all ones, weights at -128 and at 127), at K
+// near the fp32 bound (1000 * 127 * 128 < 2^24), and random codes.
+TEST_P(BitserialGemm, activations_without_the_offset_keep_8_bit_weights_exact_in_the_int8_kernels) {
+    std::mt19937 rng(8);
+    const test::ForcedAlgorithm int8(BitserialAlgorithm::Int8Dot);
+    for (int ab : {1, 3, 4, 5, 7})
+        for (Encoding we : {Encoding::Signed, Encoding::Unsigned, Encoding::Bipolar})
+            for (int fill : {-1, 0x00, 0xFF, 0x80}) {
+                GemmCase c({9, 37, 1000}, {ab, Encoding::Unsigned, 0}, {8, we, 0}, rng);
+                if (fill >= 0) {
+                    std::fill(c.a_codes.begin(), c.a_codes.end(), uint8_t((1 << ab) - 1));
+                    std::fill(c.w_codes.begin(), c.w_codes.end(), uint8_t(fill));
+                    c.repack();
+                }
+                const std::string what = "a" + std::to_string(ab) + " w8" + test::encoding_name(we) + " fill " +
+                                         std::to_string(fill);
+                std::vector<int32_t> out(size_t(9) * 37, -7);
+                const std::string ran = bitserial_gemm(c.shape, c.a_packed.data(), c.a_packed.size(), c.a,
+                                                       c.w_packed.data(), c.w_packed.size(), c.w, out.data(), out.size());
+                ASSERT_EQ(out, narrow(c.expected())) << what;
+                if (GetParam() == "x86_avx2") {
+                    EXPECT_EQ(ran,
+                              ab <= 4 ? "lpgen_mx_gemm_i8_narrow__x86_avx2" : "lpgen_mx_gemm_i8__x86_avx2")
+                        << what;
+                }
+            }
+}
+
 // 8x8 unsigned at K = 65536 can exceed int32: int32 output refuses, fp32 output is exact enough.
 TEST_P(BitserialGemm, int32_output_refuses_sums_that_could_overflow_and_fp32_carries_them) {
     std::mt19937 rng(7);
