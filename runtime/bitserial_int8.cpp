@@ -86,6 +86,20 @@ Affine affine_of(const Operand &op) {
     return {s, c, s * c + o, max_x};
 }
 
+// The weights' stored x: as affine_of, but a signed weight below 8 bits is stored as its value
+// (c = 2^(bits-1), as 8-bit ones already are), so its offset is only the zero point's. Unsigned
+// activations against signed weights then leave no row term (terms_vanish()), and |x_w| <=
+// 2^(bits-1) instead of 2^bits - 1 widens what AVX2's int16 pairs take.
+Affine weight_affine(const Operand &op) {
+    Affine f = affine_of(op);
+    if (op.encoding == Encoding::Signed && op.bits < 8) {
+        f.c = int64_t(1) << (op.bits - 1);
+        f.offset = -op.zero_point;
+        f.max_x = f.c;
+    }
+    return f;
+}
+
 // One packed row's k values as bytes into out[0, k32): the int8 x = u' - c (`for_kernel` false:
 // the bit pattern of an MXINT8 code), or x + 128 as the int8 GEMM kernels read their
 // activations; the padding past k is x = 0. Returns the row's sum of x. u' is the code's
@@ -266,7 +280,7 @@ const char *combine(const GemmShape &s, const uint64_t *a, const Operand &a_op, 
     const float one = 1.0f;
     const char *name = mx_gemm(s, in.codes.data(), in.codes.size(), in.scales.data(), in.scales.size(), MxFormat::Int8,
                                *w.mx, Fp32Epilogue{&one, 1}, core.data(), core.size());
-    const Affine fa = affine_of(a_op), fw = affine_of(w.op);
+    const Affine fa = affine_of(a_op), fw = weight_affine(w.op);
     const int64_t constant = int64_t(s.k) * fa.offset * fw.offset;
     for (int m = 0; m < s.m; ++m) {
         const int64_t row_term = fa.s * fw.offset * in.sums[m] + constant;
@@ -305,7 +319,7 @@ template <typename Shape>
 const Kernel<MxGemmI8Fn> *kernel_for_rows(const KernelSet &set, const Shape &s, const Operand &a_op,
                                           const Operand &w_op, const Digits &d) {
     const int64_t a_max = d.count == 1 ? affine_of(a_op).max_x : d.max();
-    return mx_i8_kernel_for(set, int64_t(product_rows(s)) * d.count < kMxGemvRows, a_max, affine_of(w_op).max_x,
+    return mx_i8_kernel_for(set, int64_t(product_rows(s)) * d.count < kMxGemvRows, a_max, weight_affine(w_op).max_x,
                             d.offset);
 }
 
@@ -318,7 +332,7 @@ const Kernel<MxGemmI8Fn> *kernel_for_rows(const KernelSet &set, const Shape &s, 
 // against 39: the digit rows cost more than the second pass saves.)
 template <typename Shape>
 Digits activation_digits(const Shape &s, const Operand &a, const Operand &w) {
-    const int64_t k = reduction_length(s), w_max = affine_of(w).max_x;
+    const int64_t k = reduction_length(s), w_max = weight_affine(w).max_x;
     const bool raw = mx_i8_kernels_take_raw_activations(kernels());
     if (k * affine_of(a).max_x * w_max <= kExactFp32) return {1, a.bits, raw && a.bits < 8 ? 0 : kMxI8ActivationOffset};
     if (!mx_int8_weights_supported() || product_shape(s).k / kMxBlock > kMaxSegmentBlocks) return {0, 0};
@@ -397,11 +411,21 @@ LPGEN_X86_CLONES void finish_row_in_place(unsigned char *io, int n, const RowTer
     }
 }
 
+// Whether every dot product is s_a s_w sum(x_a x_w) with s_a s_w = 1 and no row, column or
+// window terms (unsigned operands without zero points, one digit): the kernel's exact sums are
+// then the dot products, padding's taps included (x_a = 0 there), and the kernel may apply the
+// epilogue itself. Its fp32 epilogue is epilogue_value()'s: one rounding (none: the sums are
+// integers below 2^24), multiply, add, clamp.
+bool terms_vanish(const Operand &a_op, const Operand &w_op, const Digits &d) {
+    const Affine fa = affine_of(a_op), fw = weight_affine(w_op);
+    return d.count == 1 && fa.s == 1 && fw.s == 1 && fa.offset == 0 && fw.offset == 0;
+}
+
 // What multiplies a column's (or a tap's) sum of x_w in its dot products: offset_a * s_w, and
 // for digit sums (which add up to sum(u'_a x_w)) also the c_a that x_a = u'_a - c_a takes off.
 int64_t tap_factor(const Operand &a_op, const Operand &w_op, const Digits &d) {
     const Affine fa = affine_of(a_op);
-    return (fa.offset - (d.count > 1 ? fa.c * fa.s : 0)) * affine_of(w_op).s;
+    return (fa.offset - (d.count > 1 ? fa.c * fa.s : 0)) * weight_affine(w_op).s;
 }
 
 // The weights' per-column term of every dot product.
@@ -412,31 +436,41 @@ std::vector<int64_t> column_terms(const Operand &a_op, const Int8DotWeights &w, 
     return t;
 }
 
-// One int8 kernel call over `rows` rows of k32 codes (x + 128, one exactly summed segment per
-// row) against the weights' int8 rows: the exact sums of x_a x_w, `cols` wide, into `sums`.
+// What the kernel itself applies to its exact sums: nothing (the sums themselves, for the
+// finishing pass), or, where the dot products are those sums (terms_vanish()), the call's own
+// fp32 epilogue, per output channel, so that no pass follows.
+struct KernelEpilogue {
+    const float *scale = nullptr, *bias = nullptr;  // `cols` each; null: 1 and 0
+    float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+};
+
+// One int8 kernel call over `rows` rows of k32 codes (x + d.offset, one exactly summed segment
+// per row) against the weights' int8 rows: the exact sums of x_a x_w, `cols` wide, into `sums`
+// (through `e`).
 void run_whole_rows(const Kernel<MxGemmI8Fn> &kernel, const Int8DotWeights &w, const uint8_t *values, int rows,
-                    int cols, const Digits &d, float *sums) {
+                    int cols, const Digits &d, const KernelEpilogue &e, float *sums) {
     const MxWeights::Prepared &p = w.mx->prepared();
     const int k32 = p.blocks * kMxBlock;
-    const float one = 1.0f, zero = 0.0f, inf = std::numeric_limits<float>::infinity();
+    const float one = 1.0f, zero = 0.0f;
     const std::vector<float> row_scales(rows, 1.0f);
     run_kernel(kernel, dense_view(values, {k32, rows}).raw_buffer(),
                dense_view(row_scales.data(), {1, rows}).raw_buffer(),
                dense_view(p.quads.data(), {4, p.padded_rows, k32 / 4}).raw_buffer(),
                dense_view((d.offset == 0 ? w.zero_offsets : w.row_offsets).data(), {p.padded_rows, 1}).raw_buffer(),
                dense_view(w.unit_scales.data(), {p.padded_rows, 1}).raw_buffer(), p.blocks,
-               per_channel_view(&one, 1, cols).raw_buffer(), per_channel_view(&zero, 1, cols).raw_buffer(), -inf, inf,
-               dense_view(sums, {cols, rows}).raw_buffer());
+               e.scale ? per_channel_view(e.scale, cols, cols).raw_buffer() : per_channel_view(&one, 1, cols).raw_buffer(),
+               e.bias ? per_channel_view(e.bias, cols, cols).raw_buffer() : per_channel_view(&zero, 1, cols).raw_buffer(),
+               e.lo, e.hi, dense_view(sums, {cols, rows}).raw_buffer());
 }
 
 // Each thread's rows: unpacked, multiplied by the kernel into `core(begin, end)` (N wide, at
 // least kMxRowPadding), then `finish(row, core row, its RowTerms)`.
 template <typename Core, typename Finish>
 const char *direct_gemm(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, const uint64_t *a, const Operand &a_op,
-                        const Int8DotWeights &w, const Digits &d, Core core, Finish finish) {
+                        const Int8DotWeights &w, const Digits &d, const KernelEpilogue &e, Core core, Finish finish) {
     const MxWeights::Prepared &p = w.mx->prepared();
     const int k32 = p.blocks * kMxBlock, cols = std::max(s.n, kMxRowPadding), kw = words_for(s.k);
-    const Affine fa = affine_of(a_op), fw = affine_of(w.op);
+    const Affine fa = affine_of(a_op), fw = weight_affine(w.op);
     const int64_t constant = int64_t(s.k) * fa.offset * fw.offset;
     const std::vector<int64_t> col_terms = column_terms(a_op, w, d);
     const Work work{double(s.m) * d.count * s.n * k32};
@@ -450,7 +484,7 @@ const char *direct_gemm(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, co
                                         values.data() + i * row_bytes);
         }
         float *sums_out = core(begin, end);
-        run_whole_rows(kernel, w, values.data(), rows * d.count, cols, d, sums_out);
+        run_whole_rows(kernel, w, values.data(), rows * d.count, cols, d, e, sums_out);
         for (int i = 0; i < rows; ++i) {
             const RowTerms terms{fa.s * fw.s, fa.s * fw.offset * sums[i] + constant, col_terms.data(), d.count, d.bits,
                                  size_t(cols)};
@@ -579,7 +613,8 @@ private:
 // below: padding contributes exactly 0.
 template <typename Core, typename Finish>
 const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s, const uint64_t *a,
-                          const Operand &a_op, const Int8DotWeights &w, const Digits &d, Core core, Finish finish) {
+                          const Operand &a_op, const Int8DotWeights &w, const Digits &d, const KernelEpilogue &e,
+                          Core core, Finish finish) {
     const int c32 = round_up_to_block(s.channels), kw = words_for(s.channels);
     const int k32 = w.mx->prepared().blocks * kMxBlock;  // taps * c32
     const int pixels = s.batch * s.height * s.width, oh = s.out_height(), ow = s.out_width();
@@ -594,7 +629,7 @@ const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s
                                               codes.data() + i * pixel_bytes);
         }
     });
-    const Affine fa = affine_of(a_op), fw = affine_of(w.op);
+    const Affine fa = affine_of(a_op), fw = weight_affine(w.op);
     const WindowTerms window_terms(s, w, tap_factor(a_op, w.op, d));
     // Rows per kernel call: a chunk's gathered windows stay in L2, and the conv weights the
     // kernel packs per call are small.
@@ -614,7 +649,7 @@ const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s
                 row_terms[i] = window_term(fa, fw, window_sum, win.taps() * s.channels);
             }
             float *sums = core(first, first + count);
-            run_whole_rows(kernel, w, values.data(), count * d.count, cols, d, sums);
+            run_whole_rows(kernel, w, values.data(), count * d.count, cols, d, e, sums);
             for (int i = 0; i < count; ++i) {
                 const int r = first + i, y = r / ow % oh, x = r % ow;
                 finish(first + i, sums + size_t(i) * d.count * cols,
@@ -628,13 +663,14 @@ const char *direct_conv2d(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s
 // The direct kernels on either shape.
 template <typename Core, typename Finish>
 const char *run_direct(const Kernel<MxGemmI8Fn> &kernel, const GemmShape &s, const uint64_t *a, const Operand &a_op,
-                       const Int8DotWeights &w, const Digits &d, Core core, Finish finish) {
-    return direct_gemm(kernel, s, a, a_op, w, d, core, finish);
+                       const Int8DotWeights &w, const Digits &d, const KernelEpilogue &e, Core core, Finish finish) {
+    return direct_gemm(kernel, s, a, a_op, w, d, e, core, finish);
 }
 template <typename Core, typename Finish>
 const char *run_direct(const Kernel<MxGemmI8Fn> &kernel, const Conv2dShape &s, const uint64_t *a,
-                       const Operand &a_op, const Int8DotWeights &w, const Digits &d, Core core, Finish finish) {
-    return direct_conv2d(kernel, s, a, a_op, w, d, core, finish);
+                       const Operand &a_op, const Int8DotWeights &w, const Digits &d, const KernelEpilogue &e,
+                       Core core, Finish finish) {
+    return direct_conv2d(kernel, s, a, a_op, w, d, e, core, finish);
 }
 
 // The same for a convolution: the MX conv sums each window with padded taps as x = 0; the
@@ -649,7 +685,7 @@ const char *combine(const Conv2dShape &s, const uint64_t *a, const Operand &a_op
     const float one = 1.0f;
     const char *name = mx_conv2d(s, in.codes.data(), in.codes.size(), in.scales.data(), in.scales.size(),
                                  MxFormat::Int8, *w.mx, Fp32Epilogue{&one, 1}, core.data(), core.size());
-    const Affine fa = affine_of(a_op), fw = affine_of(w.op);
+    const Affine fa = affine_of(a_op), fw = weight_affine(w.op);
     const WindowTerms window_terms(s, w, tap_factor(a_op, w.op, Digits{}));
     size_t i = 0;
     for (int b = 0; b < s.batch; ++b)
@@ -672,7 +708,16 @@ std::unique_ptr<Int8DotWeights> prepared(const uint64_t *w, int rows, int taps, 
                                          Int8Rows &out) {
     auto p = std::make_unique<Int8DotWeights>();
     p->rows = rows, p->taps = taps, p->op = w_op;
-    out = unpack_rows(w, rows * taps, k, w_op);
+    out = unpack_rows(w, rows * taps, k, w_op);  // x = u' - affine_of(w_op).c
+    const int64_t shift = weight_affine(w_op).c - affine_of(w_op).c;
+    if (shift != 0) {
+        const size_t k32 = round_up_to_block(k);
+        for (int r = 0; r < rows * taps; ++r) {
+            uint8_t *x = out.codes.data() + size_t(r) * k32;
+            for (int i = 0; i < k; ++i) x[i] = uint8_t(x[i] - shift);  // two's complement: the padding stays 0
+            out.sums[r] -= shift * k;
+        }
+    }
     p->tap_sums = out.sums;
     return p;
 }
@@ -683,7 +728,7 @@ void set_bitserial_algorithm(BitserialAlgorithm algorithm) { chosen_algorithm() 
 BitserialAlgorithm bitserial_algorithm() { return chosen_algorithm(); }
 
 bool int8_dot_exact(int64_t k, const Operand &a, const Operand &w) {
-    return k * affine_of(a).max_x * affine_of(w).max_x <= kExactFp32;
+    return k * affine_of(a).max_x * weight_affine(w).max_x <= kExactFp32;
 }
 
 namespace {
@@ -799,7 +844,8 @@ const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, con
         const SumRows sums(s, d, out);
         const int n = sums.n();
         return run_direct(
-            tuned_or(*direct, product_shape(s)), s, a, a_op, w, d, [&](int begin, int) { return sums.rows_from(begin); },
+            tuned_or(*direct, product_shape(s)), s, a, a_op, w, d, KernelEpilogue{},
+            [&](int begin, int) { return sums.rows_from(begin); },
             [&](int m, float *core, const RowTerms &terms) {
                 if (sums.in_place()) finish_row_in_place(reinterpret_cast<unsigned char *>(core), n, terms);
                 else finish_row(core, out + size_t(m) * n, n, terms);
@@ -821,11 +867,17 @@ const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, con
             scale[j] = e.scale[e.scale_count == 1 ? 0 : j];
             if (e.bias != nullptr) bias[j] = e.bias[e.bias_count == 1 ? 0 : j];
         }
-        return run_direct(
-            tuned_or(*direct, product_shape(s)), s, a, a_op, w, d, [&](int begin, int) { return sums.rows_from(begin); },
-            [&](int m, float *core, const RowTerms &terms) {
-                finish_row(core, out + size_t(m) * n, n, terms, scale.data(), bias.data(), e.clamp_min, e.clamp_max);
-            });
+        const Kernel<MxGemmI8Fn> &kernel = tuned_or(*direct, product_shape(s));
+        auto rows_at = [&](int begin, int) { return sums.rows_from(begin); };
+        if (sums.in_place() && terms_vanish(a_op, w.op, d)) {  // the kernel's sums are the dot products
+            return run_direct(kernel, s, a, a_op, w, d, KernelEpilogue{scale.data(), bias.data(), e.clamp_min, e.clamp_max},
+                              rows_at, [](int, float *, const RowTerms &) {});
+        }
+        return run_direct(kernel, s, a, a_op, w, d, KernelEpilogue{}, rows_at,
+                          [&](int m, float *core, const RowTerms &terms) {
+                              finish_row(core, out + size_t(m) * n, n, terms, scale.data(), bias.data(), e.clamp_min,
+                                         e.clamp_max);
+                          });
     }
     LPGEN_REQUIRE(d.count == 1, "internal: digit-split activations need a direct int8 kernel");
     return combine(s, a, a_op, w, [&](size_t i, int n, int64_t dot) {

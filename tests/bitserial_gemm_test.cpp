@@ -1,3 +1,5 @@
+#include <limits>
+
 #include "reference/reference.h"
 #include "parallel.h"
 #include "test_support.h"
@@ -194,6 +196,62 @@ TEST_P(BitserialGemm, fp32_epilogue_matches_reference_bit_for_bit) {
             EXPECT_EQ(out, ref::fp32_epilogue(c.expected(), s.n, e)) << "a" << ab << " w" << wb;
         }
     }
+}
+
+// Unsigned operands without zero points leave no correction terms: the int8 kernels then apply
+// the epilogue themselves (no finishing pass). Bit for bit the reference's and popcount's, for
+// every epilogue kind, a NaN and an infinite scale among the channels, on a GEMM and a padded conv.
+TEST_P(BitserialGemm, int8_kernels_apply_the_epilogue_themselves_where_no_terms_correct_the_sums) {
+    std::mt19937 rng(9);
+    std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+    const int n = 96;
+    std::vector<float> scale(n), bias(n);
+    for (auto &v : scale) v = dist(rng) * 0.01f;
+    for (auto &v : bias) v = dist(rng);
+    scale[5] = std::numeric_limits<float>::quiet_NaN(), scale[7] = std::numeric_limits<float>::infinity();
+    const Fp32Epilogue epilogues[] = {
+        {scale.data(), 1},
+        {scale.data(), size_t(n), bias.data(), size_t(n)},
+        {scale.data(), size_t(n), bias.data(), size_t(n), 0.0f},
+        {scale.data(), 1, bias.data(), 1, -0.5f, 0.75f},
+    };
+    const Conv2dShape conv{1, 7, 9, 70, n, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+    for (const Fp32Epilogue &e : epilogues)
+        for (auto [ab, wb] : {std::pair{2, 2}, {3, 4}, {4, 8}, {7, 3}}) {
+            const Operand a{ab, Encoding::Unsigned, 0}, w{wb, Encoding::Unsigned, 0};
+            const std::string what = "a" + std::to_string(ab) + " w" + std::to_string(wb);
+            GemmCase c({33, n, 190}, a, w, rng);
+            std::vector<float> int8(size_t(33) * n), popcount(int8.size());
+            {
+                const test::ForcedAlgorithm forced(BitserialAlgorithm::Int8Dot);
+                bitserial_gemm(c.shape, c.a_packed.data(), c.a_packed.size(), a, c.w_packed.data(), c.w_packed.size(),
+                               w, e, int8.data(), int8.size());
+            }
+            {
+                const test::ForcedAlgorithm forced(BitserialAlgorithm::Popcount);
+                bitserial_gemm(c.shape, c.a_packed.data(), c.a_packed.size(), a, c.w_packed.data(), c.w_packed.size(),
+                               w, e, popcount.data(), popcount.size());
+            }
+            const std::vector<float> want = ref::fp32_epilogue(c.expected(), n, e);
+            for (size_t i = 0; i < want.size(); ++i) {
+                ASSERT_TRUE(test::same_bits_or_both_nan(int8[i], want[i])) << what << " gemm at " << i;
+                ASSERT_TRUE(test::same_bits_or_both_nan(popcount[i], want[i])) << what << " gemm at " << i;
+            }
+            const int pixels = conv.height * conv.width;
+            const auto a_codes = test::random_codes(size_t(pixels) * conv.channels, ab, rng);
+            const auto w_codes = test::random_codes(size_t(n) * 9 * conv.channels, wb, rng);
+            const auto ap = ref::pack(a_codes, pixels, conv.channels, ab);
+            const auto wp = ref::pack(w_codes, n * 9, conv.channels, wb);
+            std::vector<float> out(size_t(conv.out_height()) * conv.out_width() * n);
+            {
+                const test::ForcedAlgorithm forced(BitserialAlgorithm::Int8Dot);
+                bitserial_conv2d(conv, ap.data(), ap.size(), a, wp.data(), wp.size(), w, e, out.data(), out.size());
+            }
+            const std::vector<float> want_conv = ref::fp32_epilogue(ref::conv2d(a_codes, w_codes, conv, a, w), n, e);
+            for (size_t i = 0; i < want_conv.size(); ++i) {
+                ASSERT_TRUE(test::same_bits_or_both_nan(out[i], want_conv[i])) << what << " conv at " << i;
+            }
+        }
 }
 
 TEST_P(BitserialGemm, requantize_and_pack_feeds_the_next_layer) {

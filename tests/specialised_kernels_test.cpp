@@ -488,8 +488,11 @@ TEST_P(SpecialisedKernels, TheMeasuredRuleAndTheExactnessBound) {
     EXPECT_EQ(use_int8_dot(c2, u1, Operand{2, Encoding::Unsigned, 0}), x86 && !avx512);
     EXPECT_FALSE(use_int8_dot(c2, u2, u1));  // specialised 2A1W
     EXPECT_FALSE(use_int8_dot(c2, u1, u1));
-    EXPECT_TRUE(int8_dot_exact(74565, Operand{4, Encoding::Bipolar, 0}, s4));  // 74565 * 15 * 15 < 2^24
-    EXPECT_FALSE(int8_dot_exact(74566, Operand{4, Encoding::Bipolar, 0}, s4));
+    EXPECT_TRUE(int8_dot_exact(74565, Operand{4, Encoding::Bipolar, 0}, u4));  // 74565 * 15 * 15 < 2^24
+    EXPECT_FALSE(int8_dot_exact(74566, Operand{4, Encoding::Bipolar, 0}, u4));
+    // Signed weights are stored as their values, at most 8 in magnitude at 4 bits.
+    EXPECT_TRUE(int8_dot_exact(139810, Operand{4, Encoding::Bipolar, 0}, s4));  // 139810 * 15 * 8 < 2^24
+    EXPECT_FALSE(int8_dot_exact(139811, Operand{4, Encoding::Bipolar, 0}, s4));
     set_bitserial_algorithm(BitserialAlgorithm::Int8Dot);
     EXPECT_TRUE(use_int8_dot(GemmShape{1, 64, 512}, u2, u2));
     EXPECT_EQ(use_int8_dot(GemmShape{64, 64, 1025}, u8, s8), x86 || GetParam() == "arm64_a53");
