@@ -421,6 +421,16 @@ bool terms_vanish(const Operand &a_op, const Operand &w_op, const Digits &d) {
     return d.count == 1 && fa.s == 1 && fw.s == 1 && fa.offset == 0 && fw.offset == 0;
 }
 
+// The same where no term corrects the sums (terms_vanish()): each fp32 integer becomes its int32.
+LPGEN_X86_CLONES void sums_to_int32_in_place(unsigned char *io, int n) {
+    for (int j = 0; j < n; ++j) {
+        float sum;
+        std::memcpy(&sum, io + sizeof(float) * j, sizeof(float));
+        const int32_t dot = static_cast<int32_t>(sum);
+        std::memcpy(io + sizeof(int32_t) * j, &dot, sizeof(int32_t));
+    }
+}
+
 // What multiplies a column's (or a tap's) sum of x_w in its dot products: offset_a * s_w, and
 // for digit sums (which add up to sum(u'_a x_w)) also the c_a that x_a = u'_a - c_a takes off.
 int64_t tap_factor(const Operand &a_op, const Operand &w_op, const Digits &d) {
@@ -843,11 +853,13 @@ const char *int8_dot(const Shape &s, const uint64_t *a, const Operand &a_op, con
     if (const Kernel<MxGemmI8Fn> *direct = direct_kernel(kernels(), s, a_op, w, d)) {
         const SumRows sums(s, d, out);
         const int n = sums.n();
+        const bool bare_sums = sums.in_place() && terms_vanish(a_op, w.op, d);
         return run_direct(
             tuned_or(*direct, product_shape(s)), s, a, a_op, w, d, KernelEpilogue{},
             [&](int begin, int) { return sums.rows_from(begin); },
             [&](int m, float *core, const RowTerms &terms) {
-                if (sums.in_place()) finish_row_in_place(reinterpret_cast<unsigned char *>(core), n, terms);
+                if (bare_sums) sums_to_int32_in_place(reinterpret_cast<unsigned char *>(core), n);
+                else if (sums.in_place()) finish_row_in_place(reinterpret_cast<unsigned char *>(core), n, terms);
                 else finish_row(core, out + size_t(m) * n, n, terms);
             });
     }
