@@ -5,14 +5,17 @@
 // bitserial_int8.cpp, measured). Every encoding is affine in its code's unsigned reading u' (the
 // code itself, with the top bit flipped for signed): value = s * u' + o, s = 1 (2 for bipolar),
 // o from the encoding and the zero point. Each u' is stored as an int8 x = u' - c (c = 128 for
-// 8-bit operands, else 0), so
+// 8-bit operands, 2^(bits-1) for signed weights, else 0), so
 //     dot = s_a s_w sum(x_a x_w) + s_a B sum(x_a) + A s_w sum(x_w) + K A B,
 //     A = s_a c_a + o_a, B = s_w c_w + o_w,
 // and sum(x_a x_w) is an MXINT8 GEMM whose every block scale is 1: blocks are summed exactly in
 // int32 and combined in fp32, exact while every partial sum stays below 2^24 (int8_dot_exact()
 // checks K * max|x_a| * max|x_w| <= 2^24). The row and column sums and the epilogue are then
 // applied in int64 and fp32 exactly as the popcount kernels do, so both algorithms give
-// bit-identical results.
+// bit-identical results. Where A = B = 0 and s_a s_w = 1 the kernels' sums are the dot products
+// and the kernels apply the fp32 epilogue themselves. On x86 activations below 8 bits reach the
+// kernels as x itself rather than x + 128 (zero segment offsets), which keeps AVX2's int16 pairs
+// exact against 8-bit weights.
 #pragma once
 
 #include <cstdint>
