@@ -30,8 +30,8 @@ PLANES = {p: int(p[0]) * int(p[2]) for p in BITSERIAL}
 SWEEP = ["%dA%dW" % (a, w) for a in (1, 2, 3, 4, 8) for w in (1, 2, 3, 4, 8)] + ["XNOR", "4A4W:sxs"]
 SWEEP_WORKLOADS = ["gemv4096", "gemm1024", "C2", "C5"]
 MX_PAIRS = ["MXFP4", "MXFP6", "MXFP6_E3M2", "MXINT8", "FP8aFP4w", "MXFP8", "f32aFP4w"]
-LOWBIT_SHAPES = ["llm1x4096x4096", "llm1x4096x14336", "llm1x14336x4096", "llm8x4096x4096", "llm128x4096x4096",
-                 "gemm1024"]
+LOWBIT_SHAPES = ["llm1x1024x2048", "llm1x4096x4096", "llm1x4096x14336", "llm1x14336x4096", "llm8x4096x4096",
+                 "llm128x4096x4096", "gemm1024"]
 LOWBIT = ["W1", "ternary", "W2", "W3", "W4", "mxfp4_w4a8", "onednn_s8", "deq_sgemm"]
 # Each width's GEMV against the read bound of its own code bytes (ternary: the dense 1.6 bits).
 LOWBIT_BOUNDS = [("W2", "bound_W2"), ("W4", "bound_W4"), ("ternary", "bound_ternary")]
