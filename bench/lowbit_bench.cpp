@@ -122,8 +122,9 @@ void dequantized_sgemm(benchmark::State &state, GemmShape s) {
 }
 
 void register_all() {
-    // llm1x1024x2048: a GEMV whose 2-bit weights (512 KiB) stay in a 1 MiB L2, so its speed is
-    // the kernel's compute rate with memory out of the way, beside the LLM shapes streamed from L3/DRAM.
+    // llm1x1024x2048: a GEMV whose 2-bit weights (512 KiB) stay in a Zen 4's 1 MiB L2 (a Zen 3's
+    // 512 KiB L2 only just holds them), so its speed is the kernel's compute rate with memory
+    // mostly out of the way, beside the LLM shapes streamed from L3/DRAM.
     const std::vector<GemmWorkload> shapes = {
         {"llm1x1024x2048", {1, 1024, 2048}},   {"llm1x4096x4096", {1, 4096, 4096}},
         {"llm1x14336x4096", {1, 14336, 4096}},
